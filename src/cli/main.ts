@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module'
+import { CommanderError } from 'commander'
+import { exitCodeOf, errorJson, printError } from './errors.js'
+import { Reporter, type OutputStreams } from './output.js'
+import { buildProgram, defaultCommands, type Commands } from './program.js'
+
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+}
+
+/**
+ * The process boundary: argv in, exit code out. The only place that turns errors into exit
+ * codes; bin/cfpull.js sets process.exitCode from it (no process.exit, so piped output is not cut).
+ */
+export async function main(
+  argv: string[] = process.argv,
+  io: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env, argv: process.argv },
+  commands: Commands = defaultCommands,
+): Promise<number> {
+  if (io.stdout === process.stdout) ignoreClosedPipe()
+  const report = new Reporter({ ...io, argv })
+  const exit = { code: 0 }
+  const program = buildProgram(report, exit, commands, packageVersion())
+  program.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: (s, write) => write(report.cErr.red(s)),
+  })
+  try {
+    await program.parseAsync(argv)
+    return exit.code
+  } catch (err) {
+    if (err instanceof CommanderError) return exitCodeOf(err)
+    if (report.json) report.printJson({ exitCode: exitCodeOf(err), ok: false, error: errorJson(err) })
+    else printError(err, report)
+    return exitCodeOf(err)
+  }
+}
+
+// `cfpull patch … --dry-run | head` closes stdout early: that is the reader's choice, not an
+// error, so stop quietly the way Unix tools do instead of crashing on EPIPE.
+function ignoreClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    process.exitCode ??= 0
+    process.stdout.destroy()
+  })
+}

@@ -1,0 +1,96 @@
+import { Chalk, type ChalkInstance } from 'chalk'
+
+export type Level = 'quiet' | 'normal' | 'verbose'
+
+export interface OutputStreams {
+  stdout: { write(s: string): unknown; isTTY?: boolean }
+  stderr: { write(s: string): unknown; isTTY?: boolean }
+  env: Record<string, string | undefined>
+  argv: string[]
+}
+
+/**
+ * Everything cfpull prints goes through here. stdout carries data (a patched file, a diff,
+ * the --json document, a summary); stderr carries warnings and errors. Colour is decided once.
+ */
+export class Reporter {
+  level: Level = 'normal'
+  json = false
+  private colorOut: ChalkInstance
+  private colorErr: ChalkInstance
+
+  constructor(private readonly io: OutputStreams) {
+    this.colorOut = new Chalk({ level: colorLevel(io, io.stdout.isTTY) })
+    this.colorErr = new Chalk({ level: colorLevel(io, io.stderr.isTTY) })
+  }
+
+  /** Applies the global flags once commander has parsed them. */
+  configure(flags: { json?: boolean; quiet?: boolean; verbose?: boolean; color?: boolean }): void {
+    this.json = !!flags.json
+    this.level = flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal'
+    if (flags.color === false || this.json) {
+      this.colorOut = new Chalk({ level: 0 })
+      this.colorErr = new Chalk({ level: 0 })
+    }
+  }
+
+  get c(): ChalkInstance {
+    return this.colorOut
+  }
+
+  get cErr(): ChalkInstance {
+    return this.colorErr
+  }
+
+  /** Data for stdout, printed whatever the level (a file, a diff). */
+  data(text: string): void {
+    this.io.stdout.write(text)
+  }
+
+  /** A human line on stdout; silent under --quiet and --json. */
+  info(line: string): void {
+    if (this.level !== 'quiet' && !this.json) this.io.stdout.write(`${line}\n`)
+  }
+
+  /** A human line on stderr, for when stdout carries data; silent under --quiet and --json. */
+  note(line: string): void {
+    if (this.level !== 'quiet' && !this.json) this.io.stderr.write(`${line}\n`)
+  }
+
+  /** Detail only under --verbose, on stderr. */
+  debug(line: string): void {
+    if (this.level === 'verbose' && !this.json) this.io.stderr.write(`${this.colorErr.dim(line)}\n`)
+  }
+
+  /** A warning on stderr; kept under --quiet (it may matter), dropped under --json (it is in the document). */
+  warn(line: string): void {
+    if (!this.json) this.io.stderr.write(`${this.colorErr.yellow('warning:')} ${line}\n`)
+  }
+
+  /** An error on stderr, always. */
+  error(line: string): void {
+    this.io.stderr.write(`${this.colorErr.red('error:')} ${line}\n`)
+  }
+
+  /** Extra error lines (a code frame, a hint, a stack) on stderr. */
+  errorDetail(text: string): void {
+    this.io.stderr.write(`${text}\n`)
+  }
+
+  /** The one --json document. */
+  printJson(doc: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+  }
+}
+
+// chalk's supports-color reads FORCE_COLOR and --color/--no-color but not NO_COLOR, so that
+// convention is applied here (https://no-color.org: any non-empty value turns colour off).
+function colorLevel(io: OutputStreams, isTTY: boolean | undefined): 0 | 1 | 2 | 3 {
+  const force = io.env.FORCE_COLOR
+  if (io.argv.includes('--no-color')) return 0
+  if (force !== undefined && force !== '0' && force !== 'false') return force === '2' ? 2 : force === '3' ? 3 : 1
+  if (io.env.NO_COLOR) return 0
+  if (force === '0' || force === 'false') return 0
+  if (!isTTY || io.env.TERM === 'dumb') return 0
+  return 1
+}

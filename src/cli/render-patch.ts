@@ -1,0 +1,155 @@
+import type { PatchFileResult, PatchOptions, PatchRunResult } from '../commands/patch.js'
+import { CfpullError, ExitCode } from '../core/errors.js'
+import type { PullSecretChange } from '../core/image-pull-secrets.js'
+import { distinctNamespaces } from '../core/namespaces.js'
+import { unifiedDiff } from '../core/unified-diff.js'
+import { describeError, errorJson, printError } from './errors.js'
+import type { Reporter } from './output.js'
+import { symbols } from './symbols.js'
+
+/** Prints a patch run the way the flags ask; returns the exit code. */
+export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Reporter): number {
+  if (report.json) {
+    report.printJson(patchJson(run))
+    return run.exitCode
+  }
+  // With --stdout the patched file owns stdout, so the human summary moves to stderr.
+  const say = (line: string) => (opts.stdout ? report.note(line) : report.info(line))
+  const c = opts.stdout ? report.cErr : report.c
+  for (const f of run.files) {
+    if (f.status === 'error') {
+      printError(f.error, report)
+      continue
+    }
+    const r = f.result!
+    for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)
+    if (opts.stdout) report.data(r.text)
+    if (opts.dryRun && r.changed) report.data(colorDiff(unifiedDiff(f.before!, r.text, `a/${f.file}`, `b/${f.file}`), report))
+    const counts = countChanges(r.changes)
+    const verb = opts.check ? (r.changed ? 'needs changes' : 'up to date') : !r.changed ? 'up to date' : f.writtenTo ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}` : 'would change'
+    const mark = r.changed ? (opts.check ? c.yellow(symbols.cross) : c.green(symbols.tick)) : c.dim(symbols.tick)
+    say(`${mark} ${c.bold(f.file)}: ${verb}${r.changed ? ` (${describeCounts(counts)})` : ''}`)
+    if (report.level === 'verbose' || (r.changed && report.level === 'normal'))
+      for (const ch of [...r.changes].sort((a, b) => a.line - b.line)) if (ch.action !== 'unchanged' || report.level === 'verbose') say(c.dim(`    ${describeChange(ch)}`))
+    say(`  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`)
+  }
+  summarize(run, opts, report, say)
+  return run.exitCode
+}
+
+function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, say: (l: string) => void): void {
+  const ok = run.files.filter((f) => f.result)
+  if (ok.length === 0) return
+  const c = opts.stdout ? report.cErr : report.c
+  const changed = ok.filter((f) => f.result!.changed).length
+  if (run.files.length > 1) {
+    const errors = run.files.length - ok.length
+    say(`${run.files.length} files: ${changed} ${opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`)
+  }
+  const namespaces = [...new Set(ok.flatMap((f) => distinctNamespaces(f.result!.namespaces, '<release namespace>')))]
+  const name = opts.secrets[0]
+  say(`${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`)
+  if (opts.check && changed) say(`  fix: cfpull patch ${run.files.filter((f) => f.result?.changed).map((f) => f.file).join(' ')} --secret ${opts.secrets.join(',')}`)
+  else say(`  next: cfpull create-secret --name ${name} --values ${ok[0]!.file} --docker-server <registry> --docker-username <user> --password-stdin`)
+}
+
+interface Counts {
+  patched: number
+  added: number
+  plugins: number
+  unchanged: number
+}
+
+function countChanges(changes: PullSecretChange[]): Counts {
+  const n: Counts = { patched: 0, added: 0, plugins: 0, unchanged: 0 }
+  for (const ch of changes) {
+    if (ch.action === 'unchanged') n.unchanged++
+    else if (ch.kind === 'plugins') n.plugins++
+    else if (ch.action === 'created-section') n.added++
+    else n.patched++
+  }
+  return n
+}
+
+function describeCounts(n: Counts): string {
+  const parts = [`${n.patched} section${n.patched === 1 ? '' : 's'} patched`, `${n.added} added`]
+  if (n.plugins) parts.push('plugins set')
+  parts.push(`${n.unchanged} already up to date`)
+  return parts.join(', ')
+}
+
+function describeChange(ch: PullSecretChange): string {
+  const what = ch.path.join('.')
+  switch (ch.action) {
+    case 'created-section':
+      return `+ ${what} (new section) line ${ch.line}`
+    case 'added':
+      return `+ ${what}: ${ch.names.join(', ')} line ${ch.line}`
+    case 'appended':
+      return `+ ${what}: appended ${ch.names.join(', ')} line ${ch.line}`
+    case 'set':
+      return `+ ${what}: ${ch.names[0]} line ${ch.line}`
+    case 'replaced':
+      return `~ ${what}: ${ch.previous} → ${ch.names[0]} line ${ch.line}`
+    default:
+      return `= ${what}: ${ch.names.join(', ')} (unchanged) line ${ch.line}`
+  }
+}
+
+function colorDiff(diff: string, report: Reporter): string {
+  const c = report.c
+  return diff
+    .split('\n')
+    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+    .join('\n')
+}
+
+/** The --json document of a patch run: per file, per target, what happened. */
+export function patchJson(run: PatchRunResult): unknown {
+  const files = run.files.map((f: PatchFileResult) => {
+    if (!f.result) return { file: f.file, status: f.status, exitCode: f.exitCode, error: errorJson(f.error) }
+    const r = f.result
+    return {
+      file: f.file,
+      status: f.status,
+      exitCode: f.exitCode,
+      written: !!f.writtenTo,
+      ...(f.writtenTo && { writtenTo: f.writtenTo }),
+      plugins: {
+        mechanism: r.plugins.mechanism,
+        reason: r.plugins.reason,
+        supervisorVersion: r.plugins.supervisorVersion ?? null,
+        registryType: r.plugins.registryType ?? null,
+        path: r.plugins.path?.join('.') ?? null,
+      },
+      namespaces: { ...r.namespaces, all: distinctNamespaces(r.namespaces) },
+      targets: r.changes.map((ch) => ({
+        kind: ch.kind,
+        ...(ch.service && { service: ch.service }),
+        path: ch.path.join('.'),
+        action: ch.action,
+        names: ch.names,
+        line: ch.line,
+        ...(ch.previous !== undefined && { previous: ch.previous }),
+        ...(ch.inherited && { inherited: ch.inherited }),
+      })),
+      warnings: r.warnings,
+    }
+  })
+  const ok = run.files.filter((f) => f.result)
+  return {
+    command: 'patch',
+    exitCode: run.exitCode,
+    ok: run.exitCode === ExitCode.Ok,
+    chart: { version: run.chart.version, services: run.chart.services },
+    files,
+    summary: {
+      files: run.files.length,
+      changed: ok.filter((f) => f.result!.changed).length,
+      unchanged: ok.filter((f) => !f.result!.changed).length,
+      errors: run.files.length - ok.length,
+    },
+  }
+}
+
+export { describeError, CfpullError }

@@ -1,0 +1,99 @@
+import { readText, writeTextAtomic } from '../adapters/files.js'
+import { chartFromValues, chartInfo, type ChartInfo } from '../core/charts.js'
+import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
+import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/image-pull-secrets.js'
+import type { PluginMode } from '../core/plugins.js'
+
+export interface PatchOptions {
+  files: string[]
+  secrets: string[]
+  chartVersion?: string
+  chartValues?: string
+  plugins: PluginMode
+  pluginRegistry?: string
+  onlyPresent: boolean
+  services?: string[]
+  exclude?: string[]
+  /** Write the result here instead of in place (one input file only). */
+  output?: string
+  /** Print the result instead of writing it (one input file only). */
+  stdout: boolean
+  dryRun: boolean
+  check: boolean
+}
+
+export interface PatchFileResult {
+  file: string
+  status: 'changed' | 'unchanged' | 'error'
+  /** Where the result was written, when it was. */
+  writtenTo?: string
+  before?: string
+  result?: PullSecretResult
+  error?: unknown
+  exitCode: ExitCodeValue
+}
+
+export interface PatchRunResult {
+  chart: ChartInfo
+  files: PatchFileResult[]
+  exitCode: ExitCodeValue
+}
+
+/**
+ * `cfpull patch`: adds the pull secrets to each values file. One bad file does not stop the
+ * others; the exit code is the worst of them. Prints nothing: the CLI renders the result.
+ */
+export async function patch(opts: PatchOptions): Promise<PatchRunResult> {
+  // Everything that is wrong with the flags is reported before any file is read.
+  checkSecretNames(opts.secrets)
+  if (opts.files.length === 0) throw new UsageError('no values file: cfpull patch <values.yaml...> --secret <name>')
+  if ((opts.output || opts.stdout) && opts.files.length > 1)
+    throw new UsageError(`${opts.output ? '-o' : '--stdout'} takes one values file, got ${opts.files.length}`)
+  if (opts.output && opts.stdout) throw new UsageError('-o and --stdout cannot be combined')
+  if (opts.chartVersion && opts.chartValues) throw new UsageError('--chart-version and --chart-values cannot be combined')
+  const chart = opts.chartValues ? chartFromValues(await readText(opts.chartValues), opts.chartValues) : chartInfo(opts.chartVersion)
+
+  const files: PatchFileResult[] = []
+  for (const file of opts.files) files.push(await patchOne(file, chart, opts))
+  return { chart, files, exitCode: worst(files.map((f) => f.exitCode)) }
+}
+
+async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Promise<PatchFileResult> {
+  try {
+    const before = await readText(file)
+    const result = addImagePullSecrets(before, {
+      secrets: opts.secrets,
+      chart,
+      plugins: opts.plugins,
+      onlyPresent: opts.onlyPresent,
+      file,
+      ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
+      ...(opts.services && { services: opts.services }),
+      ...(opts.exclude && { exclude: opts.exclude }),
+    })
+    const status = result.changed ? 'changed' : 'unchanged'
+    const out: PatchFileResult = { file, status, before, result, exitCode: ExitCode.Ok }
+    if (opts.check) {
+      out.exitCode = result.changed ? ExitCode.CheckFailed : ExitCode.Ok
+      return out
+    }
+    if (opts.dryRun || opts.stdout) return out
+    if (opts.output) {
+      await writeTextAtomic(opts.output, result.text)
+      out.writtenTo = opts.output
+    } else if (result.changed) {
+      await writeTextAtomic(file, result.text, { expected: before })
+      out.writtenTo = file
+    }
+    return out
+  } catch (error) {
+    return { file, status: 'error', error, exitCode: error instanceof CfpullError ? error.exitCode : ExitCode.Failure }
+  }
+}
+
+// A bug outranks bad input, which outranks "needs changes".
+const SEVERITY: ExitCodeValue[] = [ExitCode.Ok, ExitCode.CheckFailed, ExitCode.InvalidInput, ExitCode.ToolFailed, ExitCode.Usage, ExitCode.Failure]
+
+function worst(codes: ExitCodeValue[]): ExitCodeValue {
+  return codes.reduce<ExitCodeValue>((w, c) => (SEVERITY.indexOf(c) > SEVERITY.indexOf(w) ? c : w), ExitCode.Ok)
+}

@@ -1,0 +1,107 @@
+/** Process exit codes; the CLI maps every error to one of these in one place. */
+export const ExitCode = {
+  Ok: 0,
+  Failure: 1,
+  Usage: 2,
+  InvalidInput: 3,
+  ToolFailed: 4,
+  CheckFailed: 5,
+} as const
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** Base of every error cfpull reports on purpose; anything else is a bug (exit 1). */
+export class CfpullError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** Bad flags or arguments (exit 2). */
+export class UsageError extends CfpullError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage)
+  }
+}
+
+/** A position in a user's file, 1-based like editors show it. */
+export interface SourcePos {
+  line: number
+  col: number
+}
+
+/**
+ * A values file that cannot be read as YAML the way Helm reads it (exit 3).
+ * `frame` is a short code frame; `hint` says what to do.
+ */
+export class YamlSyntaxError extends CfpullError {
+  constructor(
+    readonly file: string,
+    readonly pos: SourcePos,
+    readonly reason: string,
+    readonly frame: string,
+    readonly hint?: string,
+  ) {
+    super(`${file}:${pos.line}:${pos.col}: ${reason}`, ExitCode.InvalidInput)
+  }
+}
+
+/** Well-formed YAML whose shape at a path cfpull must edit is not what the chart expects (exit 3). */
+export class ValidationError extends CfpullError {
+  constructor(
+    readonly file: string,
+    readonly pos: SourcePos,
+    readonly yamlPath: string,
+    readonly found: string,
+    readonly expected: string,
+    readonly frame = '',
+    readonly hint?: string,
+  ) {
+    super(`${file}:${pos.line}:${pos.col}: ${yamlPath} is ${found}; expected ${expected}`, ExitCode.InvalidInput)
+  }
+}
+
+/** The values file could not be read or written (exit 3: the input, not cfpull, is at fault). */
+export class FileError extends CfpullError {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, ExitCode.InvalidInput, options)
+  }
+}
+
+/** cfpull's own edit failed its self-check: a bug, never written to disk (exit 1). */
+export class InternalError extends CfpullError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Failure, options)
+  }
+}
+
+/** kubectl or helm is not installed or not where CFPULL_KUBECTL / CFPULL_HELM say (exit 4). */
+export class ToolNotFoundError extends CfpullError {
+  constructor(readonly tool: string, hint: string) {
+    super(`${tool} not found: ${hint}`, ExitCode.ToolFailed)
+  }
+}
+
+/** kubectl or helm ran and failed (exit 4). */
+export class ToolFailedError extends CfpullError {
+  constructor(
+    readonly tool: string,
+    readonly toolExitCode: number | undefined,
+    readonly stderr: string,
+    readonly step?: string,
+  ) {
+    const detail = stderr.trim().split('\n').filter(Boolean).pop() ?? ''
+    super(
+      `${step ? `${step}: ` : ''}${tool} exited with ${toolExitCode ?? 'a signal'}${detail ? `: ${detail}` : ''}`,
+      ExitCode.ToolFailed,
+    )
+  }
+}

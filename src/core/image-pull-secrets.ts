@@ -1,0 +1,187 @@
+import { isDeepStrictEqual } from 'node:util'
+import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
+import { CfpullError, InternalError, UsageError, ValidationError } from './errors.js'
+import { resolveNamespaces, type Namespaces } from './namespaces.js'
+import { decidePlugins, type PluginDecision, type PluginMode } from './plugins.js'
+import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from './schema.js'
+import { spliceTargets, type OutcomeAction, type SpliceTarget } from './yaml-splice.js'
+import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from './values.js'
+
+export interface PullSecretOptions {
+  /** Secret names, in order; the first is the one registry mode uses. */
+  secrets: string[]
+  chart: ChartInfo
+  plugins?: PluginMode
+  /** REGISTRY_INFO key for registry mode; default: DEFAULT_REGISTRY in the values, else DOCKER_HUB. */
+  pluginRegistry?: string
+  /** Patch only service sections already in the file. */
+  onlyPresent?: boolean
+  /** Patch only these services. */
+  services?: string[]
+  /** Leave these services alone. */
+  exclude?: string[]
+  /** Name used in messages. */
+  file?: string
+}
+
+export interface PullSecretChange {
+  kind: 'service' | 'plugins'
+  /** The service key, for kind 'service'. */
+  service?: string
+  path: string[]
+  action: OutcomeAction
+  names: string[]
+  /** 1-based line in the output. */
+  line: number
+  previous?: string
+  inherited?: string[]
+}
+
+export interface PullSecretWarning {
+  code: string
+  message: string
+  line?: number
+}
+
+export interface PullSecretResult {
+  /** The new text; the input string itself when nothing changes. */
+  text: string
+  changed: boolean
+  changes: PullSecretChange[]
+  warnings: PullSecretWarning[]
+  plugins: PluginDecision
+  namespaces: Namespaces
+}
+
+/**
+ * Makes every service of the chart version, and the plugins, pull with the given secrets.
+ * Splices new lines into `text` (nothing else changes), then checks that the result reads
+ * back as the input's data plus exactly the additions, and that a second run is a no-op.
+ */
+export function addImagePullSecrets(text: string, options: PullSecretOptions): PullSecretResult {
+  const file = options.file ?? '<input>'
+  checkSecretNames(options.secrets)
+  const values = parseValues(text, file)
+  const { data } = values
+  if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data)))
+    throw invalid(values, file, [], describeShape(data), 'a map of chart values')
+
+  const warnings: PullSecretWarning[] = []
+  const services = selectServices(data, options, warnings)
+  for (const svc of services) validate(values, file, [svc], ServiceSectionSchema, 'a map of the service\'s values (or empty)')
+  validate(values, file, [...CONNECTOR_PATH], KubernetesConnectorSchema, 'a map whose namespace is a string')
+
+  const plugins = decidePlugins(data, options.chart, options.plugins ?? 'auto', options.pluginRegistry)
+  for (const message of plugins.warnings) warnings.push({ code: 'plugins', message })
+
+  const targets: SpliceTarget[] = services.map((svc) => ({ path: pullSecretPath(svc), leaf: { kind: 'list', names: options.secrets } }))
+  const kinds: Array<PullSecretChange['kind']> = services.map(() => 'service')
+  if (plugins.path) {
+    const top = plugins.path[0]!
+    if (options.onlyPresent && dataAt(data, [top]) === undefined) {
+      warnings.push({ code: 'plugins', message: `--only-present: the file has no ${top} section, so the plugin pull secret (${plugins.path.join('.')}) was not set` })
+    } else if (plugins.mechanism === 'registry') {
+      if (options.secrets.length > 1)
+        warnings.push({ code: 'plugins', message: `the repository takes one plugin pull secret: using ${options.secrets[0]} for plugins (${options.secrets.slice(1).join(', ')} not used there)` })
+      targets.push({ path: plugins.path, leaf: { kind: 'scalar', value: options.secrets[0]! } })
+      kinds.push('plugins')
+    } else {
+      targets.push({ path: plugins.path, leaf: { kind: 'list', names: options.secrets } })
+      kinds.push('plugins')
+    }
+  }
+
+  const result = spliceTargets(values, targets, file)
+  for (const n of result.notices) warnings.push({ code: n.code, message: n.message, line: n.line })
+  const changes = result.outcomes.map((o, i): PullSecretChange => {
+    const change: PullSecretChange = { kind: kinds[i]!, path: o.path, action: o.action, names: o.names, line: o.line }
+    if (kinds[i] === 'service') change.service = o.path[0]!
+    if (o.previous !== undefined) {
+      change.previous = o.previous
+      warnings.push({ code: 'replaced', message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`, line: o.line })
+    }
+    if (o.inherited) change.inherited = o.inherited
+    return change
+  })
+  const changed = result.text !== text
+  if (changed) selfCheck(values, result.text, targets, file)
+  return { text: changed ? result.text : text, changed, changes, warnings, plugins, namespaces: resolveNamespaces(data, options.chart) }
+}
+
+/** Throws a usage error naming the first secret name Kubernetes would reject. */
+export function checkSecretNames(names: string[]): void {
+  if (names.length === 0) throw new UsageError('no secret name: pass --secret <name>')
+  for (const name of names) {
+    const problem = secretNameProblem(name)
+    if (problem) throw new UsageError(`secret name "${name}" ${problem}`)
+  }
+}
+
+function selectServices(data: unknown, options: PullSecretOptions, warnings: PullSecretWarning[]): string[] {
+  const known = options.chart.services
+  for (const s of [...(options.services ?? []), ...(options.exclude ?? [])])
+    if (!known.includes(s)) warnings.push({ code: 'unknown-service', message: `${s} is not a service of chart ${options.chart.version}` })
+  let list = options.services?.length ? [...new Set(options.services)] : known
+  if (options.exclude?.length) list = list.filter((s) => !options.exclude!.includes(s))
+  if (options.onlyPresent) list = list.filter((s) => dataAt(data, [s]) !== undefined)
+  return list
+}
+
+function validate(values: ParsedValues, file: string, path: string[], schema: { safeParse(x: unknown): { success: boolean } }, expected: string): void {
+  const value = dataAt(values.data, path)
+  if (value === undefined || schema.safeParse(value).success) return
+  throw invalid(values, file, path, describeShape(value), expected)
+}
+
+function invalid(values: ParsedValues, file: string, path: string[], found: string, expected: string): ValidationError {
+  const pos = posOf(values.lines, offsetOf(values, path))
+  return new ValidationError(file, pos, path.join('.') || '(top level)', found, expected, codeFrame(values.text, pos))
+}
+
+// The output must read back as exactly the input's data plus the intended additions, and a
+// second run must find nothing to do; otherwise the edit is a bug and nothing is written.
+function selfCheck(before: ParsedValues, text: string, targets: SpliceTarget[], file: string): void {
+  let after: ParsedValues
+  try {
+    after = parseValues(text, file)
+  } catch (err) {
+    throw new InternalError(`the patched ${file} no longer parses (${(err as Error).message}); nothing was written`, { cause: err })
+  }
+  const expected = structuredClone(before.data ?? {}) as Record<string, unknown>
+  for (const t of targets) {
+    let d = expected
+    for (const key of t.path.slice(0, -1)) {
+      const next = d[key]
+      d = (next && typeof next === 'object' && !Array.isArray(next) ? next : (d[key] = {})) as Record<string, unknown>
+    }
+    const leafKey = t.path.at(-1)!
+    if (t.leaf.kind === 'scalar') d[leafKey] = t.leaf.value
+    else {
+      const list = (Array.isArray(d[leafKey]) ? d[leafKey] : []) as Array<{ name: string }>
+      d[leafKey] = [...list, ...t.leaf.names.filter((n) => !list.some((x) => x.name === n)).map((name) => ({ name }))]
+    }
+  }
+  if (!isDeepStrictEqual(after.data, expected)) {
+    const where = firstDifference(expected, after.data)
+    throw new InternalError(`self-check failed for ${file}: the patched data differs from the intended change at ${where}; nothing was written`)
+  }
+  let again: string
+  try {
+    again = spliceTargets(after, targets, file).text
+  } catch (err) {
+    if (err instanceof CfpullError) throw new InternalError(`self-check failed for ${file}: a second run fails (${err.message}); nothing was written`, { cause: err })
+    throw err
+  }
+  if (again !== text) throw new InternalError(`self-check failed for ${file}: a second run would change it again; nothing was written`)
+}
+
+function firstDifference(a: unknown, b: unknown, path = ''): string {
+  if (isDeepStrictEqual(a, b)) return ''
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k)
+      if (d) return d
+    }
+  }
+  return path || '(top level)'
+}

@@ -1,0 +1,136 @@
+import {
+  Document,
+  LineCounter,
+  YAMLParseError,
+  isAlias,
+  isMap,
+  isScalar,
+  parseDocument,
+  visit,
+  type Node as YamlNode,
+} from 'yaml'
+import { YamlSyntaxError, type SourcePos } from './errors.js'
+
+/** A values file read the way Helm reads it, with what is needed to map nodes back to text. */
+export interface ParsedValues {
+  text: string
+  doc: Document.Parsed
+  lines: LineCounter
+  /** The data Helm sees: YAML 1.1 scalars, merge keys resolved, the last of duplicate keys. */
+  data: unknown
+}
+
+// Helm reads values with a YAML 1.1 parser (0644 is octal, yes is a bool, << merges) and keeps
+// the last of duplicate keys, so cfpull parses the same way instead of rejecting them.
+const PARSE_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const
+
+/** Parses a values file; throws YamlSyntaxError (file:line:col, code frame, hint) when Helm could not read it either. */
+export function parseValues(text: string, file = '<input>'): ParsedValues {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines })
+  const first = doc.errors[0]
+  if (first) throw syntaxError(text, file, lines, first)
+  checkAliases(text, file, doc, lines)
+  let data: unknown
+  try {
+    data = doc.toJS({ maxAliasCount: -1 })
+  } catch (err) {
+    throw new YamlSyntaxError(file, { line: 1, col: 1 }, (err as Error).message, '', undefined)
+  }
+  return { text, doc, lines, data }
+}
+
+/** 1-based line and column of a character offset. */
+export function posOf(lines: LineCounter, offset: number): SourcePos {
+  const { line, col } = lines.linePos(offset)
+  return { line, col }
+}
+
+/** A short code frame around a position, as compilers print it. */
+export function codeFrame(text: string, pos: SourcePos, context = 1): string {
+  const all = text.split(/\r?\n/)
+  const from = Math.max(1, pos.line - context)
+  const to = Math.min(all.length, pos.line + context)
+  const width = String(to).length
+  const out: string[] = []
+  for (let n = from; n <= to; n++) {
+    const mark = n === pos.line ? '>' : ' '
+    out.push(`${mark} ${String(n).padStart(width)} | ${all[n - 1] ?? ''}`)
+    if (n === pos.line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, pos.col - 1))}^`)
+  }
+  return out.join('\n')
+}
+
+function syntaxError(text: string, file: string, lines: LineCounter, err: YAMLParseError): YamlSyntaxError {
+  const pos = posOf(lines, err.pos[0])
+  // yaml's messages end with " at line N, column M" plus a frame; cfpull prints its own.
+  const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+  return new YamlSyntaxError(file, pos, reason, codeFrame(text, pos), hintFor(err.code, lineAt(text, pos.line)))
+}
+
+function lineAt(text: string, line: number): string {
+  return text.split(/\r?\n/)[line - 1] ?? ''
+}
+
+function hintFor(code: string, line: string): string {
+  if (/:\s*\{[^}]*\}\S/.test(line) || /:\s*\{[A-Za-z_][\w.-]*\}/.test(line))
+    return 'a value that starts with { is read as a flow map: quote it, e.g. key: "{placeholder}.svc"'
+  if (code === 'BAD_INDENT' || code === 'MISSING_CHAR' || code === 'UNEXPECTED_TOKEN')
+    return 'check the indentation of this line against its siblings (YAML needs the same column for keys of one map)'
+  if (code === 'MULTILINE_IMPLICIT_KEY') return 'a key must fit on one line: look for a missing ":" or an unclosed quote above'
+  if (code === 'TAB_AS_INDENT') return 'YAML does not allow tabs for indentation: use spaces'
+  if (code === 'MULTIPLE_DOCS') return 'a values file holds one YAML document: remove the extra "---" sections'
+  return 'fix the YAML at this position; helm would reject it too'
+}
+
+// The yaml library only notices an undefined alias when converting to data, with no position.
+// `password: **********` is the classic case: an unquoted value starting with * is an alias.
+function checkAliases(text: string, file: string, doc: Document.Parsed, lines: LineCounter): void {
+  const anchors = new Set<string>()
+  let bad: { source: string; offset: number } | undefined
+  visit(doc, {
+    Node(_key, node: YamlNode) {
+      if (bad) return visit.BREAK
+      if (isAlias(node)) {
+        if (!anchors.has(node.source)) bad = { source: node.source, offset: node.range?.[0] ?? 0 }
+      } else if (node.anchor) anchors.add(node.anchor)
+      return undefined
+    },
+  })
+  if (!bad) return
+  const pos = posOf(lines, bad.offset)
+  throw new YamlSyntaxError(
+    file,
+    pos,
+    `*${bad.source} is an alias to an anchor that is not defined before it`,
+    codeFrame(text, pos),
+    `an unquoted value starting with * is an alias: quote it, e.g. '*${bad.source}'`,
+  )
+}
+
+/**
+ * Offset of the value at `path` as Helm sees it (the last of duplicate keys), or of the
+ * deepest map on the way when the path does not exist; for positions in messages.
+ */
+export function offsetOf(values: ParsedValues, path: readonly string[]): number {
+  let node: unknown = values.doc.contents
+  let at = 0
+  for (const key of path) {
+    if (!isMap(node)) break
+    const pair = node.items.filter((p) => isScalar(p.key) && String(p.key.value) === key).at(-1)
+    if (!pair) break
+    at = (pair.value as { range?: number[] } | null)?.range?.[0] ?? (pair.key as { range?: number[] }).range?.[0] ?? at
+    node = pair.value
+  }
+  return at
+}
+
+/** The data at `path`, or undefined where the path does not exist. */
+export function dataAt(data: unknown, path: readonly string[]): unknown {
+  let d = data
+  for (const key of path) {
+    if (typeof d !== 'object' || d === null || Array.isArray(d) || !Object.hasOwn(d, key)) return undefined
+    d = (d as Record<string, unknown>)[key]
+  }
+  return d
+}
