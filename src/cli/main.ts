@@ -21,11 +21,6 @@ export async function main(
   const report = new Reporter({ ...io, argv })
   const exit = { code: 0 }
   const program = buildProgram(report, exit, commands, packageVersion())
-  program.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
-    outputError: (s, write) => write(report.cErr.red(s)),
-  })
   try {
     await program.parseAsync(argv)
     return exit.code

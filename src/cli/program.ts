@@ -41,6 +41,12 @@ export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureHelp({ sortSubcommands: false })
+    // Set before any subcommand is added: commander copies these settings into each subcommand.
+    .configureOutput({
+      writeOut: (s) => report.data(s),
+      writeErr: (s) => report.errorDetail(s.replace(/\n$/, '')),
+      outputError: (s, write) => write(report.cErr.red(s)),
+    })
 
   const patchCmd = globalFlags(
     program

@@ -24,7 +24,7 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
     const r = f.result!
     for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)
     if (opts.stdout) report.data(r.text)
-    if (opts.dryRun && r.changed) report.data(colorDiff(unifiedDiff(f.before!, r.text, `a/${f.file}`, `b/${f.file}`), report))
+    if (opts.dryRun && r.changed) report.data(colorDiff(unifiedDiff(f.before!, r.text, `a/${f.file.replace(/^\//, '')}`, `b/${f.file.replace(/^\//, '')}`), report))
     const counts = countChanges(r.changes)
     const verb = opts.check ? (r.changed ? 'needs changes' : 'up to date') : !r.changed ? 'up to date' : f.writtenTo ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}` : 'would change'
     const mark = r.changed ? (opts.check ? c.yellow(symbols.cross) : c.green(symbols.tick)) : c.dim(symbols.tick)

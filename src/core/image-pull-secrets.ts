@@ -121,7 +121,7 @@ function selectServices(data: unknown, options: PullSecretOptions, warnings: Pul
   const known = options.chart.services
   for (const s of [...(options.services ?? []), ...(options.exclude ?? [])])
     if (!known.includes(s)) warnings.push({ code: 'unknown-service', message: `${s} is not a service of chart ${options.chart.version}` })
-  let list = options.services?.length ? [...new Set(options.services)] : known
+  let list = options.services ? [...new Set(options.services)] : known
   if (options.exclude?.length) list = list.filter((s) => !options.exclude!.includes(s))
   if (options.onlyPresent) list = list.filter((s) => dataAt(data, [s]) !== undefined)
   return list

@@ -116,8 +116,8 @@ class Splicer {
   run(targets: SpliceTarget[]): SpliceResult {
     const outcomes = targets.map((t) => this.plan(t))
     for (const host of this.hosts.values()) this.renderHost(host)
-    if (this.edits.length === 0) return { text: this.text, outcomes, notices: this.notices }
-    const text = this.apply()
+    const text = this.edits.length === 0 ? this.text : this.apply()
+    if (text === this.text) for (const m of this.markers) m.outcome.line = this.lineOf(m.origin)
     return { text, outcomes, notices: this.notices }
   }
 
@@ -426,7 +426,7 @@ class Splicer {
   }
 
   private colOf(offset: number): number {
-    return this.values.lines.linePos(offset).col - 1
+    return columnOf(this.values, offset)
   }
 
 }
@@ -483,7 +483,7 @@ function detectStyle(values: ParsedValues): Style {
   const root = values.doc.contents
   let unit = 0
   let seqIndent = -1
-  const col = (o: number) => values.lines.linePos(o).col - 1
+  const col = (o: number) => columnOf(values, o)
   const walk = (map: YAMLMap, keyCol: number, depth: number): void => {
     for (const p of map.items) {
       const v = p.value
@@ -501,6 +501,12 @@ function detectStyle(values: ParsedValues): Style {
   if (isMap(root) && !root.flow && root.items[0]) walk(root, col(rangeStart(root.items[0].key)), 0)
   unit ||= 2
   return { eol, unit, seqIndent: seqIndent >= 0 ? seqIndent : unit }
+}
+
+// 0-based column as an editor counts it: a BOM at the start of the file takes no column.
+function columnOf(values: ParsedValues, offset: number): number {
+  const { line, col } = values.lines.linePos(offset)
+  return col - 1 - (line === 1 && values.text.startsWith('\uFEFF') ? 1 : 0)
 }
 
 function keyIs(pair: Pair, key: string): boolean {
