@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
 import { Reporter, type OutputStreams } from './output.js'
-import { buildProgram, defaultCommands, type Commands } from './program.js'
+import { buildProgram, makeCommands, type Commands } from './program.js'
 
 function packageVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version
@@ -15,7 +15,7 @@ function packageVersion(): string {
 export async function main(
   argv: string[] = process.argv,
   io: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env, argv: process.argv },
-  commands: Commands = defaultCommands,
+  commands: Commands = makeCommands({ env: io.env, readStdin: readProcessStdin }),
 ): Promise<number> {
   if (io.stdout === process.stdout) ignoreClosedPipe()
   const report = new Reporter({ ...io, argv })
@@ -26,8 +26,9 @@ export async function main(
     return exit.code
   } catch (err) {
     if (err instanceof CommanderError) return exitCodeOf(err)
+    // Under --json the error is data too; stderr still gets the one line a CI log shows.
     if (report.json) report.printJson({ exitCode: exitCodeOf(err), ok: false, error: errorJson(err) })
-    else printError(err, report)
+    printError(err, report)
     return exitCodeOf(err)
   }
 }
@@ -40,4 +41,10 @@ function ignoreClosedPipe(): void {
     process.exitCode ??= 0
     process.stdout.destroy()
   })
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -1,17 +1,37 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { UsageError } from '../core/errors.js'
 import { LATEST_CHART_VERSION } from '../core/charts.js'
 import { REGISTRY_TYPES } from '../core/plugins.js'
+import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
 import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
+import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
+import { renderCreateSecret } from './render-create-secret.js'
 import { renderPatch } from './render-patch.js'
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
 export interface Commands {
   patch(opts: PatchOptions): Promise<PatchRunResult>
+  createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
 }
 
-export const defaultCommands: Commands = {
-  patch: async (opts) => (await import('../commands/patch.js')).patch(opts),
+/** What the commands get from the process: kept as parameters so tests can supply their own. */
+export interface Ambient {
+  env: Record<string, string | undefined>
+  readStdin: () => Promise<string>
+  /** The tool runner; default: execa, loaded on first use. */
+  run?: Runner
+}
+
+/** The real commands, each loaded only when it runs (patch never loads execa). */
+export function makeCommands(ambient: Ambient): Commands {
+  return {
+    patch: async (opts) => (await import('../commands/patch.js')).patch(opts),
+    createSecret: async (opts, onPlan) => {
+      const [{ createSecret }, { execaRunner }] = await Promise.all([import('../commands/create-secret.js'), import('../adapters/run.js')])
+      return createSecret(opts, { run: ambient.run ?? execaRunner, readStdin: ambient.readStdin, env: ambient.env, ...(onPlan && { onPlan }) })
+    },
+  }
 }
 
 /** The exit code an action asks for; main() returns it. */
@@ -34,7 +54,7 @@ function globalFlags(cmd: Command): Command {
 }
 
 /** Builds the commander program; actions set `exit.code` and print through `report`. */
-export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands = defaultCommands, version = '0.0.0'): Command {
+export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands, version = '0.0.0'): Command {
   const program = new Command('cfpull')
     .description('Get private container images pulling in a Cloudforet (SpaceONE) Kubernetes install.')
     .version(version, '-V, --version')
@@ -98,5 +118,60 @@ Examples:
       exit.code = renderPatch(result, opts, report)
     })
   void patchCmd
+
+  globalFlags(
+    program
+      .command('create-secret')
+      .description('create or update the registry Secret in every namespace that needs it (server-side apply; the password never on argv)'),
+  )
+    .requiredOption('--name <name>', 'Secret name (the same as patch --secret)')
+    .option('--docker-server <server>', 'registry host or URL', 'https://index.docker.io/v1/')
+    .option('--docker-username <user>', 'registry user')
+    .option('--docker-email <email>', 'email stored with the credentials (optional)')
+    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)', false)
+    .option('--docker-password <password>', 'the password on the command line (visible to other users: prefer --password-stdin)')
+    .option('--from-docker-config <file>', 'take the credentials for --docker-server from a docker config.json (after docker login)')
+    .option('-n, --namespace <ns>', 'a namespace to create the Secret in; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--values <file>', 'also every namespace this values file puts pods in (core, supervisor, plugins)')
+    .option('--chart-version <version>', 'chart version whose default namespaces apply where the values set none')
+    .option('--create-namespace', 'create namespaces that do not exist', false)
+    .option('--dry-run', 'print the Secret manifests instead of applying them', false)
+    .addOption(new Option('-o, --output <format>', 'manifest format for --dry-run').choices(['yaml', 'json']))
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--kubeconfig <file>', 'kubeconfig file to use')
+    .addHelpText(
+      'after',
+      `
+The password is read, in this order, from --password-stdin, $CFPULL_REGISTRY_PASSWORD,
+--docker-password, or --from-docker-config. It goes to kubectl on stdin only.
+
+Examples:
+  $ echo "$REGISTRY_PASSWORD" | cfpull create-secret --name my-credential --docker-server harbor.example.com --docker-username robot --password-stdin --values values.yaml
+  $ cfpull create-secret --name my-credential --from-docker-config ~/.docker/config.json --docker-server harbor.example.com -n cloudforet -n cloudforet-plugin
+  $ CFPULL_REGISTRY_PASSWORD=… cfpull create-secret --name my-credential --docker-username robot --values values.yaml --dry-run -o yaml > secrets.yaml`,
+    )
+    .action(async (o: Record<string, unknown>) => {
+      report.configure(o)
+      if (o.json && o.output) throw new UsageError('--json prints the report; -o prints manifests: choose one')
+      const opts: CreateSecretOptions = {
+        name: o.name as string,
+        server: o.dockerServer as string,
+        passwordStdin: !!o.passwordStdin,
+        namespaces: (o.namespace as string[] | undefined) ?? [],
+        createNamespace: !!o.createNamespace,
+        dryRun: !!o.dryRun || o.output !== undefined,
+        ...(o.dockerUsername !== undefined && { username: o.dockerUsername as string }),
+        ...(o.dockerEmail !== undefined && { email: o.dockerEmail as string }),
+        ...(o.dockerPassword !== undefined && { password: o.dockerPassword as string }),
+        ...(o.fromDockerConfig !== undefined && { fromDockerConfig: o.fromDockerConfig as string }),
+        ...(o.values !== undefined && { values: o.values as string }),
+        ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
+        ...(o.output !== undefined && { output: o.output as 'yaml' | 'json' }),
+        ...(o.context !== undefined && { context: o.context as string }),
+        ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
+      }
+      const result = await commands.createSecret(opts, (plan) => renderCreateSecret.plan(plan, opts, report))
+      exit.code = renderCreateSecret.result(result, opts, report)
+    })
   return program
 }

@@ -85,18 +85,22 @@ export class InternalError extends CfpullError {
 
 /** kubectl or helm is not installed or not where CFPULL_KUBECTL / CFPULL_HELM say (exit 4). */
 export class ToolNotFoundError extends CfpullError {
-  constructor(readonly tool: string, hint: string) {
-    super(`${tool} not found: ${hint}`, ExitCode.ToolFailed)
+  constructor(
+    readonly tool: string,
+    readonly hint: string,
+  ) {
+    super(`${tool} not found`, ExitCode.ToolFailed)
   }
 }
 
-/** kubectl or helm ran and failed (exit 4). */
+/** kubectl or helm ran and failed (exit 4); `hint` says what usually fixes it. */
 export class ToolFailedError extends CfpullError {
   constructor(
     readonly tool: string,
     readonly toolExitCode: number | undefined,
     readonly stderr: string,
     readonly step?: string,
+    readonly hint?: string,
   ) {
     const detail = stderr.trim().split('\n').filter(Boolean).pop() ?? ''
     super(

@@ -1,5 +1,6 @@
 import { main } from '../../src/cli/main.js'
-import type { Commands } from '../../src/cli/program.js'
+import { makeCommands, type Commands } from '../../src/cli/program.js'
+import type { Runner } from '../../src/adapters/run.js'
 
 export interface CliRun {
   code: number
@@ -8,7 +9,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured streams, as `cfpull <args>` would run. */
-export async function runCli(args: string[], options: { env?: Record<string, string>; tty?: boolean; commands?: Commands } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; tty?: boolean; commands?: Commands; stdin?: string; run?: Runner } = {},
+): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
   const argv = ['node', 'cfpull', ...args]
@@ -20,7 +24,12 @@ export async function runCli(args: string[], options: { env?: Record<string, str
       env: options.env ?? {},
       argv,
     },
-    options.commands,
+    options.commands ??
+      makeCommands({
+        env: options.env ?? {},
+        readStdin: async () => options.stdin ?? '',
+        ...(options.run && { run: options.run }),
+      }),
   )
   return { code, stdout, stderr }
 }

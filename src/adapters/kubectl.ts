@@ -1,0 +1,60 @@
+import { ToolFailedError } from '../core/errors.js'
+import { toolBinary, type Runner } from './run.js'
+
+/** Which cluster to talk to; passed to every kubectl call. */
+export interface KubeTarget {
+  kubeconfig?: string
+  context?: string
+  /** Binary to run (CFPULL_KUBECTL or `kubectl`). */
+  bin?: string
+}
+
+function base(t: KubeTarget): string[] {
+  return [...(t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []), ...(t.context ? ['--context', t.context] : [])]
+}
+
+async function kubectl(run: Runner, t: KubeTarget, args: string[], step: string, input?: string): Promise<string> {
+  const r = await run(t.bin ?? toolBinary('kubectl'), [...base(t), ...args], input === undefined ? {} : { input })
+  if (r.exitCode !== 0) throw new ToolFailedError('kubectl', r.exitCode, r.stderr, step, hintFor(r.stderr))
+  return r.stdout
+}
+
+/**
+ * Creates or updates an object with server-side apply, the manifest on stdin: idempotent,
+ * nothing secret on argv, and no last-applied-configuration annotation (which client-side
+ * apply would fill with the whole object, secret data included). Returns the new resourceVersion.
+ */
+export async function applyServerSide(run: Runner, t: KubeTarget, namespace: string, manifest: string, fieldManager = 'cfpull'): Promise<string> {
+  const out = await kubectl(
+    run,
+    t,
+    ['apply', '--server-side', `--field-manager=${fieldManager}`, '--force-conflicts', '-n', namespace, '-f', '-', '-o', 'jsonpath={.metadata.resourceVersion}'],
+    `apply in namespace ${namespace}`,
+    manifest,
+  )
+  return out.trim()
+}
+
+/** The resourceVersion of an object, or null when it does not exist (nothing else is read). */
+export async function resourceVersion(run: Runner, t: KubeTarget, kind: string, name: string, namespace: string): Promise<string | null> {
+  const out = await kubectl(run, t, ['get', kind, name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.metadata.resourceVersion}'], `get ${kind} ${name} in namespace ${namespace}`)
+  return out.trim() || null
+}
+
+export async function namespaceExists(run: Runner, t: KubeTarget, namespace: string): Promise<boolean> {
+  const out = await kubectl(run, t, ['get', 'namespace', namespace, '--ignore-not-found', '-o', 'name'], `get namespace ${namespace}`)
+  return out.trim() !== ''
+}
+
+export async function createNamespace(run: Runner, t: KubeTarget, namespace: string): Promise<void> {
+  await kubectl(run, t, ['create', 'namespace', namespace], `create namespace ${namespace}`)
+}
+
+// kubectl's messages are terse; these say what usually fixes each.
+function hintFor(stderr: string): string | undefined {
+  if (/Unauthorized|You must be logged in/i.test(stderr)) return 'kubectl is not authenticated to this cluster: check --kubeconfig / --context, or log in again'
+  if (/forbidden/i.test(stderr)) return 'your cluster user lacks permission for this: ask for RBAC rights on secrets (get, patch, create) in that namespace'
+  if (/namespaces? "[^"]+" not found/.test(stderr)) return 'the namespace does not exist: create it, or pass --create-namespace'
+  if (/connection refused|no such host|i\/o timeout|Unable to connect/i.test(stderr)) return 'kubectl cannot reach the API server: check the cluster address in your kubeconfig and the network'
+  return undefined
+}

@@ -1,0 +1,65 @@
+import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+export interface RunOptions {
+  /** Written to the child's stdin (the only way a secret may reach a child). */
+  input?: string
+  cwd?: string
+  /** Kill the child after this many milliseconds. */
+  timeout?: number
+}
+
+/**
+ * Runs a program with an argument array (never a shell) and returns its output, whatever its
+ * exit code. Throws ToolNotFoundError when the program cannot be started.
+ */
+export type Runner = (file: string, args: string[], opts?: RunOptions) => Promise<RunResult>
+
+/** Which binary to run for a tool: CFPULL_KUBECTL / CFPULL_HELM override the PATH lookup. */
+export function toolBinary(tool: 'kubectl' | 'helm', env: Record<string, string | undefined> = process.env): string {
+  return env[`CFPULL_${tool.toUpperCase()}`] || tool
+}
+
+const INSTALL_HINTS: Record<string, string> = {
+  kubectl: 'install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it',
+  helm: 'install it (https://helm.sh/docs/intro/install/) or point CFPULL_HELM at it',
+}
+
+/** The real runner: execa, loaded only when a command first runs a tool. */
+export const execaRunner: Runner = async (file, args, opts = {}) => {
+  const { execa } = await import('execa')
+  const r = await execa(file, args, {
+    reject: false,
+    stripFinalNewline: false,
+    // kubectl and helm colour nothing when NO_COLOR is set; their output is parsed, not shown.
+    env: { NO_COLOR: '1' },
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
+    ...(opts.cwd && { cwd: opts.cwd }),
+    ...(opts.timeout && { timeout: opts.timeout }),
+  })
+  const tool = file.split('/').pop()!
+  if (r.failed && r.exitCode === undefined) {
+    if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new ToolNotFoundError(file, INSTALL_HINTS[tool] ?? 'check that it is installed and on PATH')
+    const why = r.timedOut ? `timed out after ${opts.timeout} ms` : r.signal ? `killed by ${r.signal}` : r.shortMessage
+    throw new ToolFailedError(tool, undefined, `${String(r.stderr ?? '')}\n${why}`)
+  }
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }
+}
+
+/** Wraps a runner so no secret form can leave through a tool's output or an error built from it. */
+export function redactingRunner(run: Runner, redact: (s: string) => string): Runner {
+  return async (file, args, opts) => {
+    try {
+      const r = await run(file, args, opts)
+      return { ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) }
+    } catch (err) {
+      if (err instanceof ToolFailedError) throw new ToolFailedError(err.tool, err.toolExitCode, redact(err.stderr), err.step, err.hint)
+      throw err
+    }
+  }
+}

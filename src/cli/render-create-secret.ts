@@ -1,0 +1,65 @@
+import type { CreateSecretOptions, CreateSecretResult, PasswordSource } from '../commands/create-secret.js'
+import { describeError, errorJson, printError } from './errors.js'
+import type { Reporter } from './output.js'
+import { symbols } from './symbols.js'
+
+const SOURCES: Record<PasswordSource, string> = {
+  stdin: 'stdin',
+  env: '$CFPULL_REGISTRY_PASSWORD',
+  flag: '--docker-password',
+  'docker-config': 'the docker config',
+}
+
+export const renderCreateSecret = {
+  /** Before acting: where the Secret will go, and where the password came from (never the password). */
+  plan(plan: { namespaces: string[]; passwordSource: PasswordSource; notes: string[] }, opts: CreateSecretOptions, report: Reporter): void {
+    if (plan.passwordSource === 'flag') report.warn('--docker-password puts the password on the command line, where other users can see it (ps, shell history): prefer --password-stdin')
+    else if (opts.password !== undefined) report.warn(`--docker-password ignored: the password came from ${SOURCES[plan.passwordSource]}`)
+    for (const n of plan.notes) report.warn(n)
+    // With --dry-run the manifests own stdout, so the plan goes to stderr.
+    const line = `Secret ${opts.name} (password from ${SOURCES[plan.passwordSource]}) → namespace${plan.namespaces.length > 1 ? 's' : ''} ${plan.namespaces.join(', ')}`
+    if (opts.dryRun) report.note(line)
+    else report.info(line)
+  },
+
+  /** The per-namespace results, or the manifests for --dry-run; returns the exit code. */
+  result(r: CreateSecretResult, opts: CreateSecretOptions, report: Reporter): number {
+    if (report.json) {
+      report.printJson({
+        command: 'create-secret',
+        exitCode: r.exitCode,
+        ok: r.exitCode === 0,
+        name: r.name,
+        server: r.server,
+        passwordSource: r.passwordSource,
+        dryRun: opts.dryRun,
+        namespaces: r.namespaces,
+        results: r.results.map((x) => ({
+          namespace: x.namespace,
+          action: x.action,
+          ...(x.namespaceCreated && { namespaceCreated: true }),
+          ...(x.error !== undefined && { error: errorJson(x.error) }),
+        })),
+        notes: r.notes,
+      })
+      return r.exitCode
+    }
+    if (r.manifests !== undefined) {
+      report.data(r.manifests)
+      return r.exitCode
+    }
+    const c = report.c
+    for (const x of r.results) {
+      if (x.action === 'failed') {
+        report.info(`${c.red(symbols.cross)} ${x.namespace}: failed`)
+        printError(x.error, report)
+      } else report.info(`${c.green(symbols.tick)} ${x.namespace}: ${x.action}${x.namespaceCreated ? ' (namespace created)' : ''}`)
+    }
+    const failed = r.results.filter((x) => x.action === 'failed')
+    if (failed.length && failed.length < r.results.length)
+      report.info(`${r.results.length - failed.length} of ${r.results.length} namespaces done; failed: ${failed.map((x) => x.namespace).join(', ')}`)
+    return r.exitCode
+  },
+}
+
+export { describeError }

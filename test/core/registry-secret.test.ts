@@ -1,0 +1,99 @@
+import { execa } from 'execa'
+import { describe, expect, it } from 'vitest'
+import {
+  authFromDockerConfig,
+  buildDockerConfigSecret,
+  checkRegistryAuth,
+  manifestsToJson,
+  manifestsToYaml,
+  redact,
+  secretForms,
+  type RegistryAuth,
+} from '../../src/core/registry-secret.js'
+import { toolPath } from '../helpers/tools.js'
+
+// The reference is real kubectl (pinned, from the test setup): our rendering must match it byte for byte.
+async function kubectlDryRun(name: string, ns: string, a: Partial<RegistryAuth> & { username: string; password: string }, output: 'json' | 'yaml'): Promise<string> {
+  const args = ['create', 'secret', 'docker-registry', name, '-n', ns, `--docker-username=${a.username}`, `--docker-password=${a.password}`, '--dry-run=client', '-o', output]
+  if (a.server !== undefined) args.push(`--docker-server=${a.server}`)
+  if (a.email !== undefined) args.push(`--docker-email=${a.email}`)
+  const r = await execa(toolPath('kubectl'), args, { env: { KUBECONFIG: '/dev/null' } })
+  return r.stdout
+}
+
+const cases: Array<[string, Partial<RegistryAuth> & { username: string; password: string }]> = [
+  ['default server', { username: 'robot', password: 's3cret' }],
+  ['custom server with scheme and path', { server: 'https://harbor.example.com/v2/cloudforet', username: 'robot$cloudforet', password: 'p4ss' }],
+  ['plain host with port', { server: 'registry.example.com:5000', username: 'ci', password: 'x' }],
+  ['empty email is omitted', { server: 'reg.example.com', username: 'u', password: 'p', email: '' }],
+  ['email present', { server: 'reg.example.com', username: 'u', password: 'p', email: 'ops@example.com' }],
+  ['unicode password', { server: 'reg.example.com', username: 'u', password: 'pässwörd-日本語-🔑' }],
+  ['colon in password', { server: 'reg.example.com', username: 'u', password: 'a:b:c' }],
+  ['HTML characters Go escapes', { server: 'reg.example.com', username: 'u', password: '<a href="x">&amp;</a>\u2028\u2029' }],
+  ['quotes and backslashes', { server: 'reg.example.com', username: 'u', password: 'q"uo\\te\'s' }],
+  ['long password', { server: 'reg.example.com', username: 'u', password: 'x'.repeat(4096) }],
+]
+
+describe('buildDockerConfigSecret matches kubectl create secret docker-registry --dry-run=client', () => {
+  it.each(cases)('%s (-o json)', async (_, a) => {
+    const auth: RegistryAuth = { server: a.server ?? 'https://index.docker.io/v1/', username: a.username, password: a.password, ...(a.email !== undefined && { email: a.email }) }
+    const ours = manifestsToJson([buildDockerConfigSecret('my-credential', 'cloudforet', auth)])
+    expect(ours).toBe(`${await kubectlDryRun('my-credential', 'cloudforet', a, 'json')}\n`)
+  })
+
+  it.each(cases.slice(0, 3))('%s (-o yaml)', async (_, a) => {
+    const auth: RegistryAuth = { server: a.server ?? 'https://index.docker.io/v1/', username: a.username, password: a.password }
+    const ours = manifestsToYaml([buildDockerConfigSecret('my-credential', 'spaceone-plugin', auth)])
+    expect(ours).toBe(`${await kubectlDryRun('my-credential', 'spaceone-plugin', a, 'yaml')}\n`)
+  })
+
+  it('renders several namespaces as YAML documents and as a v1 List', () => {
+    const auth = { server: 'r.example.com', username: 'u', password: 'p' }
+    const m = ['a', 'b'].map((ns) => buildDockerConfigSecret('c', ns, auth))
+    expect(manifestsToYaml(m).split('---\n')).toHaveLength(2)
+    const list = JSON.parse(manifestsToJson(m))
+    expect(list.kind).toBe('List')
+    expect(list.items.map((i: { metadata: { namespace: string } }) => i.metadata.namespace)).toEqual(['a', 'b'])
+  })
+})
+
+describe('checkRegistryAuth', () => {
+  const ok = { server: 'r.example.com', username: 'u', password: 'p' }
+  it.each([
+    ['My_Cred', ok, 'secret name "My_Cred" is not a DNS-1123 subdomain'],
+    ['c', { ...ok, server: '' }, '--docker-server must be a registry host or URL with no whitespace'],
+    ['c', { ...ok, server: 'r.example.com /x' }, '--docker-server must be a registry host or URL with no whitespace'],
+    ['c', { ...ok, username: '' }, '--docker-username must not be empty'],
+    ['c', { ...ok, username: 'a:b' }, '--docker-username must not contain ":"'],
+    ['c', { ...ok, password: '' }, 'the registry password is empty'],
+  ])('%s %j', (name, auth, message) => {
+    expect(() => checkRegistryAuth(name, auth)).toThrow(message)
+  })
+})
+
+describe('authFromDockerConfig', () => {
+  const cfg = JSON.stringify({
+    auths: {
+      'harbor.example.com': { auth: Buffer.from('robot:pa:ss').toString('base64') },
+      'https://index.docker.io/v1/': { username: 'hubuser', password: 'hubpass', email: 'h@example.com' },
+    },
+    credHelpers: { 'gcr.io': 'gcloud' },
+  })
+  it('decodes auth, accepts Docker Hub aliases and explains credential helpers', () => {
+    expect(authFromDockerConfig(cfg, 'harbor.example.com', 'c.json')).toEqual({ username: 'robot', password: 'pa:ss' })
+    expect(authFromDockerConfig(cfg, 'https://harbor.example.com', 'c.json')).toEqual({ username: 'robot', password: 'pa:ss' })
+    expect(authFromDockerConfig(cfg, 'docker.io', 'c.json')).toEqual({ username: 'hubuser', password: 'hubpass', email: 'h@example.com' })
+    expect(() => authFromDockerConfig(cfg, 'gcr.io', 'c.json')).toThrow('keeps the gcr.io password in the credential helper "docker-credential-gcloud"')
+    expect(() => authFromDockerConfig(cfg, 'quay.io', 'c.json')).toThrow('c.json has no auths entry for quay.io (it has: harbor.example.com, https://index.docker.io/v1/)')
+    expect(() => authFromDockerConfig('nope', 'quay.io', 'c.json')).toThrow('c.json is not a docker config.json (not JSON)')
+  })
+})
+
+describe('redact', () => {
+  it('removes the password and every encoding that carries it', () => {
+    const auth = { server: 'r.example.com', username: 'u', password: 'Sentinel-Pa55' }
+    const m = buildDockerConfigSecret('c', 'ns', auth)
+    const leaky = `err: ${auth.password} ${m.data['.dockerconfigjson']} ${Buffer.from('u:Sentinel-Pa55').toString('base64')}`
+    expect(redact(leaky, secretForms(auth))).toBe('err: *** *** ***')
+  })
+})
