@@ -205,7 +205,7 @@ describe('cfpull patch', () => {
   })
 
   it('an unexpected error is exit 1 and asks for a bug report', async () => {
-    const r = await runCli(['patch', 'a.yaml', '-s', 'x'], { commands: { patch: async () => { throw new TypeError('boom') } } })
+    const r = await runCli(['patch', 'a.yaml', '-s', 'x'], { commands: { patch: async () => { throw new TypeError('boom') } } as never })
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('error: boom')
     expect(r.stderr).toContain('This is a bug in cfpull')
