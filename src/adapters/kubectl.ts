@@ -13,8 +13,15 @@ function base(t: KubeTarget): string[] {
   return [...(t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []), ...(t.context ? ['--context', t.context] : [])]
 }
 
-async function kubectl(run: Runner, t: KubeTarget, args: string[], step: string, input?: string): Promise<string> {
-  const r = await run(t.bin ?? toolBinary('kubectl'), [...base(t), ...args], input === undefined ? {} : { input })
+/** The full argv (binary first) of a kubectl call, as it runs and as --dry-run prints it. */
+export function kubectlArgv(t: KubeTarget, args: string[]): string[] {
+  return [t.bin ?? toolBinary('kubectl'), ...base(t), ...args]
+}
+
+/** Runs kubectl; a non-zero exit becomes a ToolFailedError naming the step, with a hint. */
+export async function kubectl(run: Runner, t: KubeTarget, args: string[], step: string, input?: string, timeout?: number): Promise<string> {
+  const [file, ...argv] = kubectlArgv(t, args)
+  const r = await run(file!, argv, { ...(input !== undefined && { input }), ...(timeout && { timeout }) })
   if (r.exitCode !== 0) throw new ToolFailedError('kubectl', r.exitCode, r.stderr, step, hintFor(r.stderr))
   return r.stdout
 }
@@ -48,6 +55,12 @@ export async function namespaceExists(run: Runner, t: KubeTarget, namespace: str
 
 export async function createNamespace(run: Runner, t: KubeTarget, namespace: string): Promise<void> {
   await kubectl(run, t, ['create', 'namespace', namespace], `create namespace ${namespace}`)
+}
+
+/** The type of a Secret, or null when it does not exist (its data is never read). */
+export async function secretType(run: Runner, t: KubeTarget, name: string, namespace: string): Promise<string | null> {
+  const out = await kubectl(run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.type}'], `get secret ${name} in namespace ${namespace}`)
+  return out === '' ? null : out.trim()
 }
 
 // kubectl's messages are terse; these say what usually fixes each.

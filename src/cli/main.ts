@@ -4,7 +4,11 @@ import { exitCodeOf, errorJson, printError } from './errors.js'
 import { Reporter, type OutputStreams } from './output.js'
 import { buildProgram, makeCommands, type Commands } from './program.js'
 
+// Inlined by the CLI bundle (scripts/build.mjs); tsc output and tests read package.json instead.
+declare const __CFPULL_VERSION__: string | undefined
+
 function packageVersion(): string {
+  if (typeof __CFPULL_VERSION__ === 'string') return __CFPULL_VERSION__
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 }
 
@@ -20,7 +24,7 @@ export async function main(
   if (io.stdout === process.stdout) ignoreClosedPipe()
   const report = new Reporter({ ...io, argv })
   const exit = { code: 0 }
-  const program = buildProgram(report, exit, commands, packageVersion())
+  const program = buildProgram(report, exit, commands, packageVersion(), { env: io.env, stderrIsTTY: !!io.stderr.isTTY, argv })
   try {
     await program.parseAsync(argv)
     return exit.code

@@ -109,3 +109,16 @@ export class ToolFailedError extends CfpullError {
     )
   }
 }
+
+/** One problem a preflight found, with the exact command that fixes it when there is one. */
+export interface Finding {
+  message: string
+  fix?: string
+}
+
+/** A preflight found problems; all of them are in `findings` (exit 3: the input is not ready). */
+export class PreflightError extends CfpullError {
+  constructor(readonly findings: Finding[]) {
+    super(`preflight found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was changed`, ExitCode.InvalidInput)
+  }
+}

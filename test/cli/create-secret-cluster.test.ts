@@ -1,0 +1,111 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
+import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { recordingRunner } from '../helpers/recording-runner.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
+
+const example = join(import.meta.dirname, '../../examples/values.yaml')
+const SENTINEL = 'Sentinel-Pa55-Zq9'
+const forms = [SENTINEL, Buffer.from(SENTINEL).toString('base64'), Buffer.from(`robot:${SENTINEL}`).toString('base64')]
+
+let api: FakeApiServer
+let kubeconfig: string
+
+beforeEach(async () => {
+  const dir = tempDir()
+  vi.stubEnv('KUBECACHEDIR', join(dir, 'cache'))
+  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
+  kubeconfig = writeKubeconfig(dir, api.url)
+})
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  await api.close()
+})
+
+function createSecret(extra: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {
+  const rec = recordingRunner()
+  const args = ['create-secret', '--name', 'my-credential', '--docker-server', 'harbor.example.com', '--docker-username', 'robot', '--kubeconfig', kubeconfig, ...extra]
+  return runCli(args, { run: rec.run, stdin: io.stdin ?? `${SENTINEL}\n`, env: { CFPULL_KUBECTL: toolPath('kubectl'), ...io.env } }).then((r) => ({ ...r, calls: rec.calls }))
+}
+
+function storedConfig(ns: string): unknown {
+  const secret = api.get('Secret', ns, 'my-credential')
+  return secret && { type: secret.type, config: JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString()) }
+}
+
+describe('cfpull create-secret against an API server (real kubectl)', () => {
+  it('creates the Secret in every namespace of the values, then reports unchanged and configured', async () => {
+    const first = await createSecret(['--password-stdin', '--values', example])
+    expect(first.code).toBe(0)
+    expect(first.stdout).toBe('Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n✔ cloudforet: created\n✔ cloudforet-plugin: created\n')
+    const expected = { type: 'kubernetes.io/dockerconfigjson', config: { auths: { 'harbor.example.com': { username: 'robot', password: SENTINEL, auth: Buffer.from(`robot:${SENTINEL}`).toString('base64') } } } }
+    expect(storedConfig('cloudforet')).toEqual(expected)
+    expect(storedConfig('cloudforet-plugin')).toEqual(expected)
+    const patches = api.requests.filter((r) => r.method === 'PATCH')
+    // Namespaces are worked on concurrently, so the order of requests is not fixed.
+    expect(patches.map((r) => [r.path, r.query.fieldManager, r.query.force, r.contentType].join(' ')).sort()).toEqual([
+      '/api/v1/namespaces/cloudforet-plugin/secrets/my-credential cfpull true application/apply-patch+yaml',
+      '/api/v1/namespaces/cloudforet/secrets/my-credential cfpull true application/apply-patch+yaml',
+    ])
+    // No client-side apply annotation: it would hold the whole Secret, password included.
+    expect(JSON.stringify(api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain('last-applied-configuration')
+
+    const again = await createSecret(['--password-stdin', '--values', example])
+    expect(again.stdout).toContain('✔ cloudforet: unchanged\n✔ cloudforet-plugin: unchanged\n')
+    const rotated = await createSecret(['--password-stdin', '-n', 'cloudforet'], { stdin: 'new-password' })
+    expect(rotated.stdout).toContain('✔ cloudforet: configured\n')
+    expect((storedConfig('cloudforet') as { config: { auths: Record<string, { password: string }> } }).config.auths['harbor.example.com']!.password).toBe('new-password')
+  })
+
+  it('--create-namespace creates missing namespaces first', async () => {
+    const r = await createSecret(['--password-stdin', '-n', 'brand-new', '--create-namespace'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('✔ brand-new: created (namespace created)')
+    expect(api.get('Namespace', undefined, 'brand-new')).toBeTruthy()
+  })
+
+  it('a missing namespace fails that namespace only, with a hint, and exits 4', async () => {
+    const r = await createSecret(['--password-stdin', '-n', 'cloudforet', '-n', 'nowhere'])
+    expect(r.code).toBe(4)
+    expect(r.stdout).toContain('✔ cloudforet: created\n✖ nowhere: failed\n')
+    expect(r.stdout).toContain('1 of 2 namespaces done; failed: nowhere')
+    expect(r.stderr).toContain('error: apply in namespace nowhere: kubectl exited with 1')
+    expect(r.stderr).toContain('hint: the namespace does not exist: create it, or pass --create-namespace')
+  })
+
+  it.each([
+    [401, 'Unauthorized', 'kubectl is not authenticated'],
+    [403, 'Forbidden', 'your cluster user lacks permission'],
+    [500, 'InternalError', ''],
+  ])('HTTP %i from the API server is exit 4 naming the namespace', async (status, reason, hint) => {
+    api.failNext({ method: 'PATCH', pathIncludes: '/secrets/my-credential' }, status, reason, `${reason.toLowerCase()} for test`)
+    const r = await createSecret(['--password-stdin', '-n', 'cloudforet'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/error: apply in namespace cloudforet: kubectl exited with 1: /)
+    if (hint) expect(r.stderr).toContain(`hint: ${hint}`)
+  })
+
+  it('never puts the password on argv or in anything printed, from any source', async () => {
+    const sources: Array<[string[], { stdin?: string; env?: Record<string, string> }]> = [
+      [['--password-stdin'], { stdin: `${SENTINEL}\n` }],
+      [[], { env: { CFPULL_REGISTRY_PASSWORD: SENTINEL } }],
+      [['--docker-password', SENTINEL], {}],
+    ]
+    for (const [flags, io] of sources) {
+      for (const extra of [[], ['--json'], ['--verbose']]) {
+        // A failure too: error paths must not leak either.
+        api.failNext({ method: 'PATCH', pathIncludes: '-plugin/secrets/' }, 500, 'InternalError', `boom ${SENTINEL}`)
+        const r = await createSecret([...flags, ...extra, '--values', example], io)
+        expect(r.code, `${flags} ${extra}`).toBe(4)
+        for (const f of forms) {
+          expect(r.stdout + r.stderr, `${flags} ${extra}`).not.toContain(f)
+          for (const c of r.calls) expect(c.args.join(' '), `${flags} ${extra}`).not.toContain(f)
+        }
+        expect(r.calls.filter((c) => c.input !== undefined).every((c) => c.args.includes('apply'))).toBe(true)
+      }
+    }
+  })
+})
