@@ -77,6 +77,11 @@ export class Reporter {
     this.io.stderr.write(`${text}\n`)
   }
 
+  /** Redraws one status line on stderr (spinners); only called when stderr is a TTY. */
+  live(line: string): void {
+    this.io.stderr.write(`\r\u001b[2K${line}`)
+  }
+
   /** The one --json document. */
   printJson(doc: unknown): void {
     this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)

@@ -2,10 +2,12 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { UsageError } from '../core/errors.js'
 import { LATEST_CHART_VERSION } from '../core/charts.js'
 import { REGISTRY_TYPES } from '../core/plugins.js'
+import type { ApplyDeps, ApplyOptions, ApplyResult, RestartMode } from '../commands/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
 import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
+import { applyProgress, renderApply } from './render-apply.js'
 import { renderCreateSecret } from './render-create-secret.js'
 import { renderPatch } from './render-patch.js'
 
@@ -13,6 +15,7 @@ import { renderPatch } from './render-patch.js'
 export interface Commands {
   patch(opts: PatchOptions): Promise<PatchRunResult>
   createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
+  apply(opts: ApplyOptions, onStep: ApplyDeps['onStep']): Promise<ApplyResult>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -30,6 +33,10 @@ export function makeCommands(ambient: Ambient): Commands {
     createSecret: async (opts, onPlan) => {
       const [{ createSecret }, { execaRunner }] = await Promise.all([import('../commands/create-secret.js'), import('../adapters/run.js')])
       return createSecret(opts, { run: ambient.run ?? execaRunner, readStdin: ambient.readStdin, env: ambient.env, ...(onPlan && { onPlan }) })
+    },
+    apply: async (opts, onStep) => {
+      const [{ apply }, { execaRunner }] = await Promise.all([import('../commands/apply.js'), import('../adapters/run.js')])
+      return apply(opts, { run: ambient.run ?? execaRunner, env: ambient.env, ...(onStep && { onStep }) })
     },
   }
 }
@@ -54,7 +61,7 @@ function globalFlags(cmd: Command): Command {
 }
 
 /** Builds the commander program; actions set `exit.code` and print through `report`. */
-export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands, version = '0.0.0'): Command {
+export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands, version = '0.0.0', ambient: { env: Record<string, string | undefined>; stderrIsTTY: boolean; argv: string[] } = { env: {}, stderrIsTTY: false, argv: [] }): Command {
   const program = new Command('cfpull')
     .description('Get private container images pulling in a Cloudforet (SpaceONE) Kubernetes install.')
     .version(version, '-V, --version')
@@ -172,6 +179,57 @@ Examples:
       }
       const result = await commands.createSecret(opts, (plan) => renderCreateSecret.plan(plan, opts, report))
       exit.code = renderCreateSecret.result(result, opts, report)
+    })
+
+  globalFlags(
+    program
+      .command('apply')
+      .description('helm upgrade with the patched values, restart the pods in every namespace, and fix stale plugin Deployments')
+      .argument('[helm-args...]', 'extra arguments for helm upgrade, after --'),
+  )
+    .requiredOption('-n, --namespace <ns>', 'namespace of the Helm release')
+    .option('-f, --values <file>', 'the patched values file', 'values.yaml')
+    .option('--release <name>', 'Helm release name', 'cloudforet')
+    .option('--chart <chart>', 'chart reference', 'cloudforet/spaceone')
+    .option('--version <version>', 'chart version (default: the deployed one, so an upgrade never moves the chart by accident)')
+    .addOption(new Option('--restart <mode>', 'how pods pick up the secret: delete (the documented step), rollout (no downtime), none').choices(['delete', 'rollout', 'none']).default('delete'))
+    .option('--recreate-plugins', 'delete plugin Deployments that lack the secret, so the supervisor recreates them', false)
+    .option('--timeout <duration>', 'timeout for helm upgrade and rollout status', '10m')
+    .option('--allow-unpatched', 'go on when the values are not fully patched', false)
+    .option('--dry-run', 'run the preflight, print the commands that would run, and stop', false)
+    .option('--context <name>', 'kubeconfig context (helm: --kube-context)')
+    .option('--kubeconfig <file>', 'kubeconfig file')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfpull apply -n spaceone -f values.yaml --dry-run
+  $ cfpull apply -n spaceone -f values.yaml --restart rollout --recreate-plugins
+  $ cfpull apply -n spaceone -f values.yaml --version 1.12.16 -- --atomic`,
+    )
+    .action(async (helmArgs: string[], o: Record<string, unknown>) => {
+      report.configure(o)
+      // Extra helm arguments only after `--`: a stray word must not reach helm by accident.
+      if (helmArgs.length && !ambient.argv.includes('--')) throw new UsageError(`unexpected argument ${helmArgs[0]}: helm arguments go after --`)
+      const opts: ApplyOptions = {
+        namespace: o.namespace as string,
+        values: o.values as string,
+        release: o.release as string,
+        chart: o.chart as string,
+        restart: o.restart as RestartMode,
+        recreatePlugins: !!o.recreatePlugins,
+        timeout: o.timeout as string,
+        dryRun: !!o.dryRun,
+        allowUnpatched: !!o.allowUnpatched,
+        helmArgs,
+        ...(o.version !== undefined && { version: o.version as string }),
+        ...(o.context !== undefined && { context: o.context as string }),
+        ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
+      }
+      const { parseDuration } = await import('../commands/apply.js')
+      parseDuration(opts.timeout)
+      const result = await commands.apply(opts, applyProgress(report, ambient.env, ambient.stderrIsTTY))
+      exit.code = renderApply(result, opts, report)
     })
   return program
 }

@@ -1,0 +1,76 @@
+import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply.js'
+import { PreflightError } from '../core/errors.js'
+import { shellLine } from '../core/apply-plan.js'
+import { errorJson, printError } from './errors.js'
+import type { Reporter } from './output.js'
+import { symbols } from './symbols.js'
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/**
+ * Live step lines for `cfpull apply`. On a TTY outside CI a spinner runs on stderr while a step
+ * works; elsewhere (pipes, CI=true, --json) there is no cursor control, only finished lines.
+ */
+export function applyProgress(report: Reporter, env: Record<string, string | undefined>, isTTY: boolean) {
+  const live = isTTY && !env.CI && !report.json && report.level !== 'quiet'
+  let timer: ReturnType<typeof setInterval> | undefined
+  return (event: { phase: 'start' | 'end'; step: StepResult }) => {
+    const s = event.step
+    if (event.phase === 'start') {
+      if (!live) return
+      let i = 0
+      const started = Date.now()
+      timer = setInterval(() => report.live(`${FRAMES[i++ % FRAMES.length]} ${s.name} ${((Date.now() - started) / 1000).toFixed(0)}s`), 100)
+      return
+    }
+    if (timer) clearInterval(timer)
+    timer = undefined
+    if (live) report.live('')
+    report.info(stepLine(s, report))
+  }
+}
+
+function stepLine(s: StepResult, report: Reporter): string {
+  const c = report.c
+  const mark = { ok: c.green(symbols.tick), failed: c.red(symbols.cross), warning: c.yellow(symbols.warn), skipped: c.dim('-'), planned: c.cyan('→'), running: '…' }[s.status]
+  const secs = s.status === 'planned' || s.status === 'skipped' ? '' : c.dim(` (${(s.durationMs / 1000).toFixed(1)}s)`)
+  return `${mark} ${s.name}${secs}${s.detail ? `: ${s.detail}` : ''}`
+}
+
+/** Prints the outcome of `cfpull apply`; returns the exit code. */
+export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter): number {
+  if (report.json) {
+    report.printJson({
+      command: 'apply',
+      exitCode: r.exitCode,
+      ok: r.exitCode === 0,
+      dryRun: opts.dryRun,
+      release: r.release,
+      namespace: r.namespace,
+      chartVersion: r.chartVersion ?? null,
+      findings: r.findings,
+      notes: r.notes,
+      warnings: r.warnings,
+      steps: r.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs, commands: s.commands, ...(s.detail && { detail: s.detail }), ...(s.error !== undefined && { error: errorJson(s.error) }) })),
+    })
+    return r.exitCode
+  }
+  for (const w of r.warnings) report.warn(w)
+  const failed = r.steps.find((s) => s.status === 'failed')
+  if (failed?.error instanceof PreflightError) {
+    report.error(failed.error.message)
+    for (const f of r.findings) {
+      report.errorDetail(`  ${report.cErr.red(symbols.cross)} ${f.message}`)
+      if (f.fix) report.errorDetail(`    fix: ${f.fix}`)
+    }
+  } else if (failed) printError(failed.error, report)
+  if (opts.dryRun && r.exitCode === 0) {
+    report.info('Would run, in order:')
+    for (const s of r.steps) for (const cmd of s.commands) if (s.name !== 'preflight') report.info(`  ${shellLine(cmd)}`)
+  } else if (r.exitCode === 0) {
+    for (const n of r.notes) report.info(`${report.c.cyan(symbols.info)} ${n}`)
+    const total = r.steps.reduce((n, s) => n + s.durationMs, 0)
+    report.info(`${report.c.green(symbols.tick)} ${r.release} upgraded${r.chartVersion ? ` (chart ${r.chartVersion})` : ''} in ${(total / 1000).toFixed(1)}s`)
+  }
+  return r.exitCode
+}
