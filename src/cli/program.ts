@@ -67,6 +67,8 @@ export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    // apply has its own --version (the chart's): the program's -V/--version only counts before a command.
+    .enablePositionalOptions()
     .configureHelp({ sortSubcommands: false })
     // Set before any subcommand is added: commander copies these settings into each subcommand.
     .configureOutput({

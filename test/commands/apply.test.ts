@@ -81,6 +81,29 @@ describe('cfpull apply', () => {
     expect(tidy(r.stderr)).toBe('warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35\n')
   })
 
+  it('--dry-run on the bundled example prints exactly the commands that would run', async () => {
+    writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
+    expect((await runCli(['patch', values, '--secret', 'my-credential', '-q'])).code).toBe(0)
+    api.seed(helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone', version: '2.0.0-dev35', revision: 2 }))
+    const r = await apply(['--dry-run', '--restart', 'rollout', '--recreate-plugins', '--version', '2.0.0-dev35', '--', '--atomic'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(writes()).toEqual([])
+    expect(tidy(r.stdout)).toBe(
+      [
+        '✔ preflight (t): chart spaceone-2.0.0-dev35; secrets my-credential in cloudforet, cloudforet-plugin',
+        'Would run, in order:',
+        '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 2.0.0-dev35 --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
+        '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet',
+        '  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet --timeout=10m',
+        '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet',
+        '  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet --timeout=10m',
+        '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
+        '',
+      ].join('\n'),
+    )
+  })
+
   it('upgrades, restarts the labelled pods in every namespace, and names stale plugin deployments', async () => {
     const r = await apply([])
     expect(r.code).toBe(0)
