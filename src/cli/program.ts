@@ -4,11 +4,13 @@ import { LATEST_CHART_VERSION } from '../core/charts.js'
 import { REGISTRY_TYPES } from '../core/plugins.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, RestartMode } from '../commands/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
+import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
 import { applyProgress, renderApply } from './render-apply.js'
 import { renderCreateSecret } from './render-create-secret.js'
+import { renderDoctor } from './render-doctor.js'
 import { renderPatch } from './render-patch.js'
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
@@ -16,6 +18,7 @@ export interface Commands {
   patch(opts: PatchOptions): Promise<PatchRunResult>
   createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
   apply(opts: ApplyOptions, onStep: ApplyDeps['onStep']): Promise<ApplyResult>
+  doctor(opts: DoctorOptions): Promise<DoctorResult>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -37,6 +40,10 @@ export function makeCommands(ambient: Ambient): Commands {
     apply: async (opts, onStep) => {
       const [{ apply }, { execaRunner }] = await Promise.all([import('../commands/apply.js'), import('../adapters/run.js')])
       return apply(opts, { run: ambient.run ?? execaRunner, env: ambient.env, ...(onStep && { onStep }) })
+    },
+    doctor: async (opts) => {
+      const [{ doctor }, { execaRunner }] = await Promise.all([import('../commands/doctor.js'), import('../adapters/run.js')])
+      return doctor(opts, { run: ambient.run ?? execaRunner, env: ambient.env })
     },
   }
 }
@@ -232,6 +239,44 @@ Examples:
       parseDuration(opts.timeout)
       const result = await commands.apply(opts, applyProgress(report, ambient.env, ambient.stderrIsTTY))
       exit.code = renderApply(result, opts, report)
+    })
+
+  globalFlags(program.command('doctor').description('say exactly why an install cannot pull: from the values, and with --cluster from the cluster'))
+    .option('-f, --values <file>', 'the values file', 'values.yaml')
+    .option('--secret <name>', 'the pull secret to check for (default: every name the values use)')
+    .option('--chart-version <version>', `chart version whose services and defaults apply (default ${LATEST_CHART_VERSION})`)
+    .option('--cluster', 'also ask the cluster: secrets per namespace, failing pulls, stale deployments', false)
+    .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
+    .option('--release <name>', 'Helm release name', 'cloudforet')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--kubeconfig <file>', 'kubeconfig file')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 nothing wrong, 6 problems that stop images from pulling, 3 bad input, 4 kubectl failed.
+
+Examples:
+  $ cfpull doctor -f values.yaml
+  $ cfpull doctor -f values.yaml --cluster -n spaceone
+  $ cfpull doctor -f values.yaml --cluster --json | jq '.findings[] | select(.severity=="error")'`,
+    )
+    .action(async (o: Record<string, unknown>) => {
+      report.configure(o)
+      const opts: DoctorOptions = {
+        values: o.values as string,
+        cluster: !!o.cluster,
+        namespace: o.namespace as string,
+        release: o.release as string,
+        ...(o.secret !== undefined && { secret: o.secret as string }),
+        ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
+        ...(o.context !== undefined && { context: o.context as string }),
+        ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
+      }
+      if (opts.secret) {
+        const { checkSecretNames } = await import('../core/image-pull-secrets.js')
+        checkSecretNames([opts.secret])
+      }
+      exit.code = renderDoctor(await commands.doctor(opts), opts, report)
     })
   return program
 }

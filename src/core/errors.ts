@@ -6,6 +6,8 @@ export const ExitCode = {
   InvalidInput: 3,
   ToolFailed: 4,
   CheckFailed: 5,
+  /** doctor found problems of severity error. */
+  Findings: 6,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -1,0 +1,125 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
+import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { recordingRunner } from '../helpers/recording-runner.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
+
+const SENTINEL = 'Sentinel-Pa55-Zq9'
+let api: FakeApiServer
+let dir: string
+let kubeconfig: string
+let values: string
+
+const secret = (namespace: string, registry: string, type = 'kubernetes.io/dockerconfigjson') => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'my-credential', namespace },
+  type,
+  data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [registry]: { username: 'robot', password: SENTINEL, auth: Buffer.from(`robot:${SENTINEL}`).toString('base64') } } })).toString('base64') },
+})
+const pod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
+  spec: { containers: [{ name: 'main', image }], ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }) },
+  status: { phase: 'Pending', containerStatuses: [{ name: 'main', image, ready: false, restartCount: 0, imageID: '', state: waiting ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } } : { running: {} } }] },
+})
+const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace, labels },
+  spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }], ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }) } } },
+})
+
+beforeEach(async () => {
+  dir = tempDir()
+  vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
+  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
+  kubeconfig = writeKubeconfig(dir, api.url)
+  values = join(dir, 'values.yaml')
+  expect((await runCli(['patch', join(import.meta.dirname, '../../examples/values.yaml'), '-s', 'my-credential', '-o', values, '-q'])).code).toBe(0)
+})
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  await api.close()
+})
+
+async function doctor(extra: string[] = []) {
+  const rec = recordingRunner()
+  const r = await runCli(['doctor', '-f', values, '--cluster', '--kubeconfig', kubeconfig, ...extra], { run: rec.run, env: { CFPULL_KUBECTL: toolPath('kubectl') } })
+  return { ...r, calls: rec.calls }
+}
+
+describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
+  it('a healthy install: exit 0, the secret hosts listed, nothing else', async () => {
+    api.seed(secret('cloudforet', 'harbor.example.com'))
+    api.seed(secret('cloudforet-plugin', 'https://harbor.example.com/v2/'))
+    api.seed(pod('cloudforet', 'console-1', 'harbor.example.com/cloudforet/console:2.0.1', ['my-credential']))
+    api.seed(deployment('cloudforet', 'console', { 'app.kubernetes.io/instance': 'cloudforet' }, ['my-credential']))
+    const r = await doctor(['--json'])
+    expect(r.code, r.stdout).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([])
+    expect(doc.cluster.secrets).toEqual([
+      { namespace: 'cloudforet', name: 'my-credential', present: true, type: 'kubernetes.io/dockerconfigjson', registries: ['harbor.example.com'] },
+      { namespace: 'cloudforet-plugin', name: 'my-credential', present: true, type: 'kubernetes.io/dockerconfigjson', registries: ['harbor.example.com'] },
+    ])
+    expect(doc.cluster.imageRegistries).toEqual({ cloudforet: ['harbor.example.com'], 'cloudforet-plugin': [] })
+  })
+
+  it('puts every reason a pull fails side by side, exit 6, and never prints credentials', async () => {
+    api.seed(secret('cloudforet', 'quay.example.com'))
+    api.seed({ ...secret('cloudforet-plugin', 'harbor.example.com'), type: 'Opaque' })
+    api.seed(pod('cloudforet', 'console-1', 'harbor.example.com/cloudforet/console:2.0.1', ['my-credential'], 'ImagePullBackOff'))
+    api.seed(pod('cloudforet', 'identity-1', 'harbor.example.com/cloudforet/identity:2.0.1', [], 'ErrImagePull'))
+    api.seed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'identity-1.pull', namespace: 'cloudforet' }, involvedObject: { kind: 'Pod', name: 'identity-1', namespace: 'cloudforet' }, reason: 'Failed', type: 'Warning', message: 'Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized' })
+    api.seed(deployment('cloudforet', 'identity', { 'app.kubernetes.io/instance': 'cloudforet' }, []))
+    api.seed(deployment('cloudforet-plugin', 'plugin-aws-ec2', { supervisor_name: 'root' }, []))
+    const r = await doctor()
+    expect(r.code).toBe(6)
+    expect(r.stdout + r.stderr).not.toContain(SENTINEL)
+    expect(r.stdout + r.stderr).not.toContain(Buffer.from(`robot:${SENTINEL}`).toString('base64'))
+    const errors = r.stdout.slice(r.stdout.indexOf('Errors ('), r.stdout.indexOf('Warnings ('))
+    expect(errors).toBe(
+      [
+        'Errors (4)',
+        '  ✖ Secret my-credential in cloudforet-plugin has type Opaque; the kubelet only reads kubernetes.io/dockerconfigjson (or dockercfg) for pulls',
+        '    fix: cfpull create-secret --name my-credential -n cloudforet-plugin --docker-server <registry> --docker-username <user> --password-stdin',
+        '  ✖ pod console-1 in cloudforet cannot pull harbor.example.com/cloudforet/console:2.0.1 (ImagePullBackOff); pull secrets: my-credential; Back-off pulling image "harbor.example.com/cloudforet/console:2.0.1"',
+        '    fix: check the credentials for harbor.example.com in Secret my-credential (cfpull create-secret … to replace them)',
+        `  ✖ pod identity-1 in cloudforet cannot pull harbor.example.com/cloudforet/identity:2.0.1 (ErrImagePull); pull secrets: none; Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized`,
+        `    fix: the pod spec lacks my-credential: cfpull patch ${values} --secret my-credential && cfpull apply -n spaceone -f ${values}`,
+        '  ✖ 1 deployment of cloudforet in cloudforet run without my-credential: identity (the values and the cluster disagree)',
+        `    fix: cfpull apply -n spaceone -f ${values}`,
+        '',
+        '',
+      ].join('\n'),
+    )
+    expect(r.stdout).toContain('  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n')
+    expect(r.stdout).toContain(`  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses them as they are\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`)
+    // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
+    expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)
+  })
+
+  it('a missing Secret and a failing kubectl', async () => {
+    const r = await doctor(['--json'])
+    expect(r.code).toBe(6)
+    expect(JSON.parse(r.stdout).findings.filter((f: { code: string }) => f.code === 'secret-missing').map((f: { namespace: string }) => f.namespace)).toEqual(['cloudforet', 'cloudforet-plugin'])
+    api.failNext({ method: 'GET', pathIncludes: '/pods' }, 403, 'Forbidden', 'pods is forbidden: User cannot list pods')
+    const failed = await doctor()
+    expect(failed.code).toBe(4)
+    expect(failed.stderr).toContain('error: doctor: list pods in cloudforet: kubectl exited with 1: Error from server (Forbidden): pods is forbidden')
+    expect(failed.stderr).toContain('hint: your cluster user lacks permission')
+  })
+
+  it('offline on a file that is not YAML: exit 3 with the position', async () => {
+    writeFileSync(values, readFileSync(values, 'utf8') + 'broken: {oops\n')
+    const r = await runCli(['doctor', '-f', values])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(new RegExp(`^error: ${values.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: `))
+  })
+})
