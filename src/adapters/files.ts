@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, lstat, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises'
+import * as nodeFs from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { FileError } from '../core/errors.js'
 
+/** The file operations the atomic write uses; tests pass one that fails where they want. */
+export type FsOps = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink' | 'chmod' | 'readFile' | 'writeFile' | 'stat' | 'lstat' | 'realpath' | 'readdir'>
+
 /** Reads a UTF-8 text file as is (a BOM stays in the string, so it is written back). */
-export async function readText(file: string): Promise<string> {
+export async function readText(file: string, fs: FsOps = nodeFs): Promise<string> {
   try {
-    return await readFile(file, 'utf8')
+    return await fs.readFile(file, 'utf8')
   } catch (err) {
     throw new FileError(file, describeFsError(err, 'read'), { cause: err })
   }
@@ -15,6 +18,7 @@ export async function readText(file: string): Promise<string> {
 export interface WriteOptions {
   /** The content the file had when read: refuse if someone changed it since. */
   expected?: string
+  fs?: FsOps
 }
 
 /**
@@ -23,36 +27,73 @@ export interface WriteOptions {
  * the new one, never a part. A symlink is written through: its target changes, the link stays.
  */
 export async function writeTextAtomic(file: string, text: string, options: WriteOptions = {}): Promise<void> {
-  const target = await resolveTarget(file)
-  const mode = await stat(target).then(
+  const fs = options.fs ?? nodeFs
+  const target = await resolveTarget(fs, file)
+  await removeStaleTemps(fs, target)
+  const mode = await fs.stat(target).then(
     (s) => s.mode & 0o7777,
     () => undefined,
   )
-  const tmp = join(dirname(target), `.${basename(target)}.cfpull-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
-  let handle
+  const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  let handle: nodeFs.FileHandle | undefined
+  let created = false
   try {
-    handle = await open(tmp, 'wx', mode ?? 0o644)
+    handle = await fs.open(tmp, 'wx', mode ?? 0o644)
+    created = true
     await handle.writeFile(text, 'utf8')
     await handle.sync()
     await handle.close()
     handle = undefined
-    if (mode !== undefined) await chmod(tmp, mode)
+    if (mode !== undefined) await fs.chmod(tmp, mode)
     if (options.expected !== undefined) {
-      const now = await readFile(target, 'utf8').catch(() => undefined)
-      if (now !== options.expected) throw new FileError(file, 'changed on disk since cfpull read it; nothing was written: run cfpull again')
+      const now = await fs.readFile(target, 'utf8').catch(() => undefined)
+      if (now !== options.expected) {
+        // Someone else wrote the file meanwhile: theirs stays in place, ours goes beside it.
+        const aside = `${target}.cfpull-new`
+        await fs.rename(tmp, aside)
+        created = false
+        throw new FileError(file, `changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${aside}: compare them, then run cfpull again`)
+      }
     }
-    await rename(tmp, target)
+    await fs.rename(tmp, target)
+    created = false
   } catch (err) {
     await handle?.close().catch(() => undefined)
-    await unlink(tmp).catch(() => undefined)
+    if (created) await fs.unlink(tmp).catch(() => undefined)
     if (err instanceof FileError) throw err
     throw new FileError(file, describeFsError(err, 'write'), { cause: err })
   }
 }
 
-async function resolveTarget(file: string): Promise<string> {
+function tempPrefix(target: string): string {
+  return `.${basename(target)}.cfpull-`
+}
+
+// A process killed between writing its temp file and renaming it leaves the temp behind; the
+// next run removes those whose writer is gone (never one a live cfpull is still writing).
+async function removeStaleTemps(fs: FsOps, target: string): Promise<void> {
+  const prefix = tempPrefix(target)
+  const entries = await fs.readdir(dirname(target)).catch(() => [] as string[])
+  for (const name of entries) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1])
+    if (pid === process.pid || (pid && isAlive(pid))) continue
+    await fs.unlink(join(dirname(target), name)).catch(() => undefined)
+  }
+}
+
+function isAlive(pid: number): boolean {
   try {
-    if ((await lstat(file)).isSymbolicLink()) return await realpath(file)
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function resolveTarget(fs: FsOps, file: string): Promise<string> {
+  try {
+    if ((await fs.lstat(file)).isSymbolicLink()) return await fs.realpath(file)
   } catch {
     // A new output file: write it where it was named.
   }
@@ -66,13 +107,13 @@ function describeFsError(err: unknown, verb: 'read' | 'write'): string {
       return verb === 'read' ? 'no such file' : 'its directory does not exist'
     case 'EACCES':
     case 'EPERM':
-      return `permission denied (cannot ${verb} it${verb === 'write' ? ' or create a file beside it' : ''})`
+      return verb === 'read' ? 'permission denied (cannot read it)' : 'permission denied (cannot write it or create a file beside it); the file was left as it was'
     case 'EISDIR':
       return 'is a directory, not a values file'
     case 'ENOSPC':
       return 'no space left on the device; the file was left as it was'
     case 'EROFS':
-      return 'is on a read-only file system'
+      return 'is on a read-only file system; the file was left as it was'
     default:
       return `cannot ${verb} it (${code ?? (err as Error)?.message ?? String(err)})`
   }

@@ -30,7 +30,7 @@ export async function helmRelease(run: Runner, bin: string | undefined, t: KubeT
   try {
     list = JSON.parse(r.stdout || '[]') as HelmRelease[]
   } catch {
-    throw new ToolFailedError('helm', r.exitCode, `helm list printed something that is not JSON: ${r.stdout.slice(0, 80)}`, `helm list in namespace ${namespace}`)
+    throw new ToolFailedError('helm', undefined, '', `helm list in namespace ${namespace}`, undefined, `printed something that is not JSON: ${JSON.stringify(r.stdout.slice(0, 60))}`)
   }
   return list.find((x) => x.name === release) ?? null
 }

@@ -1,5 +1,5 @@
-import { ToolFailedError } from '../core/errors.js'
-import { toolBinary, type Runner } from './run.js'
+import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
+import { toolBinary, toolNotFound, type Runner } from './run.js'
 
 /** Which cluster to talk to; passed to every kubectl call. */
 export interface KubeTarget {
@@ -21,9 +21,27 @@ export function kubectlArgv(t: KubeTarget, args: string[]): string[] {
 /** Runs kubectl; a non-zero exit becomes a ToolFailedError naming the step, with a hint. */
 export async function kubectl(run: Runner, t: KubeTarget, args: string[], step: string, input?: string, timeout?: number): Promise<string> {
   const [file, ...argv] = kubectlArgv(t, args)
-  const r = await run(file!, argv, { ...(input !== undefined && { input }), ...(timeout && { timeout }) })
+  let r
+  try {
+    r = await run(file!, argv, { ...(input !== undefined && { input }), ...(timeout && { timeout }) })
+  } catch (err) {
+    if (err instanceof ToolFailedError) throw err.inStep(step, hintFor(err.stderr))
+    // A CFPULL_KUBECTL path with another name still gets kubectl's install hint.
+    if (err instanceof ToolNotFoundError) throw toolNotFound('kubectl', file!)
+    throw err
+  }
   if (r.exitCode !== 0) throw new ToolFailedError('kubectl', r.exitCode, r.stderr, step, hintFor(r.stderr))
   return r.stdout
+}
+
+/** Runs a kubectl read with `-o json` and parses it; output that is not JSON is the tool's failure, not cfpull's. */
+export async function kubectlJson<T>(run: Runner, t: KubeTarget, args: string[], step: string): Promise<T> {
+  const out = await kubectl(run, t, [...args, '-o', 'json'], step)
+  try {
+    return JSON.parse(out) as T
+  } catch {
+    throw new ToolFailedError('kubectl', undefined, '', step, undefined, `printed something that is not JSON: ${JSON.stringify(out.slice(0, 60))}`)
+  }
 }
 
 /**

@@ -30,6 +30,11 @@ const INSTALL_HINTS: Record<string, string> = {
   helm: 'install it (https://helm.sh/docs/intro/install/) or point CFPULL_HELM at it',
 }
 
+/** The error for a tool that cannot be started, with how to install it or point cfpull at it. */
+export function toolNotFound(tool: string, file: string): ToolNotFoundError {
+  return new ToolNotFoundError(file, INSTALL_HINTS[tool] ?? 'check that it is installed and on PATH')
+}
+
 /** The real runner: execa, loaded only when a command first runs a tool. */
 export const execaRunner: Runner = async (file, args, opts = {}) => {
   const { execa } = await import('execa')
@@ -44,11 +49,15 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
   })
   const tool = file.split('/').pop()!
   if (r.failed && r.exitCode === undefined) {
-    if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new ToolNotFoundError(file, INSTALL_HINTS[tool] ?? 'check that it is installed and on PATH')
-    const why = r.timedOut ? `timed out after ${opts.timeout} ms` : r.signal ? `killed by ${r.signal}` : r.shortMessage
-    throw new ToolFailedError(tool, undefined, `${String(r.stderr ?? '')}\n${why}`)
+    if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw toolNotFound(tool, file)
+    const stopped = r.timedOut ? `did not finish within ${formatMs(opts.timeout!)} and was killed` : r.signal ? `was killed by ${r.signal}` : `failed to run (${r.shortMessage})`
+    throw new ToolFailedError(tool, undefined, String(r.stderr ?? ''), undefined, undefined, stopped)
   }
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`
 }
 
 /** Wraps a runner so no secret form can leave through a tool's output or an error built from it. */
@@ -58,7 +67,7 @@ export function redactingRunner(run: Runner, redact: (s: string) => string): Run
       const r = await run(file, args, opts)
       return { ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) }
     } catch (err) {
-      if (err instanceof ToolFailedError) throw new ToolFailedError(err.tool, err.toolExitCode, redact(err.stderr), err.step, err.hint)
+      if (err instanceof ToolFailedError) throw new ToolFailedError(err.tool, err.toolExitCode, redact(err.stderr), err.step, err.hint, err.stopped)
       throw err
     }
   }

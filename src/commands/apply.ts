@@ -1,6 +1,6 @@
 import { readText } from '../adapters/files.js'
 import { helmListArgs, helmRelease, helmUpgradeArgs } from '../adapters/helm.js'
-import { kubectl, kubectlArgv, secretType, type KubeTarget } from '../adapters/kubectl.js'
+import { kubectl, kubectlArgv, kubectlJson, secretType, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
 import {
   INSTANCE_LABEL,
@@ -140,7 +140,12 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   const upgraded = await step('helm upgrade', async (s) => {
     s.commands.push(upgradeArgv)
     const [file, ...args] = upgradeArgv
-    const r = await deps.run(file!, args, { timeout: timeoutMs + 30_000 })
+    let r
+    try {
+      r = await deps.run(file!, args, { timeout: killAfter(timeoutMs) })
+    } catch (err) {
+      throw err instanceof ToolFailedError ? err.inStep('helm upgrade') : err
+    }
     if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, 'helm upgrade')
     s.detail = `${opts.release} upgraded with chart ${p.chartName}-${p.version}`
   })
@@ -159,7 +164,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
         s.detail = `${countLines(out)} pod${countLines(out) === 1 ? '' : 's'} deleted`
       } else {
         const out = await kube(s, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel], 'rollout restart')
-        await kube(s, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`], 'rollout status', timeoutMs + 30_000)
+        await kube(s, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`], 'rollout status', killAfter(timeoutMs))
         s.detail = `${countLines(out)} deployment${countLines(out) === 1 ? '' : 's'} restarted and ready`
       }
     })
@@ -174,7 +179,9 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
       s.detail = 'no plugin pull secret in the values'
       return
     }
-    const list = pluginDeployments(await kube(s, ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL, '-o', 'json'], 'list plugin deployments'))
+    const args = ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL]
+    s.commands.push(kubectlArgv(t, [...args, '-o', 'json']))
+    const list = pluginDeployments(await kubectlJson(deps.run, t, args, `${s.name}: list plugin deployments`))
     const stale = list.filter((d) => !p.pluginSecrets.every((n) => d.pullSecrets.includes(n)))
     if (stale.length === 0) {
       s.detail = `${list.length} plugin deployment${list.length === 1 ? '' : 's'}, all with ${p.pluginSecrets.join(', ')}`
@@ -308,6 +315,11 @@ function finish(result: ApplyResult): ApplyResult {
 
 function countLines(s: string): number {
   return s.split('\n').filter((l) => l.trim()).length
+}
+
+// helm and kubectl get the --timeout themselves; cfpull kills them only if they overrun it.
+function killAfter(timeoutMs: number): number {
+  return timeoutMs + Math.min(30_000, Math.max(2_000, timeoutMs / 10))
 }
 
 /** Parses a Helm/Go duration such as 90s, 10m, 1h30m into milliseconds. */

@@ -1,10 +1,10 @@
 import { readText } from '../adapters/files.js'
-import { kubectl, type KubeTarget } from '../adapters/kubectl.js'
+import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
 import { INSTANCE_LABEL, PLUGIN_LABEL, pluginDeployments, secretNamespaces } from '../core/apply-plan.js'
 import { chartInfo } from '../core/charts.js'
 import { diagnoseValues, registryHostsOfDockerConfig, registryOfImage, type Diagnosis, type ValuesDiagnosis } from '../core/diagnose.js'
-import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
+import { ExitCode, ToolFailedError, UsageError, type ExitCodeValue } from '../core/errors.js'
 import { parseValues } from '../core/values.js'
 
 export interface DoctorOptions {
@@ -84,7 +84,7 @@ export async function doctor(opts: DoctorOptions, deps: { run: Runner; env: Reco
 async function inspectCluster(opts: DoctorOptions, deps: { run: Runner; env: Record<string, string | undefined> }, v: ValuesDiagnosis, findings: Diagnosis[]): Promise<NonNullable<DoctorResult['cluster']>> {
   if (v.secrets.length === 0) throw new UsageError('no secret name to look for: pass --secret <name>')
   const t: KubeTarget = { ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }), ...(opts.context && { context: opts.context }), bin: toolBinary('kubectl', deps.env) }
-  const get = async <T>(args: string[], what: string): Promise<T> => JSON.parse(await kubectl(deps.run, t, [...args, '-o', 'json'], `doctor: ${what}`)) as T
+  const get = <T>(args: string[], what: string): Promise<T> => kubectlJson<T>(deps.run, t, args, `doctor: ${what}`)
   const namespaces = secretNamespaces(v.namespaces, opts.namespace)
   const podNamespaces = [...new Set([v.namespaces.core ?? opts.namespace, v.namespaces.supervisor ?? opts.namespace, v.namespaces.plugins])]
   const createFix = (ns: string) => `cfpull create-secret --name ${v.secrets[0]} -n ${ns} --docker-server <registry> --docker-username <user> --password-stdin`
@@ -97,7 +97,12 @@ async function inspectCluster(opts: DoctorOptions, deps: { run: Runner; env: Rec
       v.secrets.map(async (name) => {
         const out = await kubectl(deps.run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'], `doctor: get secret ${name} in ${namespace}`)
         if (!out.trim()) return secrets.push({ namespace, name, present: false, registries: [] })
-        const s = JSON.parse(out) as { type?: string; data?: Record<string, string> }
+        let s: { type?: string; data?: Record<string, string> }
+        try {
+          s = JSON.parse(out) as typeof s
+        } catch {
+          throw new ToolFailedError('kubectl', undefined, '', `doctor: get secret ${name} in ${namespace}`, undefined, 'printed something that is not JSON')
+        }
         secrets.push({ namespace, name, present: true, type: s.type ?? '', registries: registryHostsOfDockerConfig(s.data?.['.dockerconfigjson'] ?? '') })
       }),
     ),
@@ -146,12 +151,12 @@ async function inspectCluster(opts: DoctorOptions, deps: { run: Runner; env: Rec
   }
 
   for (const namespace of [...new Set([v.namespaces.core ?? opts.namespace, v.namespaces.supervisor ?? opts.namespace])]) {
-    const deployments = pluginDeployments(JSON.stringify(await get(['get', 'deployment', '-n', namespace, '-l', `${INSTANCE_LABEL}=${opts.release}`], `list ${opts.release} deployments in ${namespace}`)))
+    const deployments = pluginDeployments(await get(['get', 'deployment', '-n', namespace, '-l', `${INSTANCE_LABEL}=${opts.release}`], `list ${opts.release} deployments in ${namespace}`))
     const stale = deployments.filter((d) => !v.secrets.every((s) => d.pullSecrets.includes(s)))
     if (stale.length)
       findings.push({ severity: 'error', code: 'release-deployment-missing-secret', namespace, message: `${stale.length} deployment${stale.length === 1 ? '' : 's'} of ${opts.release} in ${namespace} run without ${v.secrets.join(', ')}: ${stale.map((d) => d.name).join(', ')} (the values and the cluster disagree)`, fix: `cfpull apply -n ${opts.namespace} -f ${opts.values}` })
   }
-  const plugins = pluginDeployments(JSON.stringify(await get(['get', 'deployment', '-n', v.namespaces.plugins, '-l', PLUGIN_LABEL], `list plugin deployments in ${v.namespaces.plugins}`)))
+  const plugins = pluginDeployments(await get(['get', 'deployment', '-n', v.namespaces.plugins, '-l', PLUGIN_LABEL], `list plugin deployments in ${v.namespaces.plugins}`))
   const pluginSecrets = v.plugins.configured.length ? v.plugins.configured : v.secrets
   const stalePlugins = plugins.filter((d) => !pluginSecrets.every((s) => d.pullSecrets.includes(s)))
   if (stalePlugins.length)

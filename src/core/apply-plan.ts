@@ -54,9 +54,9 @@ export interface PluginDeployment {
   pullSecrets: string[]
 }
 
-/** Plugin Deployments from `kubectl get deploy -o json`, with the pull secrets of their pod template. */
-export function pluginDeployments(listJson: string): PluginDeployment[] {
-  const list = JSON.parse(listJson) as { items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { imagePullSecrets?: Array<{ name?: string }> } } } }> }
+/** Deployments from a parsed `kubectl get deploy -o json`, with the pull secrets of their pod template. */
+export function pluginDeployments(parsed: unknown): PluginDeployment[] {
+  const list = (parsed ?? {}) as { items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { imagePullSecrets?: Array<{ name?: string }> } } } }> }
   return (list.items ?? []).map((d) => ({
     name: d.metadata?.name ?? '',
     namespace: d.metadata?.namespace ?? '',

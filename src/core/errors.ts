@@ -95,7 +95,10 @@ export class ToolNotFoundError extends CfpullError {
   }
 }
 
-/** kubectl or helm ran and failed (exit 4); `hint` says what usually fixes it. */
+/**
+ * kubectl or helm ran and failed (exit 4): a non-zero exit, or (toolExitCode undefined) killed
+ * by a signal or a timeout, as `stopped` says. `hint` says what usually fixes it.
+ */
 export class ToolFailedError extends CfpullError {
   constructor(
     readonly tool: string,
@@ -103,12 +106,16 @@ export class ToolFailedError extends CfpullError {
     readonly stderr: string,
     readonly step?: string,
     readonly hint?: string,
+    readonly stopped?: string,
   ) {
     const detail = stderr.trim().split('\n').filter(Boolean).pop() ?? ''
-    super(
-      `${step ? `${step}: ` : ''}${tool} exited with ${toolExitCode ?? 'a signal'}${detail ? `: ${detail}` : ''}`,
-      ExitCode.ToolFailed,
-    )
+    const what = toolExitCode === undefined ? `${tool} ${stopped ?? 'was stopped'}` : `${tool} exited with ${toolExitCode}`
+    super(`${step ? `${step}: ` : ''}${what}${detail ? `: ${detail}` : ''}`, ExitCode.ToolFailed)
+  }
+
+  /** The same failure, told as part of a step (and with a hint, when the caller knows one). */
+  inStep(step: string, hint?: string): ToolFailedError {
+    return new ToolFailedError(this.tool, this.toolExitCode, this.stderr, step, hint ?? this.hint, this.stopped)
   }
 }
 

@@ -1,0 +1,115 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
+import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
+
+// Fault injection: small stand-in scripts that hang, die by a signal or print garbage at one
+// chosen call, delegating every other call to the real pinned tool.
+let dir: string
+let api: FakeApiServer
+let kubeconfig: string
+let values: string
+
+function tool(name: string, fault: string, real: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, `#!/bin/sh\n${fault}\nexec ${JSON.stringify(real)} "$@"\n`)
+  chmodSync(path, 0o755)
+  return path
+}
+const HELM_LIST = `[ "$1" = list ] && { echo '[{"name":"cloudforet","namespace":"spaceone","revision":"1","status":"deployed","chart":"spaceone-2.0.0-dev35","app_version":"2.0.0-dev35"}]'; exit 0; }`
+
+beforeEach(async () => {
+  dir = tempDir()
+  vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
+  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
+  kubeconfig = writeKubeconfig(dir, api.url)
+  for (const ns of ['cloudforet', 'cloudforet-plugin']) api.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-credential', namespace: ns }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') } })
+  values = join(dir, 'values.yaml')
+  writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
+  expect((await runCli(['patch', values, '-s', 'my-credential', '-q'])).code).toBe(0)
+})
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  await api.close()
+})
+
+const apply = (env: Record<string, string>, extra: string[] = []) => runCli(['apply', '-n', 'spaceone', '-f', values, '--kubeconfig', kubeconfig, ...extra], { env: { CFPULL_KUBECTL: toolPath('kubectl'), ...env } })
+const noStack = (s: string) => expect(s).not.toMatch(/^\s+at /m)
+
+describe('tool faults get one line, exit 4 and the step, never a stack trace', () => {
+  it('helm hanging past --timeout is killed', async () => {
+    const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && exec sleep 60`, toolPath('helm'))
+    const started = Date.now()
+    const r = await apply({ CFPULL_HELM: helm }, ['--timeout', '1s'])
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe('error: helm upgrade: helm did not finish within 3s and was killed\n')
+  })
+
+  it('helm killed by a signal', async () => {
+    const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && kill -9 $$`, toolPath('helm'))
+    const r = await apply({ CFPULL_HELM: helm })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe('error: helm upgrade: helm was killed by SIGKILL\n')
+  })
+
+  it('helm printing garbage instead of JSON', async () => {
+    const helm = tool('helm', `[ "$1" = list ] && { echo 'Error: <html>proxy</html>'; exit 0; }`, toolPath('helm'))
+    const r = await apply({ CFPULL_HELM: helm })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe('error: helm list in namespace spaceone: helm printed something that is not JSON: "Error: <html>proxy</html>\\n"\n')
+  })
+
+  it('kubectl printing garbage instead of JSON', async () => {
+    const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && exit 0`, toolPath('helm'))
+    const kubectl = tool('kubectl', `for a in "$@"; do [ "$a" = supervisor_name ] && { echo 'not json'; exit 0; }; done`, toolPath('kubectl'))
+    const r = await apply({ CFPULL_HELM: helm, CFPULL_KUBECTL: kubectl }, ['--restart', 'none'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe('error: plugins cloudforet-plugin: list plugin deployments: kubectl printed something that is not JSON: "not json\\n"\n')
+    noStack(r.stderr)
+  })
+
+  it('--verbose adds the stack, and only then', async () => {
+    const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && kill -9 $$`, toolPath('helm'))
+    const r = await apply({ CFPULL_HELM: helm }, ['--verbose'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/^\s+at /m)
+  })
+})
+
+describe('API server faults through real kubectl (create-secret)', () => {
+  const createSecret = () =>
+    runCli(['create-secret', '--name', 'my-credential', '--docker-username', 'robot', '--password-stdin', '-n', 'cloudforet', '--kubeconfig', kubeconfig], { stdin: 'pw', env: { CFPULL_KUBECTL: toolPath('kubectl') } })
+
+  it.each([
+    [404, 'NotFound', 4],
+    [409, 'Conflict', 4],
+    [429, 'TooManyRequests', 0],
+  ])('HTTP %i %s → exit %i', async (status, reason, code) => {
+    api.failNext({ method: 'PATCH', pathIncludes: '/secrets/my-credential' }, status, reason, `${reason} for test`)
+    const r = await createSecret()
+    expect(r.code).toBe(code)
+    noStack(r.stderr)
+    if (code) expect(r.stderr).toMatch(/^error: apply in namespace cloudforet: kubectl exited with 1: .+/)
+  })
+
+  it('a dropped connection → exit 4 with a reachability hint', async () => {
+    api.closeConnectionNext({ method: 'PATCH', pathIncludes: '/secrets/my-credential' })
+    const r = await createSecret()
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('error: apply in namespace cloudforet: kubectl exited with 1: Unable to connect to the server: EOF')
+    expect(r.stderr).toContain('hint: kubectl cannot reach the API server')
+    noStack(r.stderr)
+  })
+
+  it('kubectl missing → exit 4 saying how to fix it', async () => {
+    const r = await runCli(['create-secret', '--name', 'c', '--docker-username', 'u', '--password-stdin', '-n', 'cloudforet'], { stdin: 'pw', env: { CFPULL_KUBECTL: join(dir, 'nope') } })
+    expect(r.code).toBe(4)
+    expect(r.stdout).toContain('✖ cloudforet: failed')
+    expect(r.stderr).toBe(`error: ${join(dir, 'nope')} not found\nhint: install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it\n`)
+  })
+})
