@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import { UsageError } from '../core/errors.js'
 import { LATEST_CHART_VERSION } from '../core/charts.js'
 import { REGISTRY_TYPES } from '../core/plugins.js'
@@ -277,6 +277,23 @@ Examples:
         checkSecretNames([opts.secret])
       }
       exit.code = renderDoctor(await commands.doctor(opts), opts, report)
+    })
+
+  program
+    .command('completion')
+    .description('print a shell completion script for cfpull')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ eval "$(cfpull completion bash)"                                   # in ~/.bashrc
+  $ cfpull completion zsh > "\${fpath[1]}/_cfpull"
+  $ cfpull completion fish > ~/.config/fish/completions/cfpull.fish`,
+    )
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+      const { completionScript } = await import('./completion.js')
+      report.data(completionScript(shell, program))
     })
   return program
 }
