@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { FileError } from '../core/errors.js'
 
 /** The file operations the atomic write uses; tests pass one that fails where they want. */
-export type FsOps = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink' | 'chmod' | 'readFile' | 'writeFile' | 'stat' | 'lstat' | 'realpath' | 'readdir'>
+export type FsOps = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink' | 'chmod' | 'readFile' | 'writeFile' | 'appendFile' | 'stat' | 'lstat' | 'realpath' | 'readdir'>
 
 /** Reads a UTF-8 text file as is (a BOM stays in the string, so it is written back). */
 export async function readText(file: string, fs: FsOps = nodeFs): Promise<string> {
@@ -12,6 +12,15 @@ export async function readText(file: string, fs: FsOps = nodeFs): Promise<string
     return await fs.readFile(file, 'utf8')
   } catch (err) {
     throw new FileError(file, describeFsError(err, 'read'), { cause: err })
+  }
+}
+
+/** Appends text to a file, creating it (for reports such as $GITHUB_STEP_SUMMARY). */
+export async function appendText(file: string, text: string, fs: Pick<FsOps, 'appendFile'> = nodeFs): Promise<void> {
+  try {
+    await fs.appendFile(file, text, 'utf8')
+  } catch (err) {
+    throw new FileError(file, describeFsError(err, 'write'), { cause: err })
   }
 }
 

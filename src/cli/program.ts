@@ -102,6 +102,7 @@ export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands
     .option('--stdout', 'print the patched file on stdout; write nothing', false)
     .option('--dry-run', 'print a diff of what would change; write nothing', false)
     .option('--check', `exit 5 if any file needs changes (a CI gate); write nothing`, false)
+    .option('--summary <file>', 'append a Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)')
     .addHelpText(
       'after',
       `
@@ -132,6 +133,10 @@ Examples:
       }
       const result = await commands.patch(opts)
       exit.code = renderPatch(result, opts, report)
+      if (o.summary) {
+        const [{ appendText }, { patchSummaryMarkdown }] = await Promise.all([import('../adapters/files.js'), import('./render-patch.js')])
+        await appendText(o.summary as string, patchSummaryMarkdown(result, opts))
+      }
     })
   void patchCmd
 

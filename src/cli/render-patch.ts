@@ -104,6 +104,24 @@ function colorDiff(diff: string, report: Reporter): string {
     .join('\n')
 }
 
+/**
+ * A Markdown report of a patch run, for CI job summaries ($GITHUB_STEP_SUMMARY): one row per
+ * file with what is (or would be) patched, the plugin route and the namespaces that need the Secret.
+ */
+export function patchSummaryMarkdown(run: PatchRunResult, opts: PatchOptions): string {
+  const verb = opts.check || opts.dryRun || opts.stdout ? 'would patch' : 'patched'
+  const rows = run.files.map((f) => {
+    if (!f.result) return `| \`${f.file}\` | ✖ error | ${describeError(f.error).replace(/\|/g, '\\|')} | | |`
+    const r = f.result
+    const n = countChanges(r.changes)
+    const status = !r.changed ? '✔ up to date' : opts.check ? '✖ needs changes' : `✔ ${verb}`
+    const what = r.changed ? `${n.patched} sections patched, ${n.added} added${n.plugins ? ', plugins set' : ''}` : `${n.unchanged} targets already in place`
+    const plugins = `${r.plugins.mechanism}${r.plugins.path ? ` (\`${r.plugins.path.join('.')}\`)` : ''}`
+    return `| \`${f.file}\` | ${status} | ${what} | ${plugins} | ${distinctNamespaces(r.namespaces, '(release namespace)').join(', ')} |`
+  })
+  return [`### cfpull patch: ${opts.secrets.join(', ')}`, '', '| file | status | changes | plugins | namespaces needing the Secret |', '| --- | --- | --- | --- | --- |', ...rows, '', ''].join('\n')
+}
+
 /** The --json document of a patch run: per file, per target, what happened. */
 export function patchJson(run: PatchRunResult): unknown {
   const files = run.files.map((f: PatchFileResult) => {
