@@ -4,7 +4,8 @@
  */
 export { addImagePullSecrets, checkSecretNames } from './core/image-pull-secrets.js'
 export type { PullSecretOptions, PullSecretResult, PullSecretChange, PullSecretWarning } from './core/image-pull-secrets.js'
-export { chartInfo, chartFromValues, knownChartVersions, pullSecretPath, LATEST_CHART_VERSION, CONNECTOR_PATH } from './core/charts.js'
+export { chartFromValues } from './core/chart-from-values.js'
+export { chartInfo, knownChartVersions, pullSecretPath, LATEST_CHART_VERSION, CONNECTOR_PATH } from './core/charts.js'
 export type { ChartInfo } from './core/charts.js'
 export { decidePlugins, REGISTRY_TYPES } from './core/plugins.js'
 export type { PluginMode, PluginMechanism, PluginDecision } from './core/plugins.js'

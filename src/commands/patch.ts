@@ -1,5 +1,6 @@
 import { readText, writeTextAtomic } from '../adapters/files.js'
-import { chartFromValues, chartInfo, type ChartInfo } from '../core/charts.js'
+import { chartFromValues } from '../core/chart-from-values.js'
+import { chartInfo, type ChartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/image-pull-secrets.js'
 import type { PluginMode } from '../core/plugins.js'
@@ -67,6 +68,8 @@ async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Pro
       plugins: opts.plugins,
       onlyPresent: opts.onlyPresent,
       file,
+      // --check writes and shows nothing but the verdict, so the re-parse of the result is skipped.
+      verify: !opts.check,
       ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
       ...(opts.services && { services: opts.services }),
       ...(opts.exclude && { exclude: opts.exclude }),

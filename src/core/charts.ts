@@ -1,6 +1,5 @@
 import { UsageError } from './errors.js'
 import { CHART_ROWS, SERVICE_LISTS } from './chart-table.js'
-import { dataAt, parseValues } from './values.js'
 
 /** What cfpull needs to know about one version of the cloudforet/spaceone umbrella chart. */
 export interface ChartInfo {
@@ -22,7 +21,7 @@ export interface ChartInfo {
 export const LATEST_CHART_VERSION = '2.0.0-dev35'
 
 // The supervisor sub-chart's own default, which applies when the umbrella sets no plugin namespace.
-const SUPERVISOR_CHART_PLUGIN_NAMESPACE = 'root-supervisor'
+export const SUPERVISOR_CHART_PLUGIN_NAMESPACE = 'root-supervisor'
 
 /** Top-level keys of the umbrella's values that are not services (a hook image, flags, globals). */
 export const NON_SERVICE_KEYS: ReadonlySet<string> = new Set(['enabled', 'image', 'resources', 'global'])
@@ -49,28 +48,6 @@ export function chartInfo(version: string = LATEST_CHART_VERSION): ChartInfo {
     supervisorNamespace,
     pluginNamespace: pluginNamespace ?? SUPERVISOR_CHART_PLUGIN_NAMESPACE,
     supervisorImage,
-  }
-}
-
-/**
- * Chart facts read from a chart's own default values (e.g. `helm show values cloudforet/spaceone`),
- * for chart versions cfpull does not know: every top-level map that is not a known non-service key.
- */
-export function chartFromValues(text: string, file: string): ChartInfo {
-  const { data } = parseValues(text, file)
-  const top = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {}
-  const services = Object.keys(top).filter((k) => !NON_SERVICE_KEYS.has(k) && (top[k] === null || (typeof top[k] === 'object' && !Array.isArray(top[k]))))
-  const str = (x: unknown) => (typeof x === 'string' && x ? x : null)
-  const image = dataAt(top, ['supervisor', 'image'])
-  const name = str(dataAt(image, ['name']))
-  const tag = dataAt(image, ['version']) ?? dataAt(image, ['tag'])
-  return {
-    version: file,
-    services,
-    namespace: str(dataAt(top, ['global', 'namespace'])),
-    supervisorNamespace: str(dataAt(top, ['global', 'supervisor_namespace'])),
-    pluginNamespace: str(dataAt(top, [...CONNECTOR_PATH, 'namespace'])) ?? SUPERVISOR_CHART_PLUGIN_NAMESPACE,
-    supervisorImage: name && tag !== undefined && tag !== null ? `${name}:${String(tag)}` : null,
   }
 }
 

@@ -2,7 +2,7 @@ import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
 import { distinctNamespaces, resolveNamespaces, type Namespaces } from './namespaces.js'
 import { decidePlugins, type PluginDecision } from './plugins.js'
 import { parsePullSecretList } from './schema.js'
-import { dataAt } from './values.js'
+import { dataAt } from './data-path.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 

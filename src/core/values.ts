@@ -30,7 +30,8 @@ export function parseValues(text: string, file = '<input>'): ParsedValues {
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines })
   const first = doc.errors[0]
   if (first) throw syntaxError(text, file, lines, first)
-  checkAliases(text, file, doc, lines)
+  // An alias needs a '*': files without one (most) skip the walk over every node.
+  if (text.includes('*')) checkAliases(text, file, doc, lines)
   let data: unknown
   try {
     data = doc.toJS({ maxAliasCount: -1 })
@@ -125,12 +126,4 @@ export function offsetOf(values: ParsedValues, path: readonly string[]): number 
   return at
 }
 
-/** The data at `path`, or undefined where the path does not exist. */
-export function dataAt(data: unknown, path: readonly string[]): unknown {
-  let d = data
-  for (const key of path) {
-    if (typeof d !== 'object' || d === null || Array.isArray(d) || !Object.hasOwn(d, key)) return undefined
-    d = (d as Record<string, unknown>)[key]
-  }
-  return d
-}
+export { dataAt } from './data-path.js'
