@@ -22,6 +22,11 @@ export interface PullSecretOptions {
   exclude?: string[]
   /** Name used in messages. */
   file?: string
+  /**
+   * Re-parse the result and check it (data = input + additions, second run a no-op) before
+   * returning it. Default true; only a caller that uses nothing but `changed` may turn it off.
+   */
+  verify?: boolean
 }
 
 export interface PullSecretChange {
@@ -104,7 +109,7 @@ export function addImagePullSecrets(text: string, options: PullSecretOptions): P
     return change
   })
   const changed = result.text !== text
-  if (changed) selfCheck(values, result.text, targets, file)
+  if (changed && options.verify !== false) selfCheck(values, result.text, targets, file)
   return { text: changed ? result.text : text, changed, changes, warnings, plugins, namespaces: resolveNamespaces(data, options.chart) }
 }
 

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, parse, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, parse, visit, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { ValidationError, type SourcePos } from './errors.js'
 import { parsePullSecretList } from './schema.js'
 import { codeFrame, posOf, type ParsedValues } from './values.js'
@@ -33,7 +33,7 @@ export interface TargetOutcome {
 }
 
 export interface SpliceNotice {
-  code: 'duplicate-key' | 'merge-inherited' | 'anchored-section'
+  code: 'duplicate-key' | 'merge-inherited'
   message: string
   line: number
 }
@@ -48,6 +48,8 @@ interface Edit {
   at: number
   del: number
   insert: string
+  /** New top-level sections go after anything else inserted at the same offset (the end of the file). */
+  last?: boolean
 }
 
 // A subtree of keys to create under one existing node, merged across targets.
@@ -57,7 +59,7 @@ interface LeafRef {
   outcome: TargetOutcome
 }
 
-type HostKind = 'root' | 'block' | 'flow' | 'null'
+type HostKind = 'root' | 'block' | 'flow' | 'null' | 'flow-null'
 interface Host {
   kind: HostKind
   /** Where the host's own key sits (block / null), or the node itself (root / flow). */
@@ -76,6 +78,13 @@ interface Style {
   eol: string
   unit: number
   seqIndent: number
+}
+
+/** A node on a target's path that carries an anchor, and where to point at it. */
+interface Anchored {
+  path: string[]
+  anchor: string
+  at: number
 }
 
 interface Marker {
@@ -105,12 +114,21 @@ class Splicer {
   private readonly notices: SpliceNotice[] = []
   private readonly noticed = new Set<string>()
 
+  /** Anchors that an alias or merge key uses, with the offset of the first such use. */
+  private readonly aliased = new Map<string, number>()
+
   constructor(
     private readonly values: ParsedValues,
     private readonly file: string,
   ) {
     this.text = values.text
     this.style = detectStyle(values)
+    if (this.text.includes('*'))
+      visit(values.doc, {
+        Alias: (_k, a) => {
+          if (!this.aliased.has(a.source)) this.aliased.set(a.source, a.range?.[0] ?? 0)
+        },
+      })
   }
 
   run(targets: SpliceTarget[]): SpliceResult {
@@ -124,31 +142,37 @@ class Splicer {
   // Walks the path, following Helm's view (last duplicate wins, merges resolved), and either
   // records an edit, or files the missing part of the path under the deepest existing node.
   private plan(target: SpliceTarget): TargetOutcome {
-    const anchored: Array<[string, number]> = []
+    const anchored: Anchored[] = []
     const outcome = this.planPath(target, anchored)
-    if (outcome.action !== 'unchanged') for (const [message, at] of anchored) this.notice('anchored-section', message, at)
+    // Changing a node that an alias (or a merge key) elsewhere points at would change that
+    // place too, which is not the edit asked for: refuse, saying where.
+    if (outcome.action !== 'unchanged')
+      for (const a of anchored)
+        if (this.aliased.has(a.anchor))
+          throw this.invalid(a.at, a.path, `anchored as &${a.anchor}, which *${a.anchor} uses at line ${this.lineOf(this.aliased.get(a.anchor)!)}`, 'a section no alias points at: cfpull will not change it, because that would change the aliasing place too; write that place out in full')
     return outcome
   }
 
-  private planPath(target: SpliceTarget, anchored: Array<[string, number]>): TargetOutcome {
+  private planPath(target: SpliceTarget, anchored: Anchored[]): TargetOutcome {
     const { path, leaf } = target
     const outcome: TargetOutcome = { path, action: 'unchanged', names: [], line: 0 }
     let node: unknown = this.values.doc.contents
     let data: unknown = this.values.data
     let parentPair: Pair | undefined
     let parentCol = -1
+    let parentFlow = false
     for (let i = 0; i < path.length; i++) {
       const key = path[i]!
       const here = path.slice(0, i)
       if (node === null || node === undefined || isNullScalar(node)) {
-        this.file_(this.nullHost(parentPair, parentCol, i), path.slice(i), leaf, outcome)
+        this.file_(this.nullHost(parentPair, parentCol, i, parentFlow), path.slice(i), leaf, outcome)
         return outcome
       }
       if (isAlias(node)) throw this.invalid(node.range?.[0] ?? 0, here, `an alias (*${node.source})`, 'a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used')
       if (!isMap(node)) throw this.invalid(rangeStart(node), here, shapeOfNode(node), 'a map')
       const map = node as YAMLMap
-      if (here.length > 0 && map.anchor) anchored.push([`${here.join('.')} has the anchor &${map.anchor}: every alias of it gets the same change`, rangeStart(map)])
-      const pairs = map.items.filter((p) => keyIs(p, key))
+      if (map.anchor && !parentPair) anchored.push({ path: here, anchor: map.anchor, at: rangeStart(map) })
+      const pairs = this.pairsOf(map).get(key) ?? []
       if (pairs.length > 1) {
         const lines = pairs.map((p) => this.lineOf(rangeStart(p.key)))
         this.notice('duplicate-key', `${[...here, key].join('.')} is defined ${pairs.length} times (lines ${lines.join(', ')}): Helm uses the last one, so cfpull edits line ${lines.at(-1)}`, rangeStart(pairs.at(-1)!.key))
@@ -181,14 +205,17 @@ class Splicer {
       }
       parentCol = this.colOf(rangeStart(pair.key))
       parentPair = pair
+      parentFlow = !!map.flow
       node = pair.value
+      const anchor = (node as { anchor?: string } | null)?.anchor
+      if (anchor) anchored.push({ path: [...here, key], anchor, at: rangeStart(pair.key) })
       data = isPlainObject(data) ? data[key] : undefined
     }
-    this.planLeaf(parentPair!, node, data, target, outcome)
+    this.planLeaf(parentPair!, node, data, target, outcome, parentFlow)
     return outcome
   }
 
-  private planLeaf(pair: Pair, node: unknown, data: unknown, target: SpliceTarget, outcome: TargetOutcome): void {
+  private planLeaf(pair: Pair, node: unknown, data: unknown, target: SpliceTarget, outcome: TargetOutcome, inFlow: boolean): void {
     const { path, leaf } = target
     const keyAt = rangeStart(pair.key)
     if (leaf.kind === 'scalar' && (node === null || node === undefined || isNullScalar(node))) {
@@ -204,7 +231,7 @@ class Splicer {
       return
     }
     if (node === null || node === undefined || isNullScalar(node)) {
-      this.file_(this.nullHost(pair, this.colOf(keyAt), path.length), [], leaf, outcome)
+      this.file_(this.nullHost(pair, this.colOf(keyAt), path.length, inFlow), [], leaf, outcome)
       return
     }
     if (isAlias(node)) throw this.invalid(node.range?.[0] ?? 0, path, `an alias (*${node.source})`, leaf.kind === 'list' ? 'a list of {name: <secret>} maps written out in place' : 'a plain string')
@@ -246,6 +273,25 @@ class Splicer {
     this.markers.push({ outcome, origin: after, edit, rel: eol.length })
   }
 
+  // Looking keys up through an index keeps planning linear in the number of targets, which
+  // matters for a root map with thousands of sections.
+  private readonly pairIndex = new Map<YAMLMap, Map<string, Pair[]>>()
+  private pairsOf(map: YAMLMap): Map<string, Pair[]> {
+    let index = this.pairIndex.get(map)
+    if (!index) {
+      index = new Map()
+      for (const p of map.items as Pair[]) {
+        if (!isScalar(p.key)) continue
+        const k = String(p.key.value)
+        const list = index.get(k)
+        if (list) list.push(p)
+        else index.set(k, [p])
+      }
+      this.pairIndex.set(map, index)
+    }
+    return index
+  }
+
   private readList(data: unknown, offset: number, path: string[]): string[] {
     if (data === null || data === undefined) return []
     const r = parsePullSecretList(data)
@@ -268,13 +314,17 @@ class Splicer {
     return host
   }
 
-  private nullHost(pair: Pair | undefined, parentCol: number, depth: number): Host {
+  private nullHost(pair: Pair | undefined, parentCol: number, depth: number, inFlow = false): Host {
     const owner: object = pair ?? this.values.doc
     let host = this.hosts.get(owner)
     if (host) return host
-    host = pair
-      ? { kind: 'null', pair, col: parentCol, unit: this.style.unit, tree: new Map(), depth }
-      : { kind: 'root', col: 0, unit: this.style.unit, tree: new Map(), depth }
+    if (pair) host = { kind: inFlow ? 'flow-null' : 'null', pair, col: parentCol, unit: this.style.unit, tree: new Map(), depth }
+    else {
+      host = { kind: 'root', col: 0, unit: this.style.unit, tree: new Map(), depth }
+      // A document that is only `~` or `null`: that token goes, the sections take its place.
+      const token = this.values.doc.contents as { range?: number[] } | null
+      if (token?.range && token.range[1]! > token.range[0]!) this.edits.push({ at: token.range[0]!, del: token.range[1]! - token.range[0]!, insert: '' })
+    }
     this.hosts.set(owner, host)
     return host
   }
@@ -303,6 +353,19 @@ class Splicer {
       return
     }
     const direct = host.tree.get('')
+    if (host.kind === 'flow-null') {
+      // `{key: ~}` or `{key: }`: the value is written in flow style where the null was.
+      const pair = host.pair!
+      const flow = direct && !(direct instanceof Map) ? renderFlowValue(direct) : `{${renderFlowEntries(host.tree)}}`
+      const value = pair.value as { range?: [number, number, number] } | null
+      const edit =
+        value?.range && value.range[1] > value.range[0]
+          ? { at: value.range[0], del: value.range[1] - value.range[0], insert: flow }
+          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]!) + 1, del: 0, insert: ` ${flow}` }
+      this.edits.push(edit)
+      for (const o of leafOutcomes(host.tree)) this.markers.push({ outcome: o, origin: edit.at, edit, rel: 0 })
+      return
+    }
     if (host.kind === 'null') {
       const pair = host.pair!
       const keyAt = rangeStart(pair.key)
@@ -327,19 +390,45 @@ class Splicer {
       this.pushLines(lineEnd(this.text, rangeStart(host.pair!.key)), lines)
       return
     }
-    // Root: new sections go at the end of the file, keeping its final newline (or its absence).
+    // Root: new sections go at the end of the document (before a `...` end marker), keeping the
+    // file's final newline or its absence.
+    this.refuseAfterKeptScalar()
     const text = this.text
-    const endsWithEol = text.endsWith('\n')
+    const contentsEnd = (this.values.doc.contents as { range?: number[] } | null)?.range?.[2] ?? 0
+    const marker = /^\.\.\.(?=[ \t]*(#|\r?$))/m.exec(text.slice(contentsEnd))
+    const end = marker ? contentsEnd + marker.index : text.length
+    const endsWithEol = end === 0 ? false : text[end - 1] === '\n'
     const body = lines.map(([l]) => l).join(eol)
-    const hasContent = text.replace(/^\uFEFF/, '').length > 0
-    const insert = endsWithEol ? body + eol : (hasContent ? eol : '') + body
-    const edit = { at: text.length, del: 0, insert }
+    const hasContent = text.slice(0, end).replace(/^\uFEFF/, '').length > 0
+    const insert = endsWithEol || marker ? body + eol : (hasContent ? eol : '') + body
+    const edit: Edit = { at: end, del: 0, insert, last: true }
     this.edits.push(edit)
-    let rel = endsWithEol || !hasContent ? 0 : eol.length
+    let rel = endsWithEol || !hasContent || marker ? 0 : eol.length
     for (const [line, o] of lines) {
       if (o) this.markers.push({ outcome: o, origin: text.length, edit, rel })
       rel += line.length + eol.length
     }
+  }
+
+  // A `|+` or `>+` scalar keeps every trailing line break: anything appended after the last one
+  // in the file would change its value, so the file is refused rather than silently altered.
+  private refuseAfterKeptScalar(): void {
+    let node: unknown = this.values.doc.contents
+    const path: string[] = []
+    while (isMap(node) || isSeq(node)) {
+      const last = (node as YAMLMap | YAMLSeq).items.at(-1) as Pair | unknown
+      if (last === undefined) return
+      if (isMap(node)) {
+        path.push(String(((last as Pair).key as { value?: unknown })?.value))
+        node = (last as Pair).value
+      } else {
+        path.push(String((node as YAMLSeq).items.length - 1))
+        node = last
+      }
+    }
+    if (!isScalar(node) || !node.range || !(node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) return
+    const header = /^[|>]([1-9]?\+|\+[1-9]?)/.exec(this.text.slice(node.range[0]))
+    if (header) throw this.invalid(node.range[0], path, `a block scalar that keeps its trailing line breaks (${header[0]}) at the end of the file`, 'a file that does not end with one: new sections would be read as part of it; add another key after it, or use | instead of |+')
   }
 
   private pushLines(at: number, lines: Array<[string, TargetOutcome?]>): void {
@@ -364,7 +453,8 @@ class Splicer {
     if (node.items.length === 0) {
       const inner = text.slice(start + 1, c)
       const padded = /^[ ]+$/.test(inner) ? ` ${entries} ` : entries
-      edit = inner.includes('\n') ? { at: c, del: 0, insert: entries } : { at: start + 1, del: c - start - 1, insert: padded }
+      // Spread over lines: the entries go right after the bracket, so only that line grows.
+      edit = inner.includes('\n') ? { at: start + 1, del: 0, insert: entries } : { at: start + 1, del: c - start - 1, insert: padded }
     } else {
       let p = c - 1
       while (p > start && /\s/.test(text[p]!)) p--
@@ -375,7 +465,7 @@ class Splicer {
   }
 
   private apply(): string {
-    const edits = [...this.edits].sort((a, b) => a.at - b.at || a.del - b.del)
+    const edits = [...this.edits].sort((a, b) => a.at - b.at || Number(!!a.last) - Number(!!b.last) || a.del - b.del)
     let out = ''
     let pos = 0
     const start = new Map<Edit, number>()
@@ -399,12 +489,21 @@ class Splicer {
       }
       return lo + 1
     }
+    // An unmoved offset shifts by what the edits before it added: prefix sums over sorted edits.
+    const ends = edits.map((e) => e.at + e.del)
+    const shifts: number[] = []
+    edits.reduce((sum, e, i) => (shifts[i] = sum + e.insert.length - e.del), 0)
     for (const m of this.markers) {
       if (m.edit) m.outcome.line = lineAt(start.get(m.edit)! + (m.rel ?? 0))
       else {
-        let shift = 0
-        for (const e of edits) if (e.at + e.del <= m.origin) shift += e.insert.length - e.del
-        m.outcome.line = lineAt(m.origin + shift)
+        let lo = 0
+        let hi = edits.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if (ends[mid]! <= m.origin) lo = mid + 1
+          else hi = mid
+        }
+        m.outcome.line = lineAt(m.origin + (lo ? shifts[lo - 1]! : 0))
       }
     }
     return out
@@ -503,15 +602,12 @@ function detectStyle(values: ParsedValues): Style {
   return { eol, unit, seqIndent: seqIndent >= 0 ? seqIndent : unit }
 }
 
-// 0-based column as an editor counts it: a BOM at the start of the file takes no column.
+// 0-based column of an offset, as the parser counts indentation: after a BOM, the yaml parser
+// does not count the first line's leading spaces as indentation, so its keys sit at column 0.
 function columnOf(values: ParsedValues, offset: number): number {
   const { line, col } = values.lines.linePos(offset)
-  return col - 1 - (line === 1 && values.text.startsWith('\uFEFF') ? 1 : 0)
-}
-
-function keyIs(pair: Pair, key: string): boolean {
-  const k = pair.key
-  return isScalar(k) ? String(k.value) === key : false
+  if (line === 1 && values.text.startsWith('\uFEFF')) return 0
+  return col - 1
 }
 
 function isNullScalar(node: unknown): boolean {

@@ -9,6 +9,8 @@ import { insertionProblems, rewrittenLines } from '../helpers/insertions.js'
 const root = join(import.meta.dirname, '../fixtures/values')
 
 interface CaseOptions {
+  /** The exact exit-3 error expected instead of an output (cases cfpull must refuse). */
+  refuse?: string
   secrets?: string[]
   chartVersion?: string
   services?: string[]
@@ -36,6 +38,11 @@ describe('addImagePullSecrets on fixture pairs', () => {
   for (const name of readdirSync(root).sort()) {
     it(name, async () => {
       const input = readFileSync(join(root, name, 'input.yaml'), 'utf8')
+      const refuse = (JSON.parse(readFileSync(join(root, name, 'case.json'), 'utf8')) as CaseOptions).refuse
+      if (refuse) {
+        expect(() => run(name, input)).toThrow(expect.objectContaining({ message: refuse, exitCode: 3 }))
+        return
+      }
       const result = run(name, input)
       await expect(result.text).toMatchFileSnapshot(join(root, name, 'expected.yaml'))
       const report = {

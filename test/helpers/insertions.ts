@@ -18,7 +18,7 @@ export function insertionProblems(before: string, after: string, replacedKeys: s
     }
     // Not found verbatim: a later output line must be a grown (or shrunk) version of it, or
     // the same key with a replaced value when the change replaced one.
-    const rewritten = b.findIndex((next, n) => n >= j && indent(line) === indent(next) && (isSubsequence(line, next) || isSubsequence(next, line) || sameKey(line, next, replacedKeys)))
+    const rewritten = b.findIndex((next, n) => n >= j && indent(line) === indent(next) && (isSubsequence(line, next) || isSubsequence(next, line) || isSubsequence(withoutNull(line), next) || sameKey(line, next, replacedKeys)))
     if (rewritten >= 0) {
       j = rewritten + 1
       continue
@@ -32,6 +32,11 @@ export function insertionProblems(before: string, after: string, replacedKeys: s
 export function rewrittenLines(before: string, after: string): number {
   const b = new Set(after.split('\n'))
   return before.split('\n').filter((l) => !b.has(l)).length
+}
+
+// A null token (`~`, `null`) is the one token cfpull may replace: by a flow value in its place.
+function withoutNull(line: string): string {
+  return line.replace(/(^|[\s:{,[])(~|null|Null|NULL)(?=$|[\s,}\]#])/, '$1')
 }
 
 function sameKey(a: string, b: string, keys: string[]): boolean {
