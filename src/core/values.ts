@@ -13,7 +13,10 @@ import { YamlSyntaxError, type SourcePos } from './errors.js'
 
 /** A values file read the way Helm reads it, with what is needed to map nodes back to text. */
 export interface ParsedValues {
+  /** The text as parsed: the file without a leading BOM (offsets of nodes refer to it). */
   text: string
+  /** The file started with a BOM, which edits must put back. */
+  bom: boolean
   doc: Document.Parsed
   lines: LineCounter
   /** The data Helm sees: YAML 1.1 scalars, merge keys resolved, the last of duplicate keys. */
@@ -25,7 +28,11 @@ export interface ParsedValues {
 const PARSE_OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false } as const
 
 /** Parses a values file; throws YamlSyntaxError (file:line:col, code frame, hint) when Helm could not read it either. */
-export function parseValues(text: string, file = '<input>'): ParsedValues {
+export function parseValues(source: string, file = '<input>'): ParsedValues {
+  // Helm's parser skips a BOM and then counts the first line's spaces as indentation; the yaml
+  // package does not, so the BOM is set aside and every position refers to the text after it.
+  const bom = source.startsWith('\uFEFF')
+  const text = bom ? source.slice(1) : source
   const lines = new LineCounter()
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines })
   const first = doc.errors[0]
@@ -38,7 +45,7 @@ export function parseValues(text: string, file = '<input>'): ParsedValues {
   } catch (err) {
     throw new YamlSyntaxError(file, { line: 1, col: 1 }, (err as Error).message, '', undefined)
   }
-  return { text, doc, lines, data }
+  return { text, bom, doc, lines, data }
 }
 
 /** 1-based line and column of a character offset. */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { isAlias, isMap, isScalar, isSeq, parse, visit, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { ValidationError, type SourcePos } from './errors.js'
 import { parsePullSecretList } from './schema.js'
@@ -10,7 +11,7 @@ import { codeFrame, posOf, type ParsedValues } from './values.js'
  */
 
 /** What must hold at a path: a list of `{name}` maps containing these names, or one string value. */
-export type Leaf = { kind: 'list'; names: string[] } | { kind: 'scalar'; value: string }
+export type Leaf = { kind: 'list'; names: string[]; inheritedItems?: unknown[] } | { kind: 'scalar'; value: string }
 
 export interface SpliceTarget {
   path: string[]
@@ -102,7 +103,8 @@ interface Marker {
  * Throws ValidationError when a value on a target's path has a shape it cannot hold.
  */
 export function spliceTargets(values: ParsedValues, targets: SpliceTarget[], file = '<input>'): SpliceResult {
-  return new Splicer(values, file).run(targets)
+  const result = new Splicer(values, file).run(targets)
+  return values.bom ? { ...result, text: `\uFEFF${result.text}` } : result
 }
 
 class Splicer {
@@ -192,7 +194,9 @@ class Splicer {
           }
           outcome.inherited = inherited
           this.notice('merge-inherited', `${[...here, key].join('.')} comes from a merge key (<<); cfpull writes a local list that keeps the inherited ${inherited.join(', ')}`, rangeStart(map))
-          this.file_(this.mapHost(map, parentPair, parentCol, i), path.slice(i), { kind: 'list', names: [...inherited, ...missing] }, outcome)
+          // The local list hides the merged one, so it repeats the inherited items as they are.
+          const items = (data as Record<string, unknown[]>)[key]!
+          this.file_(this.mapHost(map, parentPair, parentCol, i), path.slice(i), { kind: 'list', names: missing, inheritedItems: items }, outcome)
           return outcome
         }
         if (inData && leaf.kind === 'scalar' && (data as Record<string, unknown>)[key] === leaf.value) {
@@ -342,7 +346,7 @@ class Splicer {
       host.tree.set('', { leaf, outcome })
     } else tree.set(last, { leaf, outcome })
     outcome.action = leaf.kind === 'scalar' ? 'set' : host.depth === 0 ? 'created-section' : 'added'
-    outcome.names = leaf.kind === 'list' ? leaf.names.filter((n) => !(outcome.inherited ?? []).includes(n)) : [leaf.value]
+    outcome.names = leaf.kind === 'list' ? leaf.names : [leaf.value]
   }
 
   private renderHost(host: Host): void {
@@ -392,14 +396,14 @@ class Splicer {
     }
     // Root: new sections go at the end of the document (before a `...` end marker), keeping the
     // file's final newline or its absence.
-    this.refuseAfterKeptScalar()
     const text = this.text
     const contentsEnd = (this.values.doc.contents as { range?: number[] } | null)?.range?.[2] ?? 0
     const marker = /^\.\.\.(?=[ \t]*(#|\r?$))/m.exec(text.slice(contentsEnd))
     const end = marker ? contentsEnd + marker.index : text.length
     const endsWithEol = end === 0 ? false : text[end - 1] === '\n'
+    this.refuseAfterKeptScalar(text.slice(0, end) + (endsWithEol ? '' : eol))
     const body = lines.map(([l]) => l).join(eol)
-    const hasContent = text.slice(0, end).replace(/^\uFEFF/, '').length > 0
+    const hasContent = end > 0
     const insert = endsWithEol || marker ? body + eol : (hasContent ? eol : '') + body
     const edit: Edit = { at: end, del: 0, insert, last: true }
     this.edits.push(edit)
@@ -410,9 +414,10 @@ class Splicer {
     }
   }
 
-  // A `|+` or `>+` scalar keeps every trailing line break: anything appended after the last one
-  // in the file would change its value, so the file is refused rather than silently altered.
-  private refuseAfterKeptScalar(): void {
+  // A `|+` or `>+` scalar keeps every trailing line break: text appended after the last one in
+  // the file can change its value. When a trial append shows it would, the file is refused
+  // rather than silently altered.
+  private refuseAfterKeptScalar(prefix: string): void {
     let node: unknown = this.values.doc.contents
     const path: string[] = []
     while (isMap(node) || isSeq(node)) {
@@ -428,7 +433,16 @@ class Splicer {
     }
     if (!isScalar(node) || !node.range || !(node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) return
     const header = /^[|>]([1-9]?\+|\+[1-9]?)/.exec(this.text.slice(node.range[0]))
-    if (header) throw this.invalid(node.range[0], path, `a block scalar that keeps its trailing line breaks (${header[0]}) at the end of the file`, 'a file that does not end with one: new sections would be read as part of it; add another key after it, or use | instead of |+')
+    if (!header) return
+    let probe: Record<string, unknown> | null = null
+    try {
+      probe = parse(`${prefix}__cfpull_probe__: 0\n`, { version: '1.1', uniqueKeys: false, maxAliasCount: -1 }) as Record<string, unknown> | null
+      if (probe && typeof probe === 'object') delete probe.__cfpull_probe__
+    } catch {
+      probe = null
+    }
+    if (probe && isDeepStrictEqual(probe, this.values.data)) return
+    throw this.invalid(node.range[0], path, `a block scalar that keeps its trailing line breaks (${header[0]}) at the end of the file`, 'a file that does not end with one: new sections would become part of its value; add another key after it, or use | instead of |+')
   }
 
   private pushLines(at: number, lines: Array<[string, TargetOutcome?]>): void {
@@ -541,6 +555,7 @@ function renderBlock(tree: Tree, col: number, unit: number, style: Style): Array
       out.push([`${pad}${quote(key)}: ${quote(value.leaf.value)}`, value.outcome])
     } else {
       out.push([`${pad}${quote(key)}:`, value.outcome])
+      for (const item of value.leaf.inheritedItems ?? []) out.push([`${pad}${' '.repeat(style.seqIndent)}- ${isNameOnly(item) ? `name: ${quote(item.name)}` : flowData(item)}`])
       for (const n of value.leaf.names) out.push([`${pad}${' '.repeat(style.seqIndent)}- name: ${quote(n)}`])
     }
   }
@@ -560,7 +575,21 @@ function renderFlowEntries(tree: Tree): string {
 function renderFlowValue(v: Tree | LeafRef): string {
   if (v instanceof Map) return `{${renderFlowEntries(v)}}`
   if (v.leaf.kind === 'scalar') return quote(v.leaf.value)
-  return `[${v.leaf.names.map((n) => `{name: ${quote(n)}}`).join(', ')}]`
+  return `[${[...(v.leaf.inheritedItems ?? []).map(flowData), ...v.leaf.names.map((n) => `{name: ${quote(n)}}`)].join(', ')}]`
+}
+
+function isNameOnly(item: unknown): item is { name: string } {
+  return typeof item === 'object' && item !== null && Object.keys(item).length === 1 && typeof (item as { name?: unknown }).name === 'string'
+}
+
+/** Plain data (from the parsed values) written back as a YAML flow value. */
+function flowData(v: unknown): string {
+  if (v === null || v === undefined) return 'null'
+  if (typeof v === 'string') return quote(v)
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) return `[${v.map(flowData).join(', ')}]`
+  if (v instanceof Date) return v.toISOString()
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${quote(k)}: ${flowData(x)}`).join(', ')}}`
 }
 
 function leafOutcomes(tree: Tree): TargetOutcome[] {
@@ -572,6 +601,15 @@ function leafOutcomes(tree: Tree): TargetOutcome[] {
  * (Helm) and 1.2: plain when that is safe, double-quoted otherwise (`yes`, `123`, `null`, …).
  */
 export function quote(s: string): string {
+  let q = quoted.get(s)
+  if (q === undefined) quoted.set(s, (q = quoteUncached(s)))
+  return q
+}
+
+// Keys and names repeat across targets and files; each is checked with two YAML parses once.
+const quoted = new Map<string, string>()
+
+function quoteUncached(s: string): string {
   if (/^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/.test(s) && parse(s, { version: '1.1' }) === s && parse(s) === s) return s
   return JSON.stringify(s)
 }
@@ -602,12 +640,9 @@ function detectStyle(values: ParsedValues): Style {
   return { eol, unit, seqIndent: seqIndent >= 0 ? seqIndent : unit }
 }
 
-// 0-based column of an offset, as the parser counts indentation: after a BOM, the yaml parser
-// does not count the first line's leading spaces as indentation, so its keys sit at column 0.
+// 0-based column of an offset (the text is the file without its BOM, if it had one).
 function columnOf(values: ParsedValues, offset: number): number {
-  const { line, col } = values.lines.linePos(offset)
-  if (line === 1 && values.text.startsWith('\uFEFF')) return 0
-  return col - 1
+  return values.lines.linePos(offset).col - 1
 }
 
 function isNullScalar(node: unknown): boolean {

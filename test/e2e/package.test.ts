@@ -16,7 +16,7 @@ describe('the npm package', () => {
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo })
     const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
     const paths = info!.files.map((f) => f.path)
-    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'bin/cfpull.js', 'package.json'])
+    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.ko.md', 'README.md', 'bin/cfpull.js', 'package.json'])
     expect(paths).toContain('dist/cli.js')
     expect(paths).toContain('dist/index.js')
     expect(paths).toContain('dist/index.d.ts')
