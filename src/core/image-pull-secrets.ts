@@ -4,7 +4,7 @@ import { CfpullError, InternalError, UsageError, ValidationError } from './error
 import { resolveNamespaces, type Namespaces } from './namespaces.js'
 import { decidePlugins, type PluginDecision, type PluginMode } from './plugins.js'
 import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from './schema.js'
-import { spliceTargets, type OutcomeAction, type SpliceTarget } from './yaml-splice.js'
+import { spliceTargets, type SpliceTarget, type TargetOutcome } from './yaml-splice.js'
 import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from './values.js'
 
 export interface PullSecretOptions {
@@ -29,17 +29,11 @@ export interface PullSecretOptions {
   verify?: boolean
 }
 
-export interface PullSecretChange {
+/** What happened at one target: the splice outcome, and whether it is a service or the plugins. */
+export interface PullSecretChange extends TargetOutcome {
   kind: 'service' | 'plugins'
   /** The service key, for kind 'service'. */
   service?: string
-  path: string[]
-  action: OutcomeAction
-  names: string[]
-  /** 1-based line in the output. */
-  line: number
-  previous?: string
-  inherited?: string[]
 }
 
 export interface PullSecretWarning {
@@ -99,14 +93,8 @@ export function addImagePullSecrets(text: string, options: PullSecretOptions): P
   const result = spliceTargets(values, targets, file)
   for (const n of result.notices) warnings.push({ code: n.code, message: n.message, line: n.line })
   const changes = result.outcomes.map((o, i): PullSecretChange => {
-    const change: PullSecretChange = { kind: kinds[i]!, path: o.path, action: o.action, names: o.names, line: o.line }
-    if (kinds[i] === 'service') change.service = o.path[0]!
-    if (o.previous !== undefined) {
-      change.previous = o.previous
-      warnings.push({ code: 'replaced', message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`, line: o.line })
-    }
-    if (o.inherited) change.inherited = o.inherited
-    return change
+    if (o.previous !== undefined) warnings.push({ code: 'replaced', message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`, line: o.line })
+    return { kind: kinds[i]!, ...(kinds[i] === 'service' && { service: o.path[0]! }), ...o }
   })
   const changed = result.text !== text
   if (changed && options.verify !== false) selfCheck(values, result.text, targets, file)
