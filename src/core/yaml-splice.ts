@@ -223,7 +223,7 @@ class Splicer {
     const { path, leaf } = target
     const keyAt = rangeStart(pair.key)
     if (leaf.kind === 'scalar' && (node === null || node === undefined || isNullScalar(node))) {
-      // `key:` or `key: ~` takes the value on its own line, as a person would write it.
+      // `key:` or `key: ~` gets the value on the same line, where a person would write it.
       const value = node as { range?: [number, number, number] } | null
       const edit =
         value?.range && value.range[1] > value.range[0]
