@@ -1,5 +1,5 @@
 import type { CreateSecretOptions, CreateSecretResult, PasswordSource } from '../commands/create-secret.js'
-import { describeError, errorJson, printError } from './errors.js'
+import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 
@@ -62,4 +62,3 @@ export const renderCreateSecret = {
   },
 }
 
-export { describeError }

@@ -1,5 +1,5 @@
 import type { PatchFileResult, PatchOptions, PatchRunResult } from '../commands/patch.js'
-import { CfpullError, ExitCode } from '../core/errors.js'
+import { ExitCode } from '../core/errors.js'
 import type { PullSecretChange } from '../core/image-pull-secrets.js'
 import { distinctNamespaces } from '../core/namespaces.js'
 import { unifiedDiff } from '../core/unified-diff.js'
@@ -170,4 +170,3 @@ export function patchJson(run: PatchRunResult): unknown {
   }
 }
 
-export { describeError, CfpullError }
