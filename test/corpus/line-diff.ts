@@ -58,6 +58,28 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
   return ops.reverse()
 }
 
+/** A maximal run of non-equal operations: the input lines it deletes and the output lines it inserts. */
+export interface Hunk {
+  dels: number[]
+  ins: number[]
+}
+
+/** Groups an edit script into hunks, in order. */
+export function hunksOf(ops: readonly DiffOp[]): Hunk[] {
+  const hunks: Hunk[] = []
+  let current: Hunk | undefined
+  for (const o of ops) {
+    if (o.op === 'equal') {
+      current = undefined
+      continue
+    }
+    if (!current) hunks.push((current = { dels: [], ins: [] }))
+    if (o.op === 'delete') current.dels.push(o.a)
+    else current.ins.push(o.b)
+  }
+  return hunks
+}
+
 /** True when every character of `short` appears in `long`, in order. */
 export function isSubsequence(short: string, long: string): boolean {
   let i = 0
@@ -93,24 +115,10 @@ export interface InsertionCheck {
  * order, is its rewrite (same leading indentation, one a subsequence of the other).
  */
 export function checkInsertions(before: readonly string[], after: readonly string[]): InsertionCheck {
-  const ops = diffLines(before, after)
   const inserted: number[] = []
   const rewrites: FlowRewrite[] = []
   const problems: string[] = []
-  let i = 0
-  while (i < ops.length) {
-    if (ops[i]!.op === 'equal') {
-      i++
-      continue
-    }
-    const dels: number[] = []
-    const ins: number[] = []
-    while (i < ops.length && ops[i]!.op !== 'equal') {
-      const o = ops[i]!
-      if (o.op === 'delete') dels.push(o.a)
-      else if (o.op === 'insert') ins.push(o.b)
-      i++
-    }
+  for (const { dels, ins } of hunksOf(diffLines(before, after))) {
     const used = new Set<number>()
     let from = 0
     for (const a of dels) {

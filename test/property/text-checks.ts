@@ -3,7 +3,7 @@
  * except for the few one-line rewrites an edit cannot avoid, and it keeps the file's BOM,
  * line endings and final newline.
  */
-import { diffLines, isSubsequence } from '../corpus/line-diff.js'
+import { diffLines, hunksOf, isSubsequence } from '../corpus/line-diff.js'
 
 const BOM = '\uFEFF'
 
@@ -44,25 +44,11 @@ export interface RewriteBudget {
 export function insertionProblems(input: string, output: string, budget: RewriteBudget): { problems: string[]; rewrites: number } {
   const a = linesOf(input)
   const b = linesOf(output)
-  const ops = diffLines(a, b)
   const problems: string[] = []
   const strayDeletes: number[] = []
   const strayInserts: number[] = []
   let rewrites = 0
-  let i = 0
-  while (i < ops.length) {
-    if (ops[i]!.op === 'equal') {
-      i++
-      continue
-    }
-    const dels: number[] = []
-    const ins: number[] = []
-    while (i < ops.length && ops[i]!.op !== 'equal') {
-      const o = ops[i]!
-      if (o.op === 'delete') dels.push(o.a)
-      if (o.op === 'insert') ins.push(o.b)
-      i++
-    }
+  for (const { dels, ins } of hunksOf(diffLines(a, b))) {
     const used = new Set<number>()
     let from = 0
     for (const d of dels) {
