@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { chartInfo } from '../../src/core/charts.js'
 import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
 import type { PluginMode } from '../../src/core/plugins.js'
-import { insertionProblems, rewrittenLines } from '../helpers/insertions.js'
+import { insertionProblems } from '../property/text-checks.js'
 
 const root = join(import.meta.dirname, '../fixtures/values')
 
@@ -54,9 +54,9 @@ describe('addImagePullSecrets on fixture pairs', () => {
       await expect(`${JSON.stringify(report, null, 2)}\n`).toMatchFileSnapshot(join(root, name, 'report.json'))
 
       // The promises that hold for every input, whatever the snapshot says.
-      const replaced = result.changes.filter((c) => c.action === 'replaced').map((c) => c.path.at(-1)!)
-      expect(insertionProblems(input, result.text, replaced)).toEqual([])
-      expect(rewrittenLines(input, result.text)).toBeLessThanOrEqual(result.changes.filter((c) => c.action !== 'unchanged').length)
+      const lines = insertionProblems(input, result.text, { scalarValues: result.changes.flatMap((c) => c.names) })
+      expect(lines.problems).toEqual([])
+      expect(lines.rewrites).toBeLessThanOrEqual(result.changes.filter((c) => c.action !== 'unchanged').length)
       expect(result.text.startsWith('\uFEFF')).toBe(input.startsWith('\uFEFF'))
       expect(result.text.includes('\r\n')).toBe(input.includes('\r\n'))
       if (input.includes('\r\n')) expect(result.text.replace(/\r\n/g, '')).not.toContain('\n')
