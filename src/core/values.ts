@@ -21,6 +21,8 @@ export interface ParsedValues {
   lines: LineCounter
   /** The data Helm sees: YAML 1.1 scalars, merge keys resolved, the last of duplicate keys. */
   data: unknown
+  /** Anchors that an alias or merge key uses, with the offset of the first use. */
+  aliased: Map<string, number>
 }
 
 // Helm reads values with a YAML 1.1 parser (0644 is octal, yes is a bool, << merges) and keeps
@@ -38,14 +40,14 @@ export function parseValues(source: string, file = '<input>'): ParsedValues {
   const first = doc.errors[0]
   if (first) throw syntaxError(text, file, lines, first)
   // An alias needs a '*': files without one (most) skip the walk over every node.
-  if (text.includes('*')) checkAliases(text, file, doc, lines)
+  const aliased = text.includes('*') ? checkAliases(text, file, doc, lines) : new Map<string, number>()
   let data: unknown
   try {
     data = doc.toJS({ maxAliasCount: -1 })
   } catch (err) {
     throw new YamlSyntaxError(file, { line: 1, col: 1 }, (err as Error).message, '', undefined)
   }
-  return { text, bom, doc, lines, data }
+  return { text, bom, doc, lines, data, aliased }
 }
 
 /** 1-based line and column of a character offset. */
@@ -93,19 +95,22 @@ function hintFor(code: string, line: string): string {
 
 // The yaml library only notices an undefined alias when converting to data, with no position.
 // `password: **********` is the classic case: an unquoted value starting with * is an alias.
-function checkAliases(text: string, file: string, doc: Document.Parsed, lines: LineCounter): void {
+// It also returns every anchor in use and where first, which edits must not change.
+function checkAliases(text: string, file: string, doc: Document.Parsed, lines: LineCounter): Map<string, number> {
   const anchors = new Set<string>()
+  const aliased = new Map<string, number>()
   let bad: { source: string; offset: number } | undefined
   visit(doc, {
     Node(_key, node: YamlNode) {
       if (bad) return visit.BREAK
       if (isAlias(node)) {
         if (!anchors.has(node.source)) bad = { source: node.source, offset: node.range?.[0] ?? 0 }
+        else if (!aliased.has(node.source)) aliased.set(node.source, node.range?.[0] ?? 0)
       } else if (node.anchor) anchors.add(node.anchor)
       return undefined
     },
   })
-  if (!bad) return
+  if (!bad) return aliased
   const pos = posOf(lines, bad.offset)
   throw new YamlSyntaxError(
     file,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { isAlias, isMap, isScalar, isSeq, parse, visit, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, parse, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { ValidationError, type SourcePos } from './errors.js'
 import { parsePullSecretList } from './schema.js'
 import { codeFrame, posOf, type ParsedValues } from './values.js'
@@ -116,21 +116,12 @@ class Splicer {
   private readonly notices: SpliceNotice[] = []
   private readonly noticed = new Set<string>()
 
-  /** Anchors that an alias or merge key uses, with the offset of the first such use. */
-  private readonly aliased = new Map<string, number>()
-
   constructor(
     private readonly values: ParsedValues,
     private readonly file: string,
   ) {
     this.text = values.text
     this.style = detectStyle(values)
-    if (this.text.includes('*'))
-      visit(values.doc, {
-        Alias: (_k, a) => {
-          if (!this.aliased.has(a.source)) this.aliased.set(a.source, a.range?.[0] ?? 0)
-        },
-      })
   }
 
   run(targets: SpliceTarget[]): SpliceResult {
@@ -150,8 +141,8 @@ class Splicer {
     // place too, which is not the edit asked for: refuse, saying where.
     if (outcome.action !== 'unchanged')
       for (const a of anchored)
-        if (this.aliased.has(a.anchor))
-          throw this.invalid(a.at, a.path, `anchored as &${a.anchor}, which *${a.anchor} uses at line ${this.lineOf(this.aliased.get(a.anchor)!)}`, 'a section no alias points at: cfpull will not change it, because that would change the aliasing place too; write that place out in full')
+        if (this.values.aliased.has(a.anchor))
+          throw this.invalid(a.at, a.path, `anchored as &${a.anchor}, which *${a.anchor} uses at line ${this.lineOf(this.values.aliased.get(a.anchor)!)}`, 'a section no alias points at: cfpull will not change it, because that would change the aliasing place too; write that place out in full')
     return outcome
   }
 
