@@ -158,7 +158,7 @@ async function targetNamespaces(opts: CreateSecretOptions, notes: string[]): Pro
 
 /** Runs `fn` over items with at most `limit` at once; results keep the items' order. */
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
+  const results = new Array<R>(items.length)
   let next = 0
   const worker = async () => {
     while (next < items.length) {

@@ -20,6 +20,6 @@ export function chartFromValues(text: string, file: string): ChartInfo {
     namespace: str(dataAt(top, ['global', 'namespace'])),
     supervisorNamespace: str(dataAt(top, ['global', 'supervisor_namespace'])),
     pluginNamespace: str(dataAt(top, [...CONNECTOR_PATH, 'namespace'])) ?? SUPERVISOR_CHART_PLUGIN_NAMESPACE,
-    supervisorImage: name && tag !== undefined && tag !== null ? `${name}:${String(tag)}` : null,
+    supervisorImage: name && (typeof tag === 'string' || typeof tag === 'number') ? `${name}:${String(tag)}` : null,
   }
 }

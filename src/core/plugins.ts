@@ -33,7 +33,15 @@ export function decidePlugins(data: unknown, chart: ChartInfo, mode: PluginMode,
   if (mode === 'none') return { mechanism: 'none', reason: '--plugins none: plugin pull secrets left as they are', warnings }
   const fileTag = dataAt(data, ['supervisor', 'image', 'version'])
   const chartTag = chart.supervisorImage?.split(':').at(-1) ?? null
-  const fileVersion = fileTag === undefined || fileTag === null ? undefined : String(fileTag)
+  // A map or list is not a tag, but it still gets the warning below, shown as written rather than "[object Object]".
+  const fileVersion =
+    fileTag === undefined || fileTag === null
+      ? undefined
+      : typeof fileTag === 'string'
+        ? fileTag
+        : typeof fileTag === 'number' || typeof fileTag === 'boolean'
+          ? String(fileTag)
+          : JSON.stringify(fileTag)
   let version = fileVersion
   let source = 'supervisor.image.version in the values'
   if (version !== undefined && majorOf(version) === undefined) {

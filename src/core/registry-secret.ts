@@ -101,7 +101,7 @@ export function redact(text: string, secrets: string[]): string {
 export function authFromDockerConfig(text: string, server: string, file: string): { username: string; password: string; email?: string } {
   let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; email?: string }>; credsStore?: string; credHelpers?: Record<string, string> }
   try {
-    config = JSON.parse(text)
+    config = JSON.parse(text) as typeof config
   } catch {
     throw new UsageError(`${file} is not a docker config.json (not JSON)`)
   }

@@ -37,7 +37,8 @@ export function parsePullSecretList(data: unknown): { names: string[] } | { foun
 export function describeShape(data: unknown): string {
   if (data === null || data === undefined) return 'empty'
   if (typeof data === 'string') return `a string (${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)})`
-  if (typeof data !== 'object') return `a ${typeof data} (${String(data)})`
+  if (typeof data === 'number' || typeof data === 'boolean' || typeof data === 'bigint') return `a ${typeof data} (${String(data)})`
+  if (typeof data !== 'object') return `a ${typeof data}`
   if (!Array.isArray(data)) return 'a map'
   if (data.every((x) => typeof x === 'string')) return 'a list of strings'
   const bad = data.findIndex((x) => !(x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { name?: unknown }).name === 'string'))

@@ -12,7 +12,7 @@ export function unifiedDiff(a: string, b: string, fromName: string, toName: stri
   while (i < ops.length) {
     while (i < ops.length && ops[i]!.op === ' ') i++
     if (i >= ops.length) break
-    let start = Math.max(0, i - context)
+    const start = Math.max(0, i - context)
     let end = i
     // Extend the hunk while changes are closer than 2*context lines apart.
     for (;;) {
@@ -33,7 +33,6 @@ export function unifiedDiff(a: string, b: string, fromName: string, toName: stri
     hunks.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`)
     for (const o of slice) hunks.push(o.op + o.text)
     i = end
-    start = end
   }
   return [`--- ${fromName}`, `+++ ${toName}`, ...hunks].join('\n') + '\n'
 }

@@ -1,7 +1,7 @@
 import {
-  Document,
+  type Document,
   LineCounter,
-  YAMLParseError,
+  type YAMLParseError,
   isAlias,
   isMap,
   isScalar,

@@ -163,7 +163,7 @@ class Splicer {
       }
       if (isAlias(node)) throw this.invalid(node.range?.[0] ?? 0, here, `an alias (*${node.source})`, 'a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used')
       if (!isMap(node)) throw this.invalid(rangeStart(node), here, shapeOfNode(node), 'a map')
-      const map = node as YAMLMap
+      const map = node
       if (map.anchor && !parentPair) anchored.push({ path: here, anchor: map.anchor, at: rangeStart(map) })
       const pairs = this.pairsOf(map).get(key) ?? []
       if (pairs.length > 1) {
@@ -219,7 +219,7 @@ class Splicer {
       const edit =
         value?.range && value.range[1] > value.range[0]
           ? { at: value.range[0], del: value.range[1] - value.range[0], insert: quote(leaf.value) }
-          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]!) + 1, del: 0, insert: ` ${quote(leaf.value)}` }
+          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]) + 1, del: 0, insert: ` ${quote(leaf.value)}` }
       this.edits.push(edit)
       Object.assign(outcome, { action: 'set', names: [leaf.value] })
       this.markers.push({ outcome, origin: keyAt })
@@ -252,7 +252,7 @@ class Splicer {
       return
     }
     if (!isSeq(node)) throw this.invalid(rangeStart(node), path, shapeOfNode(node), 'a list of {name: <secret>} maps')
-    const seq = node as YAMLSeq
+    const seq = node
     Object.assign(outcome, { action: 'appended', names: missing })
     if (seq.flow) {
       const edit = this.flowInsert(seq, ']', missing.map((n) => `{name: ${quote(n)}}`).join(', '))
@@ -275,7 +275,7 @@ class Splicer {
     let index = this.pairIndex.get(map)
     if (!index) {
       index = new Map()
-      for (const p of map.items as Pair[]) {
+      for (const p of map.items) {
         if (!isScalar(p.key)) continue
         const k = String(p.key.value)
         const list = index.get(k)
@@ -356,7 +356,7 @@ class Splicer {
       const edit =
         value?.range && value.range[1] > value.range[0]
           ? { at: value.range[0], del: value.range[1] - value.range[0], insert: flow }
-          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]!) + 1, del: 0, insert: ` ${flow}` }
+          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]) + 1, del: 0, insert: ` ${flow}` }
       this.edits.push(edit)
       for (const o of leafOutcomes(host.tree)) this.markers.push({ outcome: o, origin: edit.at, edit, rel: 0 })
       return
@@ -412,20 +412,20 @@ class Splicer {
     let node: unknown = this.values.doc.contents
     const path: string[] = []
     while (isMap(node) || isSeq(node)) {
-      const last = (node as YAMLMap | YAMLSeq).items.at(-1) as Pair | unknown
+      const last = (node).items.at(-1)
       if (last === undefined) return
       if (isMap(node)) {
         path.push(String(((last as Pair).key as { value?: unknown })?.value))
         node = (last as Pair).value
       } else {
-        path.push(String((node as YAMLSeq).items.length - 1))
+        path.push(String((node).items.length - 1))
         node = last
       }
     }
     if (!isScalar(node) || !node.range || !(node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) return
     const header = /^[|>]([1-9]?\+|\+[1-9]?)/.exec(this.text.slice(node.range[0]))
     if (!header) return
-    let probe: Record<string, unknown> | null = null
+    let probe: Record<string, unknown> | null
     try {
       probe = parse(`${prefix}__cfpull_probe__: 0\n`, { version: '1.1', uniqueKeys: false, maxAliasCount: -1 }) as Record<string, unknown> | null
       if (probe && typeof probe === 'object') delete probe.__cfpull_probe__

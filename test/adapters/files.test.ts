@@ -16,7 +16,7 @@ function errno(code: string): NodeJS.ErrnoException {
 
 // The real fs, with one operation failing the way a full disk or a locked file would.
 function failing(op: keyof FsOps, code: string, when: (...args: unknown[]) => boolean = () => true): FsOps {
-  return new Proxy(fs as unknown as FsOps, {
+  return new Proxy(fs, {
     get(target, prop) {
       const real = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop as string]!
       if (prop === 'open' && op === 'writeFile') {
@@ -58,7 +58,7 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const dir = tempDir()
     const file = join(dir, 'values.yaml')
     writeFileSync(file, ORIGINAL)
-    const err = await attempt(file, failing(op as keyof FsOps, code))
+    const err = await attempt(file, failing(op, code))
     expect(err).toBeInstanceOf(FileError)
     expect((err as FileError).message).toBe(`${file}: ${message}`)
     expect((err as FileError).exitCode).toBe(3)
@@ -70,7 +70,7 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const dir = tempDir()
     const file = join(dir, 'values.yaml')
     writeFileSync(file, 'someone: else\n')
-    const err = await attempt(file, fs as unknown as FsOps, ORIGINAL)
+    const err = await attempt(file, fs, ORIGINAL)
     expect((err as FileError).message).toBe(`${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`)
     expect(readFileSync(file, 'utf8')).toBe('someone: else\n')
     expect(readFileSync(`${file}.cfpull-new`, 'utf8')).toBe(PATCHED)

@@ -99,10 +99,10 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
         // A failure too: error paths must not leak either.
         api.failNext({ method: 'PATCH', pathIncludes: '-plugin/secrets/' }, 500, 'InternalError', `boom ${SENTINEL}`)
         const r = await createSecret([...flags, ...extra, '--values', example], io)
-        expect(r.code, `${flags} ${extra}`).toBe(4)
+        expect(r.code, [...flags, ...extra].join(' ')).toBe(4)
         for (const f of forms) {
-          expect(r.stdout + r.stderr, `${flags} ${extra}`).not.toContain(f)
-          for (const c of r.calls) expect(c.args.join(' '), `${flags} ${extra}`).not.toContain(f)
+          expect(r.stdout + r.stderr, [...flags, ...extra].join(' ')).not.toContain(f)
+          for (const c of r.calls) expect(c.args.join(' '), [...flags, ...extra].join(' ')).not.toContain(f)
         }
         expect(r.calls.filter((c) => c.input !== undefined).every((c) => c.args.includes('apply'))).toBe(true)
       }

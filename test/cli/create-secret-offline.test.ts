@@ -99,10 +99,10 @@ describe('cfpull create-secret without a cluster', () => {
     for (const [flags, io] of sources) {
       for (const extra of [['--json'], ['--verbose'], ['--quiet'], []]) {
         const r = await runCli([...base, ...flags, ...extra], { ...io, run: noTools })
-        expect(r.code, `${flags} ${extra}`).toBe(0)
+        expect(r.code, [...flags, ...extra].join(' ')).toBe(0)
         // Without -o, --dry-run prints the YAML manifests (that is their purpose); --json prints only the report.
         const printed = extra[0] === '--json' ? r.stdout + r.stderr : r.stderr
-        for (const f of forms) expect(printed, `${flags} ${extra}`).not.toContain(f)
+        for (const f of forms) expect(printed, [...flags, ...extra].join(' ')).not.toContain(f)
       }
     }
   })

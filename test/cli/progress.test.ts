@@ -25,7 +25,10 @@ describe('apply progress', () => {
     vi.useFakeTimers()
     const { r, out } = reporter(true)
     await runStep(applyProgress(r, {}, true))
-    expect(out.stderr).toMatch(/^\r\u001b\[2K⠋ helm upgrade 0s\r\u001b\[2K⠙ helm upgrade 0s\r\u001b\[2K⠹ helm upgrade 0s\r\u001b\[2K$/)
+    /* eslint-disable no-control-regex -- the escape codes are the spinner's output under test */
+    const frames = /^\r\u001b\[2K⠋ helm upgrade 0s\r\u001b\[2K⠙ helm upgrade 0s\r\u001b\[2K⠹ helm upgrade 0s\r\u001b\[2K$/
+    /* eslint-enable no-control-regex */
+    expect(out.stderr).toMatch(frames)
     expect(plain(out.stdout)).toBe('✔ helm upgrade (1.2s): done\n')
   })
 

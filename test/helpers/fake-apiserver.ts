@@ -239,10 +239,20 @@ function age(timestamp: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // metav1.Status
 
-interface HttpError {
-  code: number
-  status: any
-  headers?: Record<string, string>
+// Thrown (not returned) by the request handlers; an Error so a stray one still carries a stack.
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: any,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(typeof status?.message === 'string' ? status.message : `HTTP ${code}`)
+  }
+}
+
+/** A request this server does not implement: answered 404 and recorded in `unhandled`. */
+class UnhandledRequest extends Error {
+  readonly unhandled = true
 }
 
 function statusBody(code: number, reason: string, message: string, details?: any): any {
@@ -259,7 +269,7 @@ function statusBody(code: number, reason: string, message: string, details?: any
 }
 
 function fail(code: number, reason: string, message: string, details?: any): HttpError {
-  return { code, status: statusBody(code, reason, message, details) }
+  return new HttpError(code, statusBody(code, reason, message, details))
 }
 
 function notFound(plural: string, name: string, group = ''): HttpError {
@@ -365,7 +375,7 @@ function labelMatcher(selector: string | undefined): (obj: any) => boolean {
   const reqs = parseLabelSelector(selector)
   return (obj) => {
     const labels: Record<string, unknown> = obj?.metadata?.labels ?? {}
-    return matchesRequirements((k) => (typeof labels[k] === 'string' ? (labels[k] as string) : undefined), reqs)
+    return matchesRequirements((k) => (typeof labels[k] === 'string' ? (labels[k]) : undefined), reqs)
   }
 }
 
@@ -783,7 +793,7 @@ function columnsFor(kind: string): Column[] {
         { name: 'Reason', cell: (o) => o.reason ?? '' },
         { name: 'Object', cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
         { name: 'Message', cell: (o) => o.message ?? '' },
-        { ...name, name: 'Name', priority: 1 } as Column,
+        { ...name, name: 'Name', priority: 1 },
       ]
     default:
       return [name, ageCol]
@@ -1220,7 +1230,7 @@ function decodeProto(buf: Buffer, schema: ProtoSchema): Record<string, any> {
         v = value === 1n
         break
       case 'int':
-        v = Number(value as bigint)
+        v = Number(value)
         break
       case 'time': {
         const t = decodeProto(value as Buffer, TIME)
@@ -1540,8 +1550,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const accept = req.headers.accept ?? ''
     const wantsTable = /as=Table/.test(accept)
     const dryRun = query.dryRun === 'All'
-    if (r.subresource !== undefined) throw { unhandled: true }
-    if (!def.namespaced && r.namespace !== undefined) throw { unhandled: true }
+    if (r.subresource !== undefined) throw new UnhandledRequest()
+    if (!def.namespaced && r.namespace !== undefined) throw new UnhandledRequest()
 
     const parseBody = (yamlAllowed: boolean): any => {
       if (/^application\/vnd\.kubernetes\.protobuf/.test(rec.contentType ?? '')) {
@@ -1575,7 +1585,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         : { kind: `${def.kind}List`, apiVersion: gvString(def), metadata: { resourceVersion: String(rv) }, items: items.map(asItem) }
 
     // A namespaced resource addressed without a namespace only supports cluster-wide list/watch.
-    if (def.namespaced && r.namespace === undefined && (r.name !== undefined || method !== 'GET')) throw { unhandled: true }
+    if (def.namespaced && r.namespace === undefined && (r.name !== undefined || method !== 'GET')) throw new UnhandledRequest()
 
     const verb =
       method === 'GET'
@@ -2019,7 +2029,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           return
         }
         const r = route(url.pathname)
-        if (!r) throw { unhandled: true }
+        if (!r) throw new UnhandledRequest()
         const reply = handleResource(req, res, r, query, Buffer.concat(chunks), rec)
         if (reply !== 'streaming') send(res, reply.code, reply.body, reply.headers)
       } catch (e: any) {

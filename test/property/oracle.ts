@@ -79,7 +79,7 @@ export function expectOutcome(text: string, o: OracleOptions): Expectation {
     return { ok: false, reason: `not YAML: ${(err as Error).message}` }
   }
   if (data !== null && data !== undefined && !isObj(data)) return { ok: false, reason: 'the top level is not a map' }
-  const top = (data ?? {}) as Record<string, unknown>
+  const top = (data ?? {})
 
   const services = o.services ? [...new Set(o.services)] : o.chart.services
   for (const s of services) if (top[s] !== undefined && top[s] !== null && !isObj(top[s])) return { ok: false, reason: `${s} is not a map` }

@@ -107,7 +107,7 @@ describe('patch: property over generated values files', () => {
     try {
       checkCase(s.text, s.opts)
     } catch (err) {
-      throw new Error(describeCase(s.text, s.opts, err))
+      throw new Error(describeCase(s.text, s.opts, err), { cause: err })
     }
   })
 })

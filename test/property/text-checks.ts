@@ -105,7 +105,7 @@ function allowedRewrite(old: string, now: string, budget: RewriteBudget): boolea
         if (!/image_pull_secrets["']?[ \t]*:[ \t]*$/.test(before)) continue
         if (!old.startsWith(before) || !old.endsWith(after) || old.length < before.length + after.length) continue
         const was = old.slice(before.length, old.length - after.length)
-        if (/^("[^"]*"|'[^']*'|[^,{}\[\]#\s][^,{}\[\]#]*?)$/.test(was)) return true
+        if (/^("[^"]*"|'[^']*'|[^,{}[\]#\s][^,{}[\]#]*?)$/.test(was)) return true
       }
     }
   return false
