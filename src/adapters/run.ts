@@ -50,7 +50,11 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
   const tool = file.split('/').pop()!
   if (r.failed && r.exitCode === undefined) {
     if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw toolNotFound(tool, file)
-    const stopped = r.timedOut ? `did not finish within ${formatMs(opts.timeout!)} and was killed` : r.signal ? `was killed by ${r.signal}` : `failed to run (${r.shortMessage})`
+    const stopped = r.timedOut
+      ? `did not finish within ${formatMs(opts.timeout!)} and was killed`
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `failed to run (${r.shortMessage})`
     throw new ToolFailedError(tool, undefined, String(r.stderr ?? ''), undefined, undefined, stopped)
   }
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }
@@ -67,7 +71,8 @@ export function redactingRunner(run: Runner, redact: (s: string) => string): Run
       const r = await run(file, args, opts)
       return { ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) }
     } catch (err) {
-      if (err instanceof ToolFailedError) throw new ToolFailedError(err.tool, err.toolExitCode, redact(err.stderr), err.step, err.hint, err.stopped)
+      if (err instanceof ToolFailedError)
+        throw new ToolFailedError(err.tool, err.toolExitCode, redact(err.stderr), err.step, err.hint, err.stopped)
       throw err
     }
   }

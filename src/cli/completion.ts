@@ -5,7 +5,14 @@ export type Shell = 'bash' | 'zsh' | 'fish'
 interface CommandSpec {
   name: string
   description: string
-  options: Array<{ long?: string; short?: string; description: string; takesValue: boolean; choices?: readonly string[]; file: boolean }>
+  options: Array<{
+    long?: string
+    short?: string
+    description: string
+    takesValue: boolean
+    choices?: readonly string[]
+    file: boolean
+  }>
 }
 
 // Flags whose value is a path complete as files; the rest take free text or fixed choices.
@@ -42,7 +49,10 @@ function bash(cmds: CommandSpec[]): string {
       const flags = c.options.flatMap((o) => [o.long, o.short].filter(Boolean)).join(' ')
       const values = c.options
         .filter((o) => o.takesValue && o.long)
-        .map((o) => `      ${[o.long, o.short].filter(Boolean).join('|')}) ${o.choices ? `COMPREPLY=($(compgen -W "${o.choices.join(' ')}" -- "$cur")); return ;;` : o.file ? 'COMPREPLY=($(compgen -f -- "$cur")); return ;;' : 'return ;;'}`)
+        .map(
+          (o) =>
+            `      ${[o.long, o.short].filter(Boolean).join('|')}) ${o.choices ? `COMPREPLY=($(compgen -W "${o.choices.join(' ')}" -- "$cur")); return ;;` : o.file ? 'COMPREPLY=($(compgen -f -- "$cur")); return ;;' : 'return ;;'}`,
+        )
         .join('\n')
       return `    ${c.name})\n      case "$prev" in\n${values}\n      esac\n      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${flags}" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi ;;`
     })
@@ -73,8 +83,16 @@ function zsh(cmds: CommandSpec[]): string {
         .map((o) => {
           const names = [o.short, o.long].filter(Boolean) as string[]
           const spec = names.length > 1 ? `'(${names.join(' ')})'{${names.join(',')}}` : `'${names[0]}`
-          const value = o.takesValue ? (o.choices ? `:value:(${o.choices.join(' ')})` : o.file ? ':file:_files' : ':value:') : ''
-          return names.length > 1 ? `    ${spec}'[${esc(o.description)}]${value}'` : `    ${spec}[${esc(o.description)}]${value}'`
+          const value = o.takesValue
+            ? o.choices
+              ? `:value:(${o.choices.join(' ')})`
+              : o.file
+                ? ':file:_files'
+                : ':value:'
+            : ''
+          return names.length > 1
+            ? `    ${spec}'[${esc(o.description)}]${value}'`
+            : `    ${spec}[${esc(o.description)}]${value}'`
         })
         .join(' \\\n')
       return `_cfpull_${c.name.replace(/-/g, '_')}() {\n  _arguments \\\n${args} \\\n    '*:file:_files'\n}`
@@ -104,7 +122,10 @@ _cfpull "$@"
 
 function fish(cmds: CommandSpec[]): string {
   const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-  const lines = ['# fish completion for cfpull: cfpull completion fish > ~/.config/fish/completions/cfpull.fish', 'complete -c cfpull -f']
+  const lines = [
+    '# fish completion for cfpull: cfpull completion fish > ~/.config/fish/completions/cfpull.fish',
+    'complete -c cfpull -f',
+  ]
   for (const c of cmds) lines.push(`complete -c cfpull -n __fish_use_subcommand -a ${c.name} -d ${q(c.description)}`)
   for (const c of cmds)
     for (const o of c.options) {

@@ -21,7 +21,8 @@ export function describeError(err: unknown): string {
 export function printError(err: unknown, report: Reporter): void {
   if (err instanceof CommanderError) return // commander already printed it through configureOutput
   report.error(describeError(err))
-  if ((err instanceof YamlSyntaxError || err instanceof ValidationError) && err.frame) report.errorDetail(report.cErr.dim(err.frame))
+  if ((err instanceof YamlSyntaxError || err instanceof ValidationError) && err.frame)
+    report.errorDetail(report.cErr.dim(err.frame))
   const hint = (err as { hint?: unknown } | null)?.hint
   if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${hint}`)
   if (!(err instanceof CfpullError) || err.exitCode === ExitCode.Failure) {
@@ -40,9 +41,11 @@ export function errorJson(err: unknown): Record<string, unknown> {
     exitCode: exitCodeOf(err),
     message: describeError(err),
   }
-  if (err instanceof YamlSyntaxError || err instanceof ValidationError) Object.assign(out, { file: err.file, line: err.pos.line, col: err.pos.col })
+  if (err instanceof YamlSyntaxError || err instanceof ValidationError)
+    Object.assign(out, { file: err.file, line: err.pos.line, col: err.pos.col })
   const hint = (err as { hint?: unknown } | null)?.hint
   if (typeof hint === 'string' && hint) out.hint = hint
-  if (err instanceof ValidationError) Object.assign(out, { path: err.yamlPath, found: err.found, expected: err.expected })
+  if (err instanceof ValidationError)
+    Object.assign(out, { path: err.yamlPath, found: err.found, expected: err.expected })
   return out
 }

@@ -24,7 +24,11 @@ export async function main(
   if (io.stdout === process.stdout) ignoreClosedPipe()
   const report = new Reporter({ ...io, argv })
   const exit = { code: 0 }
-  const program = buildProgram(report, exit, commands, packageVersion(), { env: io.env, stderrIsTTY: !!io.stderr.isTTY, argv })
+  const program = buildProgram(report, exit, commands, packageVersion(), {
+    env: io.env,
+    stderrIsTTY: !!io.stderr.isTTY,
+    argv,
+  })
   try {
     await program.parseAsync(argv)
     return exit.code

@@ -34,15 +34,29 @@ export function makeCommands(ambient: Ambient): Commands {
   return {
     patch: async (opts) => (await import('../commands/patch.js')).patch(opts),
     createSecret: async (opts, onPlan) => {
-      const [{ createSecret }, { execaRunner }] = await Promise.all([import('../commands/create-secret.js'), import('../adapters/run.js')])
-      return createSecret(opts, { run: ambient.run ?? execaRunner, readStdin: ambient.readStdin, env: ambient.env, ...(onPlan && { onPlan }) })
+      const [{ createSecret }, { execaRunner }] = await Promise.all([
+        import('../commands/create-secret.js'),
+        import('../adapters/run.js'),
+      ])
+      return createSecret(opts, {
+        run: ambient.run ?? execaRunner,
+        readStdin: ambient.readStdin,
+        env: ambient.env,
+        ...(onPlan && { onPlan }),
+      })
     },
     apply: async (opts, onStep) => {
-      const [{ apply }, { execaRunner }] = await Promise.all([import('../commands/apply.js'), import('../adapters/run.js')])
+      const [{ apply }, { execaRunner }] = await Promise.all([
+        import('../commands/apply.js'),
+        import('../adapters/run.js'),
+      ])
       return apply(opts, { run: ambient.run ?? execaRunner, env: ambient.env, ...(onStep && { onStep }) })
     },
     doctor: async (opts) => {
-      const [{ doctor }, { execaRunner }] = await Promise.all([import('../commands/doctor.js'), import('../adapters/run.js')])
+      const [{ doctor }, { execaRunner }] = await Promise.all([
+        import('../commands/doctor.js'),
+        import('../adapters/run.js'),
+      ])
       return doctor(opts, { run: ambient.run ?? execaRunner, env: ambient.env })
     },
   }
@@ -54,7 +68,10 @@ export interface ExitBox {
 }
 
 function list(value: string, previous: string[] = []): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean)
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (items.length === 0) throw new InvalidArgumentError('expected one or more comma-separated names')
   return [...previous, ...items]
 }
@@ -68,7 +85,17 @@ function globalFlags(cmd: Command): Command {
 }
 
 /** Builds the commander program; actions set `exit.code` and print through `report`. */
-export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands, version = '0.0.0', ambient: { env: Record<string, string | undefined>; stderrIsTTY: boolean; argv: string[] } = { env: {}, stderrIsTTY: false, argv: [] }): Command {
+export function buildProgram(
+  report: Reporter,
+  exit: ExitBox,
+  commands: Commands,
+  version = '0.0.0',
+  ambient: { env: Record<string, string | undefined>; stderrIsTTY: boolean; argv: string[] } = {
+    env: {},
+    stderrIsTTY: false,
+    argv: [],
+  },
+): Command {
   const program = new Command('cfpull')
     .description('Get private container images pulling in a Cloudforet (SpaceONE) Kubernetes install.')
     .version(version, '-V, --version')
@@ -92,9 +119,21 @@ export function buildProgram(report: Reporter, exit: ExitBox, commands: Commands
   )
     .requiredOption('-s, --secret <name>', 'registry Secret name; repeat or comma-separate for several', list)
     .option('--chart-version <version>', `spaceone chart version whose services to cover`, undefined)
-    .option('--chart-values <file>', 'derive services and defaults from a chart\'s default values (helm show values cloudforet/spaceone)')
-    .addOption(new Option('--plugins <mode>', 'how plugin pods get the secret: auto picks by supervisor image version').choices(['auto', 'connector', 'registry', 'none']).default('auto'))
-    .addOption(new Option('--plugin-registry <type>', 'REGISTRY_INFO entry for registry mode (default: DEFAULT_REGISTRY in the values)').choices([...REGISTRY_TYPES]))
+    .option(
+      '--chart-values <file>',
+      "derive services and defaults from a chart's default values (helm show values cloudforet/spaceone)",
+    )
+    .addOption(
+      new Option('--plugins <mode>', 'how plugin pods get the secret: auto picks by supervisor image version')
+        .choices(['auto', 'connector', 'registry', 'none'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--plugin-registry <type>',
+        'REGISTRY_INFO entry for registry mode (default: DEFAULT_REGISTRY in the values)',
+      ).choices([...REGISTRY_TYPES]),
+    )
     .option('--only-present', 'patch only service sections already in the file (do not add missing ones)', false)
     .option('--services <list>', 'patch only these services (comma-separated)', list)
     .option('--exclude <list>', 'leave these services alone (comma-separated)', list)
@@ -134,7 +173,10 @@ Examples:
       const result = await commands.patch(opts)
       exit.code = renderPatch(result, opts, report)
       if (o.summary) {
-        const [{ appendText }, { patchSummaryMarkdown }] = await Promise.all([import('../adapters/files.js'), import('./render-patch.js')])
+        const [{ appendText }, { patchSummaryMarkdown }] = await Promise.all([
+          import('../adapters/files.js'),
+          import('./render-patch.js'),
+        ])
         await appendText(o.summary as string, patchSummaryMarkdown(result, opts))
       }
     })
@@ -143,16 +185,28 @@ Examples:
   globalFlags(
     program
       .command('create-secret')
-      .description('create or update the registry Secret in every namespace that needs it (server-side apply; the password never on argv)'),
+      .description(
+        'create or update the registry Secret in every namespace that needs it (server-side apply; the password never on argv)',
+      ),
   )
     .requiredOption('--name <name>', 'Secret name (the same as patch --secret)')
     .option('--docker-server <server>', 'registry host or URL', 'https://index.docker.io/v1/')
     .option('--docker-username <user>', 'registry user')
     .option('--docker-email <email>', 'email stored with the credentials (optional)')
     .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)', false)
-    .option('--docker-password <password>', 'the password on the command line (visible to other users: prefer --password-stdin)')
-    .option('--from-docker-config <file>', 'take the credentials for --docker-server from a docker config.json (after docker login)')
-    .option('-n, --namespace <ns>', 'a namespace to create the Secret in; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--docker-password <password>',
+      'the password on the command line (visible to other users: prefer --password-stdin)',
+    )
+    .option(
+      '--from-docker-config <file>',
+      'take the credentials for --docker-server from a docker config.json (after docker login)',
+    )
+    .option(
+      '-n, --namespace <ns>',
+      'a namespace to create the Secret in; repeatable',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--values <file>', 'also every namespace this values file puts pods in (core, supervisor, plugins)')
     .option('--chart-version <version>', 'chart version whose default namespaces apply where the values set none')
     .option('--create-namespace', 'create namespaces that do not exist', false)
@@ -198,16 +252,32 @@ Examples:
   globalFlags(
     program
       .command('apply')
-      .description('helm upgrade with the patched values, restart the pods in every namespace, and fix stale plugin Deployments')
+      .description(
+        'helm upgrade with the patched values, restart the pods in every namespace, and fix stale plugin Deployments',
+      )
       .argument('[helm-args...]', 'extra arguments for helm upgrade, after --'),
   )
     .requiredOption('-n, --namespace <ns>', 'namespace of the Helm release')
     .option('-f, --values <file>', 'the patched values file', 'values.yaml')
     .option('--release <name>', 'Helm release name', 'cloudforet')
     .option('--chart <chart>', 'chart reference', 'cloudforet/spaceone')
-    .option('--version <version>', 'chart version (default: the deployed one, so an upgrade never moves the chart by accident)')
-    .addOption(new Option('--restart <mode>', 'how pods pick up the secret: delete (the documented step), rollout (no downtime), none').choices(['delete', 'rollout', 'none']).default('delete'))
-    .option('--recreate-plugins', 'delete plugin Deployments that lack the secret, so the supervisor recreates them', false)
+    .option(
+      '--version <version>',
+      'chart version (default: the deployed one, so an upgrade never moves the chart by accident)',
+    )
+    .addOption(
+      new Option(
+        '--restart <mode>',
+        'how pods pick up the secret: delete (the documented step), rollout (no downtime), none',
+      )
+        .choices(['delete', 'rollout', 'none'])
+        .default('delete'),
+    )
+    .option(
+      '--recreate-plugins',
+      'delete plugin Deployments that lack the secret, so the supervisor recreates them',
+      false,
+    )
     .option('--timeout <duration>', 'timeout for helm upgrade and rollout status', '10m')
     .option('--allow-unpatched', 'go on when the values are not fully patched', false)
     .option('--dry-run', 'run the preflight, print the commands that would run, and stop', false)
@@ -224,7 +294,8 @@ Examples:
     .action(async (helmArgs: string[], o: Record<string, unknown>) => {
       report.configure(o)
       // Extra helm arguments only after `--`: a stray word must not reach helm by accident.
-      if (helmArgs.length && !ambient.argv.includes('--')) throw new UsageError(`unexpected argument ${helmArgs[0]}: helm arguments go after --`)
+      if (helmArgs.length && !ambient.argv.includes('--'))
+        throw new UsageError(`unexpected argument ${helmArgs[0]}: helm arguments go after --`)
       const opts: ApplyOptions = {
         namespace: o.namespace as string,
         values: o.values as string,
@@ -246,10 +317,17 @@ Examples:
       exit.code = renderApply(result, opts, report)
     })
 
-  globalFlags(program.command('doctor').description('say exactly why an install cannot pull: from the values, and with --cluster from the cluster'))
+  globalFlags(
+    program
+      .command('doctor')
+      .description('say exactly why an install cannot pull: from the values, and with --cluster from the cluster'),
+  )
     .option('-f, --values <file>', 'the values file', 'values.yaml')
     .option('--secret <name>', 'the pull secret to check for (default: every name the values use)')
-    .option('--chart-version <version>', `chart version whose services and defaults apply (default ${LATEST_CHART_VERSION})`)
+    .option(
+      '--chart-version <version>',
+      `chart version whose services and defaults apply (default ${LATEST_CHART_VERSION})`,
+    )
     .option('--cluster', 'also ask the cluster: secrets per namespace, failing pulls, stale deployments', false)
     .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
     .option('--release <name>', 'Helm release name', 'cloudforet')

@@ -20,7 +20,10 @@ export function applyProgress(report: Reporter, env: Record<string, string | und
       if (!live) return
       let i = 0
       const started = Date.now()
-      timer = setInterval(() => report.live(`${FRAMES[i++ % FRAMES.length]} ${s.name} ${((Date.now() - started) / 1000).toFixed(0)}s`), 100)
+      timer = setInterval(
+        () => report.live(`${FRAMES[i++ % FRAMES.length]} ${s.name} ${((Date.now() - started) / 1000).toFixed(0)}s`),
+        100,
+      )
       return
     }
     if (timer) clearInterval(timer)
@@ -32,7 +35,14 @@ export function applyProgress(report: Reporter, env: Record<string, string | und
 
 function stepLine(s: StepResult, report: Reporter): string {
   const c = report.c
-  const mark = { ok: c.green(symbols.tick), failed: c.red(symbols.cross), warning: c.yellow(symbols.warn), skipped: c.dim('-'), planned: c.cyan('→'), running: '…' }[s.status]
+  const mark = {
+    ok: c.green(symbols.tick),
+    failed: c.red(symbols.cross),
+    warning: c.yellow(symbols.warn),
+    skipped: c.dim('-'),
+    planned: c.cyan('→'),
+    running: '…',
+  }[s.status]
   const secs = s.status === 'planned' || s.status === 'skipped' ? '' : c.dim(` (${(s.durationMs / 1000).toFixed(1)}s)`)
   return `${mark} ${s.name}${secs}${s.detail ? `: ${s.detail}` : ''}`
 }
@@ -51,7 +61,14 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       findings: r.findings,
       notes: r.notes,
       warnings: r.warnings,
-      steps: r.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs, commands: s.commands, ...(s.detail && { detail: s.detail }), ...(s.error !== undefined && { error: errorJson(s.error) }) })),
+      steps: r.steps.map((s) => ({
+        name: s.name,
+        status: s.status,
+        durationMs: s.durationMs,
+        commands: s.commands,
+        ...(s.detail && { detail: s.detail }),
+        ...(s.error !== undefined && { error: errorJson(s.error) }),
+      })),
     })
     return r.exitCode
   }
@@ -66,11 +83,14 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
   } else if (failed) printError(failed.error, report)
   if (opts.dryRun && r.exitCode === 0) {
     report.info('Would run, in order:')
-    for (const s of r.steps) for (const cmd of s.commands) if (s.name !== 'preflight') report.info(`  ${shellLine(cmd)}`)
+    for (const s of r.steps)
+      for (const cmd of s.commands) if (s.name !== 'preflight') report.info(`  ${shellLine(cmd)}`)
   } else if (r.exitCode === 0) {
     for (const n of r.notes) report.info(`${report.c.cyan(symbols.info)} ${n}`)
     const total = r.steps.reduce((n, s) => n + s.durationMs, 0)
-    report.info(`${report.c.green(symbols.tick)} ${r.release} upgraded${r.chartVersion ? ` (chart ${r.chartVersion})` : ''} in ${(total / 1000).toFixed(1)}s`)
+    report.info(
+      `${report.c.green(symbols.tick)} ${r.release} upgraded${r.chartVersion ? ` (chart ${r.chartVersion})` : ''} in ${(total / 1000).toFixed(1)}s`,
+    )
   }
   return r.exitCode
 }

@@ -12,9 +12,17 @@ const SOURCES: Record<PasswordSource, string> = {
 
 export const renderCreateSecret = {
   /** Before acting: where the Secret will go, and where the password came from (never the password). */
-  plan(plan: { namespaces: string[]; passwordSource: PasswordSource; notes: string[] }, opts: CreateSecretOptions, report: Reporter): void {
-    if (plan.passwordSource === 'flag') report.warn('--docker-password puts the password on the command line, where other users can see it (ps, shell history): prefer --password-stdin')
-    else if (opts.password !== undefined) report.warn(`--docker-password ignored: the password came from ${SOURCES[plan.passwordSource]}`)
+  plan(
+    plan: { namespaces: string[]; passwordSource: PasswordSource; notes: string[] },
+    opts: CreateSecretOptions,
+    report: Reporter,
+  ): void {
+    if (plan.passwordSource === 'flag')
+      report.warn(
+        '--docker-password puts the password on the command line, where other users can see it (ps, shell history): prefer --password-stdin',
+      )
+    else if (opts.password !== undefined)
+      report.warn(`--docker-password ignored: the password came from ${SOURCES[plan.passwordSource]}`)
     for (const n of plan.notes) report.warn(n)
     // With --dry-run the manifests own stdout, so the plan goes to stderr.
     const line = `Secret ${opts.name} (password from ${SOURCES[plan.passwordSource]}) → namespace${plan.namespaces.length > 1 ? 's' : ''} ${plan.namespaces.join(', ')}`
@@ -53,12 +61,16 @@ export const renderCreateSecret = {
       if (x.action === 'failed') {
         report.info(`${c.red(symbols.cross)} ${x.namespace}: failed`)
         printError(x.error, report)
-      } else report.info(`${c.green(symbols.tick)} ${x.namespace}: ${x.action}${x.namespaceCreated ? ' (namespace created)' : ''}`)
+      } else
+        report.info(
+          `${c.green(symbols.tick)} ${x.namespace}: ${x.action}${x.namespaceCreated ? ' (namespace created)' : ''}`,
+        )
     }
     const failed = r.results.filter((x) => x.action === 'failed')
     if (failed.length && failed.length < r.results.length)
-      report.info(`${r.results.length - failed.length} of ${r.results.length} namespaces done; failed: ${failed.map((x) => x.namespace).join(', ')}`)
+      report.info(
+        `${r.results.length - failed.length} of ${r.results.length} namespaces done; failed: ${failed.map((x) => x.namespace).join(', ')}`,
+      )
     return r.exitCode
   },
 }
-

@@ -17,7 +17,12 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       chart: r.values.chart,
       secrets: r.values.secrets,
       services: r.values.services,
-      plugins: { mechanism: r.values.plugins.mechanism, reason: r.values.plugins.reason, path: r.values.plugins.path?.join('.') ?? null, configured: r.values.plugins.configured },
+      plugins: {
+        mechanism: r.values.plugins.mechanism,
+        reason: r.values.plugins.reason,
+        path: r.values.plugins.path?.join('.') ?? null,
+        configured: r.values.plugins.configured,
+      },
       namespaces: r.values.namespaces,
       ...(r.cluster && { cluster: r.cluster }),
       findings: r.findings,
@@ -32,17 +37,28 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   report.info(c.bold(`  ${'service'.padEnd(width)}  in file  enabled  pull secrets`))
   for (const s of v.services) {
     const secrets = s.pullSecrets.length ? s.pullSecrets.join(', ') : c.red('none')
-    report.info(`  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${(s.enabled === null ? 'default' : s.enabled ? 'yes' : 'no').padEnd(7)}  ${s.enabled === false ? c.dim(secrets) : secrets}`)
+    report.info(
+      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${(s.enabled === null ? 'default' : s.enabled ? 'yes' : 'no').padEnd(7)}  ${s.enabled === false ? c.dim(secrets) : secrets}`,
+    )
   }
   report.info('')
-  report.info(`${c.bold('plugins')}: ${v.plugins.mechanism}: ${v.plugins.reason}; configured: ${v.plugins.configured.join(', ') || c.red('none')}`)
-  report.info(`${c.bold('namespaces')}: core ${v.namespaces.core ?? '<release namespace>'}, supervisor ${v.namespaces.supervisor ?? '<release namespace>'}, plugins ${v.namespaces.plugins}`)
+  report.info(
+    `${c.bold('plugins')}: ${v.plugins.mechanism}: ${v.plugins.reason}; configured: ${v.plugins.configured.join(', ') || c.red('none')}`,
+  )
+  report.info(
+    `${c.bold('namespaces')}: core ${v.namespaces.core ?? '<release namespace>'}, supervisor ${v.namespaces.supervisor ?? '<release namespace>'}, plugins ${v.namespaces.plugins}`,
+  )
   // Errors and warnings are the report itself: --quiet keeps them and drops the rest.
   const line = (l: string) => report.data(`${l}\n`)
   for (const severity of ORDER) {
     const group = r.findings.filter((f) => f.severity === severity)
     if (group.length === 0 || (severity === 'info' && report.level === 'quiet')) continue
-    const mark = severity === 'error' ? c.red(symbols.cross) : severity === 'warning' ? c.yellow(symbols.warn) : c.cyan(symbols.info)
+    const mark =
+      severity === 'error'
+        ? c.red(symbols.cross)
+        : severity === 'warning'
+          ? c.yellow(symbols.warn)
+          : c.cyan(symbols.info)
     report.info('')
     line(c.bold(`${TITLES[severity]} (${group.length})`))
     for (const f of group) {
@@ -52,6 +68,10 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   }
   const errors = r.findings.filter((f) => f.severity === 'error').length
   report.info('')
-  report.info(errors ? c.red(`${errors} problem${errors === 1 ? '' : 's'} will stop images from pulling`) : c.green(`${symbols.tick} nothing stops images from pulling`))
+  report.info(
+    errors
+      ? c.red(`${errors} problem${errors === 1 ? '' : 's'} will stop images from pulling`)
+      : c.green(`${symbols.tick} nothing stops images from pulling`),
+  )
   return r.exitCode
 }

@@ -24,14 +24,31 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
     const r = f.result!
     for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)
     if (opts.stdout) report.data(r.text)
-    if (opts.dryRun && r.changed) report.data(colorDiff(unifiedDiff(f.before!, r.text, `a/${f.file.replace(/^\//, '')}`, `b/${f.file.replace(/^\//, '')}`), report))
+    if (opts.dryRun && r.changed)
+      report.data(
+        colorDiff(
+          unifiedDiff(f.before!, r.text, `a/${f.file.replace(/^\//, '')}`, `b/${f.file.replace(/^\//, '')}`),
+          report,
+        ),
+      )
     const counts = countChanges(r.changes)
-    const verb = opts.check ? (r.changed ? 'needs changes' : 'up to date') : !r.changed ? 'up to date' : f.writtenTo ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}` : 'would change'
+    const verb = opts.check
+      ? r.changed
+        ? 'needs changes'
+        : 'up to date'
+      : !r.changed
+        ? 'up to date'
+        : f.writtenTo
+          ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}`
+          : 'would change'
     const mark = r.changed ? (opts.check ? c.yellow(symbols.cross) : c.green(symbols.tick)) : c.dim(symbols.tick)
     say(`${mark} ${c.bold(f.file)}: ${verb}${r.changed ? ` (${describeCounts(counts)})` : ''}`)
     if (report.level === 'verbose' || (r.changed && report.level === 'normal'))
-      for (const ch of [...r.changes].sort((a, b) => a.line - b.line)) if (ch.action !== 'unchanged' || report.level === 'verbose') say(c.dim(`    ${describeChange(ch)}`))
-    say(`  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`)
+      for (const ch of [...r.changes].sort((a, b) => a.line - b.line))
+        if (ch.action !== 'unchanged' || report.level === 'verbose') say(c.dim(`    ${describeChange(ch)}`))
+    say(
+      `  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`,
+    )
   }
   summarize(run, opts, report, say)
   return run.exitCode
@@ -44,13 +61,26 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
   const changed = ok.filter((f) => f.result!.changed).length
   if (run.files.length > 1) {
     const errors = run.files.length - ok.length
-    say(`${run.files.length} files: ${changed} ${opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`)
+    say(
+      `${run.files.length} files: ${changed} ${opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
+    )
   }
   const namespaces = [...new Set(ok.flatMap((f) => distinctNamespaces(f.result!.namespaces, '<release namespace>')))]
   const name = opts.secrets[0]
-  say(`${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`)
-  if (opts.check && changed) say(`  fix: cfpull patch ${run.files.filter((f) => f.result?.changed).map((f) => f.file).join(' ')} --secret ${opts.secrets.join(',')}`)
-  else say(`  next: cfpull create-secret --name ${name} --values ${ok[0]!.file} --docker-server <registry> --docker-username <user> --password-stdin`)
+  say(
+    `${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`,
+  )
+  if (opts.check && changed)
+    say(
+      `  fix: cfpull patch ${run.files
+        .filter((f) => f.result?.changed)
+        .map((f) => f.file)
+        .join(' ')} --secret ${opts.secrets.join(',')}`,
+    )
+  else
+    say(
+      `  next: cfpull create-secret --name ${name} --values ${ok[0]!.file} --docker-server <registry> --docker-username <user> --password-stdin`,
+    )
 }
 
 interface Counts {
@@ -100,7 +130,17 @@ function colorDiff(diff: string, report: Reporter): string {
   const c = report.c
   return diff
     .split('\n')
-    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+    .map((l) =>
+      l.startsWith('+++') || l.startsWith('---')
+        ? c.bold(l)
+        : l.startsWith('+')
+          ? c.green(l)
+          : l.startsWith('-')
+            ? c.red(l)
+            : l.startsWith('@@')
+              ? c.cyan(l)
+              : l,
+    )
     .join('\n')
 }
 
@@ -115,11 +155,21 @@ export function patchSummaryMarkdown(run: PatchRunResult, opts: PatchOptions): s
     const r = f.result
     const n = countChanges(r.changes)
     const status = !r.changed ? '✔ up to date' : opts.check ? '✖ needs changes' : `✔ ${verb}`
-    const what = r.changed ? `${n.patched} sections patched, ${n.added} added${n.plugins ? ', plugins set' : ''}` : `${n.unchanged} targets already in place`
+    const what = r.changed
+      ? `${n.patched} sections patched, ${n.added} added${n.plugins ? ', plugins set' : ''}`
+      : `${n.unchanged} targets already in place`
     const plugins = `${r.plugins.mechanism}${r.plugins.path ? ` (\`${r.plugins.path.join('.')}\`)` : ''}`
     return `| \`${f.file}\` | ${status} | ${what} | ${plugins} | ${distinctNamespaces(r.namespaces, '(release namespace)').join(', ')} |`
   })
-  return [`### cfpull patch: ${opts.secrets.join(', ')}`, '', '| file | status | changes | plugins | namespaces needing the Secret |', '| --- | --- | --- | --- | --- |', ...rows, '', ''].join('\n')
+  return [
+    `### cfpull patch: ${opts.secrets.join(', ')}`,
+    '',
+    '| file | status | changes | plugins | namespaces needing the Secret |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '',
+  ].join('\n')
 }
 
 /** The --json document of a patch run: per file, per target, what happened. */
@@ -169,4 +219,3 @@ export function patchJson(run: PatchRunResult): unknown {
     },
   }
 }
-

@@ -13,7 +13,15 @@ import {
   secretNamespaces,
 } from '../core/apply-plan.js'
 import { LATEST_CHART_VERSION, chartInfo, knownChartVersions, type ChartInfo } from '../core/charts.js'
-import { CfpullError, ExitCode, PreflightError, ToolFailedError, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
+import {
+  CfpullError,
+  ExitCode,
+  PreflightError,
+  ToolFailedError,
+  UsageError,
+  type ExitCodeValue,
+  type Finding,
+} from '../core/errors.js'
 import { addImagePullSecrets } from '../core/image-pull-secrets.js'
 import { resolveNamespaces } from '../core/namespaces.js'
 import { decidePlugins } from '../core/plugins.js'
@@ -46,7 +54,6 @@ export interface ApplyDeps {
   onStep?: (event: { phase: 'start' | 'end'; step: StepResult }) => void
 }
 
-
 export interface StepResult {
   name: string
   status: 'running' | 'ok' | 'failed' | 'skipped' | 'warning' | 'planned'
@@ -69,7 +76,6 @@ export interface ApplyResult {
   exitCode: ExitCodeValue
 }
 
-
 /**
  * `cfpull apply`: checks that the upgrade can leave every pod pulling (preflight), then
  * `helm upgrade` pinned to the deployed chart version, restarts the release's pods in every
@@ -85,7 +91,15 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   const helmBin = toolBinary('helm', deps.env)
   const steps: StepResult[] = []
   const warnings: string[] = []
-  const result: ApplyResult = { release: opts.release, namespace: opts.namespace, findings: [], notes: [], warnings, steps, exitCode: ExitCode.Ok }
+  const result: ApplyResult = {
+    release: opts.release,
+    namespace: opts.namespace,
+    findings: [],
+    notes: [],
+    warnings,
+    steps,
+    exitCode: ExitCode.Ok,
+  }
 
   const step = async (name: string, body: (s: StepResult) => Promise<void>): Promise<boolean> => {
     const s: StepResult = { name, status: 'running', commands: [], durationMs: 0 }
@@ -120,19 +134,45 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   if (!plan) return finish(result)
   const p = plan
 
-  const upgradeArgv = [helmBin, ...helmUpgradeArgs({ release: opts.release, chart: opts.chart, namespace: opts.namespace, valuesFile: opts.values, version: p.version, timeout: opts.timeout, extra: opts.helmArgs }, t)]
+  const upgradeArgv = [
+    helmBin,
+    ...helmUpgradeArgs(
+      {
+        release: opts.release,
+        chart: opts.chart,
+        namespace: opts.namespace,
+        valuesFile: opts.values,
+        version: p.version,
+        timeout: opts.timeout,
+        extra: opts.helmArgs,
+      },
+      t,
+    ),
+  ]
   const restartArgv = (ns: string): string[][] => {
     const sel = `${INSTANCE_LABEL}=${opts.release}`
     if (opts.restart === 'delete') return [kubectlArgv(t, ['delete', 'pod', '-n', ns, '-l', sel])]
-    if (opts.restart === 'rollout') return [kubectlArgv(t, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel]), kubectlArgv(t, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`])]
+    if (opts.restart === 'rollout')
+      return [
+        kubectlArgv(t, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel]),
+        kubectlArgv(t, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`]),
+      ]
     return []
   }
 
   if (opts.dryRun) {
-    const planned = (name: string, commands: string[][], detail?: string) => steps.push({ name, status: 'planned', commands, durationMs: 0, ...(detail && { detail }) })
+    const planned = (name: string, commands: string[][], detail?: string) =>
+      steps.push({ name, status: 'planned', commands, durationMs: 0, ...(detail && { detail }) })
     planned('helm upgrade', [upgradeArgv])
-    for (const ns of p.restartNamespaces) planned(`restart ${ns}`, restartArgv(ns), opts.restart === 'none' ? 'skipped (--restart none)' : undefined)
-    planned(`plugins ${p.pluginNamespace}`, [kubectlArgv(t, ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL, '-o', 'json'])], opts.recreatePlugins ? `then delete those whose pod template lacks ${p.pluginSecrets.join(', ')}` : 'report those whose pod template lacks the secret')
+    for (const ns of p.restartNamespaces)
+      planned(`restart ${ns}`, restartArgv(ns), opts.restart === 'none' ? 'skipped (--restart none)' : undefined)
+    planned(
+      `plugins ${p.pluginNamespace}`,
+      [kubectlArgv(t, ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL, '-o', 'json'])],
+      opts.recreatePlugins
+        ? `then delete those whose pod template lacks ${p.pluginSecrets.join(', ')}`
+        : 'report those whose pod template lacks the secret',
+    )
     return finish(result)
   }
 
@@ -164,13 +204,21 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
         s.detail = `${countLines(out)} pod${countLines(out) === 1 ? '' : 's'} deleted`
       } else {
         const out = await kube(s, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel], 'rollout restart')
-        await kube(s, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`], 'rollout status', killAfter(timeoutMs))
+        await kube(
+          s,
+          ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`],
+          'rollout status',
+          killAfter(timeoutMs),
+        )
         s.detail = `${countLines(out)} deployment${countLines(out) === 1 ? '' : 's'} restarted and ready`
       }
     })
     if (!ok) return finish(result)
   }
-  if (opts.restart !== 'none') result.notes.push(`pods without ${INSTANCE_LABEL} (mongodb in chart 1.12 and 2.x) are not restarted: delete them by hand if they must pull again`)
+  if (opts.restart !== 'none')
+    result.notes.push(
+      `pods without ${INSTANCE_LABEL} (mongodb in chart 1.12 and 2.x) are not restarted: delete them by hand if they must pull again`,
+    )
 
   // 4. Plugins: the supervisor reuses existing Deployments, so ones made before the secret keep pulling without it.
   await step(`plugins ${p.pluginNamespace}`, async (s) => {
@@ -190,10 +238,13 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (!opts.recreatePlugins) {
       s.status = 'warning'
       s.detail = `${stale.length} of ${list.length} plugin deployments lack ${p.pluginSecrets.join(', ')}: ${stale.map((d) => d.name).join(', ')}`
-      warnings.push(`plugin deployments ${stale.map((d) => d.name).join(', ')} in ${p.pluginNamespace} were created without ${p.pluginSecrets.join(', ')} and the supervisor reuses existing deployments: run again with --recreate-plugins to delete them so it recreates them with the secret`)
+      warnings.push(
+        `plugin deployments ${stale.map((d) => d.name).join(', ')} in ${p.pluginNamespace} were created without ${p.pluginSecrets.join(', ')} and the supervisor reuses existing deployments: run again with --recreate-plugins to delete them so it recreates them with the secret`,
+      )
       return
     }
-    for (const d of stale) await kube(s, ['delete', 'deployment', d.name, '-n', p.pluginNamespace], `delete plugin deployment ${d.name}`)
+    for (const d of stale)
+      await kube(s, ['delete', 'deployment', d.name, '-n', p.pluginNamespace], `delete plugin deployment ${d.name}`)
     s.detail = `deleted ${stale.map((d) => d.name).join(', ')}; the supervisor recreates them with ${p.pluginSecrets.join(', ')}`
   })
   return finish(result)
@@ -210,7 +261,14 @@ interface Plan {
   pluginSecrets: string[]
 }
 
-async function preflight(opts: ApplyOptions, deps: ApplyDeps, t: KubeTarget, helmBin: string, s: StepResult, result: ApplyResult): Promise<Plan> {
+async function preflight(
+  opts: ApplyOptions,
+  deps: ApplyDeps,
+  t: KubeTarget,
+  helmBin: string,
+  s: StepResult,
+  result: ApplyResult,
+): Promise<Plan> {
   const findings = result.findings
   const tools = await Promise.all([
     probe(deps.run, t.bin!, ['version', '--client', '-o', 'json'], 'kubectl', 'CFPULL_KUBECTL'),
@@ -233,7 +291,11 @@ async function preflight(opts: ApplyOptions, deps: ApplyDeps, t: KubeTarget, hel
   if (toolsOk) {
     s.commands.push([helmBin, ...helmListArgs(t, opts.namespace, opts.release)])
     const rel = await helmRelease(deps.run, helmBin, t, opts.namespace, opts.release)
-    if (!rel) findings.push({ message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`, fix: `helm install ${opts.release} ${opts.chart} -n ${opts.namespace} -f ${opts.values}` })
+    if (!rel)
+      findings.push({
+        message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`,
+        fix: `helm install ${opts.release} ${opts.chart} -n ${opts.namespace} -f ${opts.values}`,
+      })
     else {
       chartName = rel.chart.replace(/-v?\d[^-]*(?:-[0-9A-Za-z.]+)*$/, '') || chartName
       if (!version) {
@@ -244,7 +306,10 @@ async function preflight(opts: ApplyOptions, deps: ApplyDeps, t: KubeTarget, hel
   }
   if (version) result.chartVersion = version
   const known = version && knownChartVersions().includes(version.replace(/^v/, ''))
-  if (version && !known) result.warnings.push(`chart version ${version} is not one cfpull knows: checking services against ${LATEST_CHART_VERSION}`)
+  if (version && !known)
+    result.warnings.push(
+      `chart version ${version} is not one cfpull knows: checking services against ${LATEST_CHART_VERSION}`,
+    )
   const chart = chartInfo(known ? version : LATEST_CHART_VERSION)
 
   let secretNames: string[] = []
@@ -261,13 +326,19 @@ async function preflight(opts: ApplyOptions, deps: ApplyDeps, t: KubeTarget, hel
     pluginNamespace = ns.plugins
     pluginSecrets = pluginSecretNames(data, plugins)
     if (secretNames.length === 0) {
-      findings.push({ message: `${opts.values} names no imagePullSecrets`, fix: `cfpull patch ${opts.values} --secret <name> --chart-version ${chart.version}` })
+      findings.push({
+        message: `${opts.values} names no imagePullSecrets`,
+        fix: `cfpull patch ${opts.values} --secret <name> --chart-version ${chart.version}`,
+      })
     } else {
       const check = addImagePullSecrets(text, { secrets: secretNames, chart, file: opts.values })
       const missing = check.changes.filter((c) => c.action !== 'unchanged')
       if (missing.length && !opts.allowUnpatched)
         findings.push({
-          message: `${opts.values} is not fully patched: ${missing.length} place${missing.length === 1 ? '' : 's'} lack ${secretNames.join(', ')} (${missing.slice(0, 4).map((c) => c.path.join('.')).join(', ')}${missing.length > 4 ? ', …' : ''}); pass --allow-unpatched to go on anyway`,
+          message: `${opts.values} is not fully patched: ${missing.length} place${missing.length === 1 ? '' : 's'} lack ${secretNames.join(', ')} (${missing
+            .slice(0, 4)
+            .map((c) => c.path.join('.'))
+            .join(', ')}${missing.length > 4 ? ', …' : ''}); pass --allow-unpatched to go on anyway`,
           fix: `cfpull patch ${opts.values} --secret ${secretNames.join(',')} --chart-version ${chart.version}`,
         })
     }
@@ -275,37 +346,60 @@ async function preflight(opts: ApplyOptions, deps: ApplyDeps, t: KubeTarget, hel
       const checks = nsList.flatMap((n) => secretNames.map((name) => ({ n, name })))
       const types = await Promise.all(
         checks.map(async ({ n, name }) => {
-          s.commands.push(kubectlArgv(t, ['get', 'secret', name, '-n', n, '--ignore-not-found', '-o', 'jsonpath={.type}']))
+          s.commands.push(
+            kubectlArgv(t, ['get', 'secret', name, '-n', n, '--ignore-not-found', '-o', 'jsonpath={.type}']),
+          )
           return { n, name, type: await secretType(deps.run, t, name, n) }
         }),
       )
       for (const name of secretNames) {
         const missingIn = types.filter((x) => x.name === name && x.type === null).map((x) => x.n)
-        const wrong = types.filter((x) => x.name === name && x.type !== null && x.type !== 'kubernetes.io/dockerconfigjson')
+        const wrong = types.filter(
+          (x) => x.name === name && x.type !== null && x.type !== 'kubernetes.io/dockerconfigjson',
+        )
         if (missingIn.length)
           findings.push({
             message: `Secret ${name} is missing in namespace${missingIn.length === 1 ? '' : 's'} ${missingIn.join(', ')}`,
             fix: `cfpull create-secret --name ${name} --values ${opts.values}${opts.namespace && !nsList.includes(opts.namespace) ? ` -n ${opts.namespace}` : ''} --docker-server <registry> --docker-username <user> --password-stdin`,
           })
-        for (const w of wrong) findings.push({ message: `Secret ${name} in namespace ${w.n} has type ${w.type}, not kubernetes.io/dockerconfigjson: pods cannot pull with it`, fix: `cfpull create-secret --name ${name} -n ${w.n} --docker-server <registry> --docker-username <user> --password-stdin` })
+        for (const w of wrong)
+          findings.push({
+            message: `Secret ${name} in namespace ${w.n} has type ${w.type}, not kubernetes.io/dockerconfigjson: pods cannot pull with it`,
+            fix: `cfpull create-secret --name ${name} -n ${w.n} --docker-server <registry> --docker-username <user> --password-stdin`,
+          })
       }
     }
   }
-  return { chartName, version: version ?? '', chart, secretNames, secretNamespaces: nsList, restartNamespaces: restartNs, pluginNamespace, pluginSecrets }
+  return {
+    chartName,
+    version: version ?? '',
+    chart,
+    secretNames,
+    secretNamespaces: nsList,
+    restartNamespaces: restartNs,
+    pluginNamespace,
+    pluginSecrets,
+  }
 }
 
 // A tool that cannot start is a finding (reported with the rest), not a crash.
-async function probe(run: Runner, bin: string, args: string[], tool: string, envVar: string): Promise<Finding | undefined> {
+async function probe(
+  run: Runner,
+  bin: string,
+  args: string[],
+  tool: string,
+  envVar: string,
+): Promise<Finding | undefined> {
   try {
     const r = await run(bin, args)
-    if (r.exitCode !== 0) return { message: `${tool} (${bin}) does not run: ${r.stderr.trim().split('\n').pop() ?? ''}` }
+    if (r.exitCode !== 0)
+      return { message: `${tool} (${bin}) does not run: ${r.stderr.trim().split('\n').pop() ?? ''}` }
     return undefined
   } catch (err) {
     if (err instanceof CfpullError) return { message: `${err.message}: install ${tool} or point ${envVar} at it` }
     throw err
   }
 }
-
 
 function finish(result: ApplyResult): ApplyResult {
   const failed = result.steps.find((s) => s.status === 'failed')

@@ -1,5 +1,11 @@
 import { readText } from '../adapters/files.js'
-import { applyServerSide, createNamespace, namespaceExists, resourceVersion, type KubeTarget } from '../adapters/kubectl.js'
+import {
+  applyServerSide,
+  createNamespace,
+  namespaceExists,
+  resourceVersion,
+  type KubeTarget,
+} from '../adapters/kubectl.js'
 import { redactingRunner, type Runner } from '../adapters/run.js'
 import { chartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
@@ -85,7 +91,12 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
   const manifests = namespaces.map((ns) => buildDockerConfigSecret(opts.name, ns, auth))
   const base = { name: opts.name, server, namespaces, passwordSource: source, notes }
   if (opts.dryRun) {
-    return { ...base, manifests: opts.output === 'json' ? manifestsToJson(manifests) : manifestsToYaml(manifests), results: [], exitCode: ExitCode.Ok }
+    return {
+      ...base,
+      manifests: opts.output === 'json' ? manifestsToJson(manifests) : manifestsToYaml(manifests),
+      results: [],
+      exitCode: ExitCode.Ok,
+    }
   }
 
   const secrets = secretForms(auth)
@@ -112,27 +123,52 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }
   })
   const failed = results.filter((r) => r.action === 'failed')
-  const exitCode = failed.length === 0 ? ExitCode.Ok : failed.some((r) => !(r.error instanceof CfpullError)) ? ExitCode.Failure : ExitCode.ToolFailed
+  const exitCode =
+    failed.length === 0
+      ? ExitCode.Ok
+      : failed.some((r) => !(r.error instanceof CfpullError))
+        ? ExitCode.Failure
+        : ExitCode.ToolFailed
   return { ...base, results, exitCode }
 }
 
-async function resolveAuth(opts: CreateSecretOptions, server: string, deps: CreateSecretDeps): Promise<{ auth: RegistryAuth; source: PasswordSource }> {
+async function resolveAuth(
+  opts: CreateSecretOptions,
+  server: string,
+  deps: CreateSecretDeps,
+): Promise<{ auth: RegistryAuth; source: PasswordSource }> {
   const email = opts.email ? { email: opts.email } : {}
   // The order is the issue's contract: stdin, then the environment, then the flag, then a docker config.
   if (opts.passwordStdin) {
     const input = await deps.readStdin()
-    return { auth: { server, username: need(opts.username), password: input.replace(/\r?\n$/, ''), ...email }, source: 'stdin' }
+    return {
+      auth: { server, username: need(opts.username), password: input.replace(/\r?\n$/, ''), ...email },
+      source: 'stdin',
+    }
   }
   const fromEnv = deps.env[PASSWORD_ENV]
   if (fromEnv) return { auth: { server, username: need(opts.username), password: fromEnv, ...email }, source: 'env' }
-  if (opts.password !== undefined) return { auth: { server, username: need(opts.username), password: opts.password, ...email }, source: 'flag' }
+  if (opts.password !== undefined)
+    return { auth: { server, username: need(opts.username), password: opts.password, ...email }, source: 'flag' }
   if (opts.fromDockerConfig) {
     const found = authFromDockerConfig(await readText(opts.fromDockerConfig), server, opts.fromDockerConfig)
     if (opts.username && opts.username !== found.username)
-      throw new UsageError(`--docker-username ${opts.username} does not match the user ${found.username} stored for ${server} in ${opts.fromDockerConfig}`)
-    return { auth: { server, username: found.username, password: found.password, ...(opts.email ? email : found.email ? { email: found.email } : {}) }, source: 'docker-config' }
+      throw new UsageError(
+        `--docker-username ${opts.username} does not match the user ${found.username} stored for ${server} in ${opts.fromDockerConfig}`,
+      )
+    return {
+      auth: {
+        server,
+        username: found.username,
+        password: found.password,
+        ...(opts.email ? email : found.email ? { email: found.email } : {}),
+      },
+      source: 'docker-config',
+    }
   }
-  throw new UsageError(`no registry password: pipe it to --password-stdin, set ${PASSWORD_ENV}, or pass --from-docker-config ~/.docker/config.json`)
+  throw new UsageError(
+    `no registry password: pipe it to --password-stdin, set ${PASSWORD_ENV}, or pass --from-docker-config ~/.docker/config.json`,
+  )
 }
 
 function need(username: string | undefined): string {
@@ -145,14 +181,24 @@ async function targetNamespaces(opts: CreateSecretOptions, notes: string[]): Pro
   if (opts.values) {
     const chart = chartInfo(opts.chartVersion)
     const ns: Namespaces = resolveNamespaces(parseValues(await readText(opts.values), opts.values).data, chart)
-    for (const [role, value] of [['core', ns.core], ['supervisor', ns.supervisor], ['plugins', ns.plugins]] as const) {
+    for (const [role, value] of [
+      ['core', ns.core],
+      ['supervisor', ns.supervisor],
+      ['plugins', ns.plugins],
+    ] as const) {
       if (value) out.push(value)
-      else notes.push(`${opts.values} does not set the ${role} namespace and chart ${chart.version} has no default: those pods go to the Helm release namespace; add it with -n`)
+      else
+        notes.push(
+          `${opts.values} does not set the ${role} namespace and chart ${chart.version} has no default: those pods go to the Helm release namespace; add it with -n`,
+        )
     }
   }
   const unique = [...new Set(out)]
-  if (unique.length === 0) throw new UsageError('no namespace: pass -n <namespace> (repeatable) or --values values.yaml')
-  for (const ns of unique) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) throw new UsageError(`namespace "${ns}" is not a valid Kubernetes namespace name (DNS-1123 label)`)
+  if (unique.length === 0)
+    throw new UsageError('no namespace: pass -n <namespace> (repeatable) or --values values.yaml')
+  for (const ns of unique)
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63)
+      throw new UsageError(`namespace "${ns}" is not a valid Kubernetes namespace name (DNS-1123 label)`)
   return unique
 }
 

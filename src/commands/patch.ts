@@ -51,8 +51,11 @@ export async function patch(opts: PatchOptions): Promise<PatchRunResult> {
   if ((opts.output || opts.stdout) && opts.files.length > 1)
     throw new UsageError(`${opts.output ? '-o' : '--stdout'} takes one values file, got ${opts.files.length}`)
   if (opts.output && opts.stdout) throw new UsageError('-o and --stdout cannot be combined')
-  if (opts.chartVersion && opts.chartValues) throw new UsageError('--chart-version and --chart-values cannot be combined')
-  const chart = opts.chartValues ? chartFromValues(await readText(opts.chartValues), opts.chartValues) : chartInfo(opts.chartVersion)
+  if (opts.chartVersion && opts.chartValues)
+    throw new UsageError('--chart-version and --chart-values cannot be combined')
+  const chart = opts.chartValues
+    ? chartFromValues(await readText(opts.chartValues), opts.chartValues)
+    : chartInfo(opts.chartVersion)
 
   const files: PatchFileResult[] = []
   for (const file of opts.files) files.push(await patchOne(file, chart, opts))
@@ -95,7 +98,14 @@ async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Pro
 }
 
 // A bug outranks bad input, which outranks "needs changes".
-const SEVERITY: ExitCodeValue[] = [ExitCode.Ok, ExitCode.CheckFailed, ExitCode.InvalidInput, ExitCode.ToolFailed, ExitCode.Usage, ExitCode.Failure]
+const SEVERITY: ExitCodeValue[] = [
+  ExitCode.Ok,
+  ExitCode.CheckFailed,
+  ExitCode.InvalidInput,
+  ExitCode.ToolFailed,
+  ExitCode.Usage,
+  ExitCode.Failure,
+]
 
 function worst(codes: ExitCodeValue[]): ExitCodeValue {
   return codes.reduce<ExitCodeValue>((w, c) => (SEVERITY.indexOf(c) > SEVERITY.indexOf(w) ? c : w), ExitCode.Ok)

@@ -12,7 +12,10 @@ export const PLUGIN_LABEL = 'supervisor_name'
 export function secretNamesInValues(data: unknown, chart: ChartInfo, plugins: PluginDecision): string[] {
   const names: string[] = []
   const add = (v: unknown) => {
-    if (Array.isArray(v)) for (const item of v) if (item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string') names.push((item as { name: string }).name)
+    if (Array.isArray(v))
+      for (const item of v)
+        if (item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string')
+          names.push((item as { name: string }).name)
   }
   for (const svc of chart.services) add(dataAt(data, pullSecretPath(svc)))
   if (plugins.mechanism === 'connector') add(dataAt(data, [...CONNECTOR_PATH, 'imagePullSecrets']))
@@ -28,7 +31,10 @@ export function pluginSecretNames(data: unknown, plugins: PluginDecision): strin
   if (!plugins.path) return []
   const v = dataAt(data, plugins.path)
   if (typeof v === 'string') return v ? [v] : []
-  if (Array.isArray(v)) return v.flatMap((x) => (x && typeof (x as { name?: unknown }).name === 'string' ? [(x as { name: string }).name] : []))
+  if (Array.isArray(v))
+    return v.flatMap((x) =>
+      x && typeof (x as { name?: unknown }).name === 'string' ? [(x as { name: string }).name] : [],
+    )
   return []
 }
 
@@ -56,7 +62,12 @@ export interface PluginDeployment {
 
 /** Deployments from a parsed `kubectl get deploy -o json`, with the pull secrets of their pod template. */
 export function pluginDeployments(parsed: unknown): PluginDeployment[] {
-  const list = (parsed ?? {}) as { items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { imagePullSecrets?: Array<{ name?: string }> } } } }> }
+  const list = (parsed ?? {}) as {
+    items?: Array<{
+      metadata?: { name?: string; namespace?: string }
+      spec?: { template?: { spec?: { imagePullSecrets?: Array<{ name?: string }> } } }
+    }>
+  }
   return (list.items ?? []).map((d) => ({
     name: d.metadata?.name ?? '',
     namespace: d.metadata?.namespace ?? '',

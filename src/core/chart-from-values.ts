@@ -9,7 +9,9 @@ import { parseValues } from './values.js'
 export function chartFromValues(text: string, file: string): ChartInfo {
   const { data } = parseValues(text, file)
   const top = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {}
-  const services = Object.keys(top).filter((k) => !NON_SERVICE_KEYS.has(k) && (top[k] === null || (typeof top[k] === 'object' && !Array.isArray(top[k]))))
+  const services = Object.keys(top).filter(
+    (k) => !NON_SERVICE_KEYS.has(k) && (top[k] === null || (typeof top[k] === 'object' && !Array.isArray(top[k]))),
+  )
   const str = (x: unknown) => (typeof x === 'string' && x ? x : null)
   const image = dataAt(top, ['supervisor', 'image'])
   const name = str(dataAt(image, ['name']))

@@ -35,7 +35,9 @@ export function knownChartVersions(): string[] {
 export function chartInfo(version: string = LATEST_CHART_VERSION): ChartInfo {
   const row = CHART_ROWS.find((r) => r[0] === version.replace(/^v/, ''))
   if (!row) {
-    const near = knownChartVersions().filter((v) => v.split('.').slice(0, 2).join('.') === version.replace(/^v/, '').split('.').slice(0, 2).join('.'))
+    const near = knownChartVersions().filter(
+      (v) => v.split('.').slice(0, 2).join('.') === version.replace(/^v/, '').split('.').slice(0, 2).join('.'),
+    )
     throw new UsageError(
       `unknown chart version ${version}${near.length ? ` (known ${near.slice(-6).join(', ')})` : ''}: pass --chart-values with the output of \`helm show values cloudforet/spaceone --version ${version}\``,
     )
@@ -60,5 +62,7 @@ export const CONNECTOR_PATH = ['supervisor', 'application_scheduler', 'CONNECTOR
  * take `global.imagePullSecrets` instead.
  */
 export function pullSecretPath(service: string): string[] {
-  return service === 'vault' || service === 'consul' ? [service, 'global', 'imagePullSecrets'] : [service, 'imagePullSecrets']
+  return service === 'vault' || service === 'consul'
+    ? [service, 'global', 'imagePullSecrets']
+    : [service, 'imagePullSecrets']
 }

@@ -52,9 +52,20 @@ export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, se
     if (list !== undefined && list !== null) {
       const r = parsePullSecretList(list)
       if ('names' in r) pullSecrets = r.names
-      else findings.push({ severity: 'error', code: 'bad-shape', message: `${pullSecretPath(service).join('.')} is ${r.found}; Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps`, fix: `write it as [{name: <secret>}] (cfpull patch ${file} --secret <name> reports the exact line)` })
+      else
+        findings.push({
+          severity: 'error',
+          code: 'bad-shape',
+          message: `${pullSecretPath(service).join('.')} is ${r.found}; Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps`,
+          fix: `write it as [{name: <secret>}] (cfpull patch ${file} --secret <name> reports the exact line)`,
+        })
     }
-    return { service, inFile: section !== undefined, enabled: typeof enabled === 'boolean' ? enabled : null, pullSecrets }
+    return {
+      service,
+      inFile: section !== undefined,
+      enabled: typeof enabled === 'boolean' ? enabled : null,
+      pullSecrets,
+    }
   })
 
   const used = [...new Set(services.flatMap((s) => s.pullSecrets))]
@@ -62,33 +73,74 @@ export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, se
   const secrets = secret ? [secret] : [...new Set([...used, ...configured])]
   const name = secrets[0] ?? '<name>'
   const patchFix = `cfpull patch ${file} --secret ${name} --chart-version ${chart.version}`
-  if (secrets.length === 0) findings.push({ severity: 'error', code: 'no-secret', message: `${file} gives no pod a pull secret`, fix: patchFix })
+  if (secrets.length === 0)
+    findings.push({
+      severity: 'error',
+      code: 'no-secret',
+      message: `${file} gives no pod a pull secret`,
+      fix: patchFix,
+    })
 
   // Grouped, not one line per service: a file missing the secret everywhere is one problem.
   const lacking = services.filter((row) => row.enabled !== false && secrets.some((s) => !row.pullSecrets.includes(s)))
   const inFile = lacking.filter((row) => row.inFile).map((row) => row.service)
   const absent = lacking.filter((row) => !row.inFile).map((row) => row.service)
   if (secrets.length && inFile.length)
-    findings.push({ severity: 'error', code: 'service-missing-secret', message: `${list(inFile)} pull${inFile.length === 1 ? 's' : ''} without ${secrets.join(', ')}`, fix: patchFix })
+    findings.push({
+      severity: 'error',
+      code: 'service-missing-secret',
+      message: `${list(inFile)} pull${inFile.length === 1 ? 's' : ''} without ${secrets.join(', ')}`,
+      fix: patchFix,
+    })
   if (secrets.length && absent.length)
-    findings.push({ severity: 'error', code: 'service-not-in-file', message: `${list(absent)} ${absent.length === 1 ? 'is' : 'are'} not in ${file}: ${absent.length === 1 ? 'its' : 'their'} pods run with the chart defaults and no pull secret`, fix: patchFix })
-  if (used.length > 1 && !secret) findings.push({ severity: 'warning', code: 'several-secrets', message: `the services use different pull secrets (${used.join(', ')}): each must exist in every namespace that needs it` })
+    findings.push({
+      severity: 'error',
+      code: 'service-not-in-file',
+      message: `${list(absent)} ${absent.length === 1 ? 'is' : 'are'} not in ${file}: ${absent.length === 1 ? 'its' : 'their'} pods run with the chart defaults and no pull secret`,
+      fix: patchFix,
+    })
+  if (used.length > 1 && !secret)
+    findings.push({
+      severity: 'warning',
+      code: 'several-secrets',
+      message: `the services use different pull secrets (${used.join(', ')}): each must exist in every namespace that needs it`,
+    })
 
   // The plugin route: only the one the supervisor version reads counts.
   if (plugins.mechanism === 'registry') {
     if (secrets.length && !secrets.some((s) => configured.includes(s)))
-      findings.push({ severity: 'error', code: 'plugins-missing-secret', message: `plugin pods get no pull secret: supervisor ${plugins.supervisorVersion ?? '2.x'} reads ${plugins.path!.join('.')}, which is ${configured.length ? `set to ${configured.join(', ')}` : 'not set'}`, fix: patchFix })
+      findings.push({
+        severity: 'error',
+        code: 'plugins-missing-secret',
+        message: `plugin pods get no pull secret: supervisor ${plugins.supervisorVersion ?? '2.x'} reads ${plugins.path!.join('.')}, which is ${configured.length ? `set to ${configured.join(', ')}` : 'not set'}`,
+        fix: patchFix,
+      })
     const ignored = dataAt(data, [...CONNECTOR_PATH, 'imagePullSecrets'])
     if (ignored !== undefined && ignored !== null)
-      findings.push({ severity: 'warning', code: 'connector-ignored', message: `${CONNECTOR_PATH.join('.')}.imagePullSecrets is set, but supervisor ${plugins.supervisorVersion ?? '2.x'} ignores it (it reads ${plugins.path!.join('.')})`, fix: patchFix })
+      findings.push({
+        severity: 'warning',
+        code: 'connector-ignored',
+        message: `${CONNECTOR_PATH.join('.')}.imagePullSecrets is set, but supervisor ${plugins.supervisorVersion ?? '2.x'} ignores it (it reads ${plugins.path!.join('.')})`,
+        fix: patchFix,
+      })
   } else if (plugins.mechanism === 'connector') {
     const missing = secrets.filter((s) => !configured.includes(s))
-    if (secrets.length && missing.length) findings.push({ severity: 'error', code: 'plugins-missing-secret', message: `plugin pods pull without ${missing.join(', ')}: ${plugins.path!.join('.')} lacks it`, fix: patchFix })
+    if (secrets.length && missing.length)
+      findings.push({
+        severity: 'error',
+        code: 'plugins-missing-secret',
+        message: `plugin pods pull without ${missing.join(', ')}: ${plugins.path!.join('.')} lacks it`,
+        fix: patchFix,
+      })
   }
 
   const namespaces = resolveNamespaces(data, chart)
   if (!namespaces.core || !namespaces.supervisor)
-    findings.push({ severity: 'info', code: 'release-namespace', message: `${!namespaces.core ? 'global.namespace' : 'global.supervisor_namespace'} is not set: those pods go to the Helm release namespace (helm -n)` })
+    findings.push({
+      severity: 'info',
+      code: 'release-namespace',
+      message: `${!namespaces.core ? 'global.namespace' : 'global.supervisor_namespace'} is not set: those pods go to the Helm release namespace (helm -n)`,
+    })
   findings.push({
     severity: 'info',
     code: 'namespaces',
@@ -113,7 +165,8 @@ function configuredPluginSecrets(data: unknown, plugins: PluginDecision): string
 /** The registry host of an image reference, as the kubelet resolves it (no host = Docker Hub). */
 export function registryOfImage(image: string): string {
   const first = image.split('/')[0]!
-  if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return normalizeRegistry(first)
+  if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
+    return normalizeRegistry(first)
   return 'docker.io'
 }
 
@@ -132,4 +185,3 @@ export function registryHostsOfDockerConfig(base64Config: string): string[] {
     return []
   }
 }
-

@@ -109,7 +109,8 @@ export class ToolFailedError extends CfpullError {
     readonly stopped?: string,
   ) {
     const detail = stderr.trim().split('\n').filter(Boolean).pop() ?? ''
-    const what = toolExitCode === undefined ? `${tool} ${stopped ?? 'was stopped'}` : `${tool} exited with ${toolExitCode}`
+    const what =
+      toolExitCode === undefined ? `${tool} ${stopped ?? 'was stopped'}` : `${tool} exited with ${toolExitCode}`
     super(`${step ? `${step}: ` : ''}${what}${detail ? `: ${detail}` : ''}`, ExitCode.ToolFailed)
   }
 
@@ -128,6 +129,9 @@ export interface Finding {
 /** A preflight found problems; all of them are in `findings` (exit 3: the input is not ready). */
 export class PreflightError extends CfpullError {
   constructor(readonly findings: Finding[]) {
-    super(`preflight found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was changed`, ExitCode.InvalidInput)
+    super(
+      `preflight found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was changed`,
+      ExitCode.InvalidInput,
+    )
   }
 }

@@ -67,21 +67,31 @@ export function addImagePullSecrets(text: string, options: PullSecretOptions): P
 
   const warnings: PullSecretWarning[] = []
   const services = selectServices(data, options, warnings)
-  for (const svc of services) validate(values, file, [svc], ServiceSectionSchema, 'a map of the service\'s values (or empty)')
+  for (const svc of services)
+    validate(values, file, [svc], ServiceSectionSchema, "a map of the service's values (or empty)")
   validate(values, file, [...CONNECTOR_PATH], KubernetesConnectorSchema, 'a map whose namespace is a string')
 
   const plugins = decidePlugins(data, options.chart, options.plugins ?? 'auto', options.pluginRegistry)
   for (const message of plugins.warnings) warnings.push({ code: 'plugins', message })
 
-  const targets: SpliceTarget[] = services.map((svc) => ({ path: pullSecretPath(svc), leaf: { kind: 'list', names: options.secrets } }))
+  const targets: SpliceTarget[] = services.map((svc) => ({
+    path: pullSecretPath(svc),
+    leaf: { kind: 'list', names: options.secrets },
+  }))
   const kinds: Array<PullSecretChange['kind']> = services.map(() => 'service')
   if (plugins.path) {
     const top = plugins.path[0]!
     if (options.onlyPresent && dataAt(data, [top]) === undefined) {
-      warnings.push({ code: 'plugins', message: `--only-present: the file has no ${top} section, so the plugin pull secret (${plugins.path.join('.')}) was not set` })
+      warnings.push({
+        code: 'plugins',
+        message: `--only-present: the file has no ${top} section, so the plugin pull secret (${plugins.path.join('.')}) was not set`,
+      })
     } else if (plugins.mechanism === 'registry') {
       if (options.secrets.length > 1)
-        warnings.push({ code: 'plugins', message: `the repository takes one plugin pull secret: using ${options.secrets[0]} for plugins (${options.secrets.slice(1).join(', ')} not used there)` })
+        warnings.push({
+          code: 'plugins',
+          message: `the repository takes one plugin pull secret: using ${options.secrets[0]} for plugins (${options.secrets.slice(1).join(', ')} not used there)`,
+        })
       targets.push({ path: plugins.path, leaf: { kind: 'scalar', value: options.secrets[0]! } })
       kinds.push('plugins')
     } else {
@@ -93,12 +103,24 @@ export function addImagePullSecrets(text: string, options: PullSecretOptions): P
   const result = spliceTargets(values, targets, file)
   for (const n of result.notices) warnings.push({ code: n.code, message: n.message, line: n.line })
   const changes = result.outcomes.map((o, i): PullSecretChange => {
-    if (o.previous !== undefined) warnings.push({ code: 'replaced', message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`, line: o.line })
+    if (o.previous !== undefined)
+      warnings.push({
+        code: 'replaced',
+        message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`,
+        line: o.line,
+      })
     return { kind: kinds[i]!, ...(kinds[i] === 'service' && { service: o.path[0]! }), ...o }
   })
   const changed = result.text !== text
   if (changed && options.verify !== false) selfCheck(values, result.text, targets, file)
-  return { text: changed ? result.text : text, changed, changes, warnings, plugins, namespaces: resolveNamespaces(data, options.chart) }
+  return {
+    text: changed ? result.text : text,
+    changed,
+    changes,
+    warnings,
+    plugins,
+    namespaces: resolveNamespaces(data, options.chart),
+  }
 }
 
 /** Throws a usage error naming the first secret name Kubernetes would reject. */
@@ -113,14 +135,21 @@ export function checkSecretNames(names: string[]): void {
 function selectServices(data: unknown, options: PullSecretOptions, warnings: PullSecretWarning[]): string[] {
   const known = options.chart.services
   for (const s of [...(options.services ?? []), ...(options.exclude ?? [])])
-    if (!known.includes(s)) warnings.push({ code: 'unknown-service', message: `${s} is not a service of chart ${options.chart.version}` })
+    if (!known.includes(s))
+      warnings.push({ code: 'unknown-service', message: `${s} is not a service of chart ${options.chart.version}` })
   let list = options.services ? [...new Set(options.services)] : known
   if (options.exclude?.length) list = list.filter((s) => !options.exclude!.includes(s))
   if (options.onlyPresent) list = list.filter((s) => dataAt(data, [s]) !== undefined)
   return list
 }
 
-function validate(values: ParsedValues, file: string, path: string[], schema: { safeParse(x: unknown): { success: boolean } }, expected: string): void {
+function validate(
+  values: ParsedValues,
+  file: string,
+  path: string[],
+  schema: { safeParse(x: unknown): { success: boolean } },
+  expected: string,
+): void {
   const value = dataAt(values.data, path)
   if (value === undefined || schema.safeParse(value).success) return
   throw invalid(values, file, path, describeShape(value), expected)
@@ -138,7 +167,9 @@ function selfCheck(before: ParsedValues, text: string, targets: SpliceTarget[], 
   try {
     after = parseValues(text, file)
   } catch (err) {
-    throw new InternalError(`the patched ${file} no longer parses (${(err as Error).message}); nothing was written`, { cause: err })
+    throw new InternalError(`the patched ${file} no longer parses (${(err as Error).message}); nothing was written`, {
+      cause: err,
+    })
   }
   const expected = structuredClone(before.data ?? {}) as Record<string, unknown>
   for (const t of targets) {
@@ -156,23 +187,34 @@ function selfCheck(before: ParsedValues, text: string, targets: SpliceTarget[], 
   }
   if (!isDeepStrictEqual(after.data, expected)) {
     const where = firstDifference(expected, after.data)
-    throw new InternalError(`self-check failed for ${file}: the patched data differs from the intended change at ${where}; nothing was written`)
+    throw new InternalError(
+      `self-check failed for ${file}: the patched data differs from the intended change at ${where}; nothing was written`,
+    )
   }
   let again: string
   try {
     again = spliceTargets(after, targets, file).text
   } catch (err) {
-    if (err instanceof CfpullError) throw new InternalError(`self-check failed for ${file}: a second run fails (${err.message}); nothing was written`, { cause: err })
+    if (err instanceof CfpullError)
+      throw new InternalError(
+        `self-check failed for ${file}: a second run fails (${err.message}); nothing was written`,
+        { cause: err },
+      )
     throw err
   }
-  if (again !== text) throw new InternalError(`self-check failed for ${file}: a second run would change it again; nothing was written`)
+  if (again !== text)
+    throw new InternalError(`self-check failed for ${file}: a second run would change it again; nothing was written`)
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string {
   if (isDeepStrictEqual(a, b)) return ''
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k)
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        path ? `${path}.${k}` : k,
+      )
       if (d) return d
     }
   }

@@ -28,9 +28,15 @@ export interface PluginDecision {
 const CONNECTOR_SINCE = [1, 10, 4, 2]
 
 /** Decides the plugin mechanism from the values (supervisor.image.version) and the chart defaults. */
-export function decidePlugins(data: unknown, chart: ChartInfo, mode: PluginMode, registryOption?: string): PluginDecision {
+export function decidePlugins(
+  data: unknown,
+  chart: ChartInfo,
+  mode: PluginMode,
+  registryOption?: string,
+): PluginDecision {
   const warnings: string[] = []
-  if (mode === 'none') return { mechanism: 'none', reason: '--plugins none: plugin pull secrets left as they are', warnings }
+  if (mode === 'none')
+    return { mechanism: 'none', reason: '--plugins none: plugin pull secrets left as they are', warnings }
   const fileTag = dataAt(data, ['supervisor', 'image', 'version'])
   const chartTag = chart.supervisorImage?.split(':').at(-1) ?? null
   // A map or list is not a tag, but it still gets the warning below, shown as written rather than "[object Object]".
@@ -45,7 +51,9 @@ export function decidePlugins(data: unknown, chart: ChartInfo, mode: PluginMode,
   let version = fileVersion
   let source = 'supervisor.image.version in the values'
   if (version !== undefined && majorOf(version) === undefined) {
-    warnings.push(`cannot tell the supervisor version from image tag "${version}"; going by chart ${chart.version}'s default${chartTag ? ` (${chartTag})` : ''}: pass --plugins connector|registry to choose`)
+    warnings.push(
+      `cannot tell the supervisor version from image tag "${version}"; going by chart ${chart.version}'s default${chartTag ? ` (${chartTag})` : ''}: pass --plugins connector|registry to choose`,
+    )
     version = undefined
   }
   if (version === undefined && chartTag) {
@@ -68,9 +76,16 @@ export function decidePlugins(data: unknown, chart: ChartInfo, mode: PluginMode,
     mechanism = 'connector'
     reason = `supervisor ${version} (${source}) copies KubernetesConnector.imagePullSecrets into plugin Deployments`
     if (compareVersions(version, CONNECTOR_SINCE) < 0)
-      warnings.push(`supervisor ${version} predates 1.10.4.2 and ignores KubernetesConnector.imagePullSecrets: plugin pods will not get the secret until the supervisor is upgraded (or add it to the plugin namespace's default ServiceAccount)`)
+      warnings.push(
+        `supervisor ${version} predates 1.10.4.2 and ignores KubernetesConnector.imagePullSecrets: plugin pods will not get the secret until the supervisor is upgraded (or add it to the plugin namespace's default ServiceAccount)`,
+      )
   }
-  const decision: PluginDecision = { mechanism, reason, warnings, ...(version !== undefined && { supervisorVersion: version }) }
+  const decision: PluginDecision = {
+    mechanism,
+    reason,
+    warnings,
+    ...(version !== undefined && { supervisorVersion: version }),
+  }
   if (mechanism === 'connector') decision.path = [...CONNECTOR_PATH, 'imagePullSecrets']
   if (mechanism === 'registry') {
     const fileDefault = dataAt(data, [...REGISTRY_BASE, 'DEFAULT_REGISTRY'])

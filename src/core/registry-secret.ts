@@ -25,10 +25,12 @@ export const DEFAULT_DOCKER_SERVER = 'https://index.docker.io/v1/'
 export function checkRegistryAuth(name: string, auth: RegistryAuth): void {
   const problem = secretNameProblem(name)
   if (problem) throw new UsageError(`secret name "${name}" ${problem}`)
-  if (!auth.server || /\s/.test(auth.server)) throw new UsageError('--docker-server must be a registry host or URL with no whitespace')
+  if (!auth.server || /\s/.test(auth.server))
+    throw new UsageError('--docker-server must be a registry host or URL with no whitespace')
   if (!auth.username) throw new UsageError('--docker-username must not be empty')
   // The registry's auth field is base64("user:pass"): a ':' in the user would split it wrongly.
-  if (auth.username.includes(':')) throw new UsageError('--docker-username must not contain ":" (the registry reads auth as user:password)')
+  if (auth.username.includes(':'))
+    throw new UsageError('--docker-username must not contain ":" (the registry reads auth as user:password)')
   if (!auth.password) throw new UsageError('the registry password is empty')
 }
 
@@ -83,7 +85,13 @@ export function manifestsToYaml(manifests: SecretManifest[]): string {
 
 /** The strings that must never be printed: the password, and the encodings that carry it. */
 export function secretForms(auth: RegistryAuth): string[] {
-  const forms = [auth.password, base64(auth.password), base64(`${auth.username}:${auth.password}`), base64(dockerConfigJson(auth)), JSON.stringify(auth.password).slice(1, -1)]
+  const forms = [
+    auth.password,
+    base64(auth.password),
+    base64(`${auth.username}:${auth.password}`),
+    base64(dockerConfigJson(auth)),
+    JSON.stringify(auth.password).slice(1, -1),
+  ]
   return [...new Set(forms.filter((f) => f.length >= 1))]
 }
 
@@ -98,8 +106,16 @@ export function redact(text: string, secrets: string[]): string {
  * Reads credentials for a server from a docker config.json (e.g. after `docker login`):
  * `auths[server].auth` (base64 user:pass) or username/password. Docker Hub has several names.
  */
-export function authFromDockerConfig(text: string, server: string, file: string): { username: string; password: string; email?: string } {
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; email?: string }>; credsStore?: string; credHelpers?: Record<string, string> }
+export function authFromDockerConfig(
+  text: string,
+  server: string,
+  file: string,
+): { username: string; password: string; email?: string } {
+  let config: {
+    auths?: Record<string, { auth?: string; username?: string; password?: string; email?: string }>
+    credsStore?: string
+    credHelpers?: Record<string, string>
+  }
   try {
     config = JSON.parse(text) as typeof config
   } catch {
@@ -110,8 +126,13 @@ export function authFromDockerConfig(text: string, server: string, file: string)
   const entry = key ? auths[key]! : undefined
   if (!entry) {
     const helper = config.credHelpers?.[hostOf(server)] ?? config.credsStore
-    if (helper) throw new UsageError(`${file} keeps the ${server} password in the credential helper "docker-credential-${helper}", which cfpull does not call: use --password-stdin`)
-    throw new UsageError(`${file} has no auths entry for ${server} (it has: ${Object.keys(auths).join(', ') || 'none'})`)
+    if (helper)
+      throw new UsageError(
+        `${file} keeps the ${server} password in the credential helper "docker-credential-${helper}", which cfpull does not call: use --password-stdin`,
+      )
+    throw new UsageError(
+      `${file} has no auths entry for ${server} (it has: ${Object.keys(auths).join(', ') || 'none'})`,
+    )
   }
   let { username, password } = entry
   if ((!username || !password) && entry.auth) {
@@ -119,7 +140,8 @@ export function authFromDockerConfig(text: string, server: string, file: string)
     const i = decoded.indexOf(':')
     if (i > 0) [username, password] = [decoded.slice(0, i), decoded.slice(i + 1)]
   }
-  if (!username || !password) throw new UsageError(`${file}: the auths entry for ${server} has no username and password`)
+  if (!username || !password)
+    throw new UsageError(`${file}: the auths entry for ${server} has no username and password`)
   return { username, password, ...(entry.email && { email: entry.email }) }
 }
 
@@ -150,5 +172,8 @@ function fromBase64(s: string): string {
 }
 
 function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }

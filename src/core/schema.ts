@@ -6,7 +6,10 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 export const SecretNameSchema = z
   .string()
   .max(253, 'is longer than 253 characters')
-  .regex(DNS1123_SUBDOMAIN, 'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)')
+  .regex(
+    DNS1123_SUBDOMAIN,
+    'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)',
+  )
 
 /** What Helm copies verbatim into a pod spec: a list of LocalObjectReference maps. */
 export const PullSecretListSchema = z.array(z.looseObject({ name: z.string().min(1) }))
@@ -15,10 +18,7 @@ export const PullSecretListSchema = z.array(z.looseObject({ name: z.string().min
 export const ServiceSectionSchema = z.union([z.null(), z.record(z.string(), z.unknown())])
 
 /** The supervisor's Kubernetes connector: a map whose namespace, when set, is a string. */
-export const KubernetesConnectorSchema = z.union([
-  z.null(),
-  z.looseObject({ namespace: z.string().optional() }),
-])
+export const KubernetesConnectorSchema = z.union([z.null(), z.looseObject({ namespace: z.string().optional() })])
 
 /** Checks a secret name; returns the reason it is not valid, or undefined when it is. */
 export function secretNameProblem(name: string): string | undefined {
@@ -37,10 +37,13 @@ export function parsePullSecretList(data: unknown): { names: string[] } | { foun
 export function describeShape(data: unknown): string {
   if (data === null || data === undefined) return 'empty'
   if (typeof data === 'string') return `a string (${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)})`
-  if (typeof data === 'number' || typeof data === 'boolean' || typeof data === 'bigint') return `a ${typeof data} (${String(data)})`
+  if (typeof data === 'number' || typeof data === 'boolean' || typeof data === 'bigint')
+    return `a ${typeof data} (${String(data)})`
   if (typeof data !== 'object') return `a ${typeof data}`
   if (!Array.isArray(data)) return 'a map'
   if (data.every((x) => typeof x === 'string')) return 'a list of strings'
-  const bad = data.findIndex((x) => !(x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { name?: unknown }).name === 'string'))
+  const bad = data.findIndex(
+    (x) => !(x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { name?: unknown }).name === 'string'),
+  )
   return `a list whose item ${bad + 1} is not a {name: <secret>} map`
 }

@@ -87,7 +87,8 @@ function hintFor(code: string, line: string): string {
     return 'a value that starts with { is read as a flow map: quote it, e.g. key: "{placeholder}.svc"'
   if (code === 'BAD_INDENT' || code === 'MISSING_CHAR' || code === 'UNEXPECTED_TOKEN')
     return 'check the indentation of this line against its siblings (YAML needs the same column for keys of one map)'
-  if (code === 'MULTILINE_IMPLICIT_KEY') return 'a key must fit on one line: look for a missing ":" or an unclosed quote above'
+  if (code === 'MULTILINE_IMPLICIT_KEY')
+    return 'a key must fit on one line: look for a missing ":" or an unclosed quote above'
   if (code === 'TAB_AS_INDENT') return 'YAML does not allow tabs for indentation: use spaces'
   if (code === 'MULTIPLE_DOCS') return 'a values file holds one YAML document: remove the extra "---" sections'
   return 'fix the YAML at this position; helm would reject it too'

@@ -142,7 +142,12 @@ class Splicer {
     if (outcome.action !== 'unchanged')
       for (const a of anchored)
         if (this.values.aliased.has(a.anchor))
-          throw this.invalid(a.at, a.path, `anchored as &${a.anchor}, which *${a.anchor} uses at line ${this.lineOf(this.values.aliased.get(a.anchor)!)}`, 'a section no alias points at: cfpull will not change it, because that would change the aliasing place too; write that place out in full')
+          throw this.invalid(
+            a.at,
+            a.path,
+            `anchored as &${a.anchor}, which *${a.anchor} uses at line ${this.lineOf(this.values.aliased.get(a.anchor)!)}`,
+            'a section no alias points at: cfpull will not change it, because that would change the aliasing place too; write that place out in full',
+          )
     return outcome
   }
 
@@ -161,20 +166,35 @@ class Splicer {
         this.file_(this.nullHost(parentPair, parentCol, i, parentFlow), path.slice(i), leaf, outcome)
         return outcome
       }
-      if (isAlias(node)) throw this.invalid(node.range?.[0] ?? 0, here, `an alias (*${node.source})`, 'a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used')
+      if (isAlias(node))
+        throw this.invalid(
+          node.range?.[0] ?? 0,
+          here,
+          `an alias (*${node.source})`,
+          'a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used',
+        )
       if (!isMap(node)) throw this.invalid(rangeStart(node), here, shapeOfNode(node), 'a map')
       const map = node
       if (map.anchor && !parentPair) anchored.push({ path: here, anchor: map.anchor, at: rangeStart(map) })
       const pairs = this.pairsOf(map).get(key) ?? []
       if (pairs.length > 1) {
         const lines = pairs.map((p) => this.lineOf(rangeStart(p.key)))
-        this.notice('duplicate-key', `${[...here, key].join('.')} is defined ${pairs.length} times (lines ${lines.join(', ')}): Helm uses the last one, so cfpull edits line ${lines.at(-1)}`, rangeStart(pairs.at(-1)!.key))
+        this.notice(
+          'duplicate-key',
+          `${[...here, key].join('.')} is defined ${pairs.length} times (lines ${lines.join(', ')}): Helm uses the last one, so cfpull edits line ${lines.at(-1)}`,
+          rangeStart(pairs.at(-1)!.key),
+        )
       }
       const pair = pairs.at(-1)
       const inData = isPlainObject(data) && Object.hasOwn(data, key)
       if (!pair) {
         if (inData && i < path.length - 1)
-          throw this.invalid(rangeStart(map), [...here, key], 'inherited through a merge key (<<)', `${key} written out in this section: a local key would hide the merged one, so cfpull will not create it`)
+          throw this.invalid(
+            rangeStart(map),
+            [...here, key],
+            'inherited through a merge key (<<)',
+            `${key} written out in this section: a local key would hide the merged one, so cfpull will not create it`,
+          )
         if (inData && leaf.kind === 'list') {
           const inherited = this.readList((data as Record<string, unknown>)[key], rangeStart(map), [...here, key])
           const missing = leaf.names.filter((n) => !inherited.includes(n))
@@ -184,10 +204,19 @@ class Splicer {
             return outcome
           }
           outcome.inherited = inherited
-          this.notice('merge-inherited', `${[...here, key].join('.')} comes from a merge key (<<); cfpull writes a local list that keeps the inherited ${inherited.join(', ')}`, rangeStart(map))
+          this.notice(
+            'merge-inherited',
+            `${[...here, key].join('.')} comes from a merge key (<<); cfpull writes a local list that keeps the inherited ${inherited.join(', ')}`,
+            rangeStart(map),
+          )
           // The local list hides the merged one, so it repeats the inherited items as they are.
           const items = (data as Record<string, unknown[]>)[key]!
-          this.file_(this.mapHost(map, parentPair, parentCol, i), path.slice(i), { kind: 'list', names: missing, inheritedItems: items }, outcome)
+          this.file_(
+            this.mapHost(map, parentPair, parentCol, i),
+            path.slice(i),
+            { kind: 'list', names: missing, inheritedItems: items },
+            outcome,
+          )
           return outcome
         }
         if (inData && leaf.kind === 'scalar' && (data as Record<string, unknown>)[key] === leaf.value) {
@@ -210,7 +239,14 @@ class Splicer {
     return outcome
   }
 
-  private planLeaf(pair: Pair, node: unknown, data: unknown, target: SpliceTarget, outcome: TargetOutcome, inFlow: boolean): void {
+  private planLeaf(
+    pair: Pair,
+    node: unknown,
+    data: unknown,
+    target: SpliceTarget,
+    outcome: TargetOutcome,
+    inFlow: boolean,
+  ): void {
     const { path, leaf } = target
     const keyAt = rangeStart(pair.key)
     if (leaf.kind === 'scalar' && (node === null || node === undefined || isNullScalar(node))) {
@@ -219,7 +255,11 @@ class Splicer {
       const edit =
         value?.range && value.range[1] > value.range[0]
           ? { at: value.range[0], del: value.range[1] - value.range[0], insert: quote(leaf.value) }
-          : { at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]) + 1, del: 0, insert: ` ${quote(leaf.value)}` }
+          : {
+              at: this.text.indexOf(':', (pair.key as { range: number[] }).range[1]) + 1,
+              del: 0,
+              insert: ` ${quote(leaf.value)}`,
+            }
       this.edits.push(edit)
       Object.assign(outcome, { action: 'set', names: [leaf.value] })
       this.markers.push({ outcome, origin: keyAt })
@@ -229,9 +269,16 @@ class Splicer {
       this.file_(this.nullHost(pair, this.colOf(keyAt), path.length, inFlow), [], leaf, outcome)
       return
     }
-    if (isAlias(node)) throw this.invalid(node.range?.[0] ?? 0, path, `an alias (*${node.source})`, leaf.kind === 'list' ? 'a list of {name: <secret>} maps written out in place' : 'a plain string')
+    if (isAlias(node))
+      throw this.invalid(
+        node.range?.[0] ?? 0,
+        path,
+        `an alias (*${node.source})`,
+        leaf.kind === 'list' ? 'a list of {name: <secret>} maps written out in place' : 'a plain string',
+      )
     if (leaf.kind === 'scalar') {
-      if (!isScalar(node) || typeof node.value !== 'string') throw this.invalid(rangeStart(node), path, shapeOfNode(node), 'one secret name (a string)')
+      if (!isScalar(node) || typeof node.value !== 'string')
+        throw this.invalid(rangeStart(node), path, shapeOfNode(node), 'one secret name (a string)')
       if (node.value === leaf.value) {
         outcome.names = [leaf.value]
         this.markers.push({ outcome, origin: keyAt })
@@ -313,12 +360,21 @@ class Splicer {
     const owner: object = pair ?? this.values.doc
     let host = this.hosts.get(owner)
     if (host) return host
-    if (pair) host = { kind: inFlow ? 'flow-null' : 'null', pair, col: parentCol, unit: this.style.unit, tree: new Map(), depth }
+    if (pair)
+      host = {
+        kind: inFlow ? 'flow-null' : 'null',
+        pair,
+        col: parentCol,
+        unit: this.style.unit,
+        tree: new Map(),
+        depth,
+      }
     else {
       host = { kind: 'root', col: 0, unit: this.style.unit, tree: new Map(), depth }
       // A document that is only `~` or `null`: that token goes, the sections take its place.
       const token = this.values.doc.contents as { range?: number[] } | null
-      if (token?.range && token.range[1]! > token.range[0]!) this.edits.push({ at: token.range[0]!, del: token.range[1]! - token.range[0]!, insert: '' })
+      if (token?.range && token.range[1]! > token.range[0]!)
+        this.edits.push({ at: token.range[0]!, del: token.range[1]! - token.range[0]!, insert: '' })
     }
     this.hosts.set(owner, host)
     return host
@@ -412,13 +468,13 @@ class Splicer {
     let node: unknown = this.values.doc.contents
     const path: string[] = []
     while (isMap(node) || isSeq(node)) {
-      const last = (node).items.at(-1)
+      const last = node.items.at(-1)
       if (last === undefined) return
       if (isMap(node)) {
         path.push(String(((last as Pair).key as { value?: unknown })?.value))
         node = (last as Pair).value
       } else {
-        path.push(String((node).items.length - 1))
+        path.push(String(node.items.length - 1))
         node = last
       }
     }
@@ -427,13 +483,22 @@ class Splicer {
     if (!header) return
     let probe: Record<string, unknown> | null
     try {
-      probe = parse(`${prefix}__cfpull_probe__: 0\n`, { version: '1.1', uniqueKeys: false, maxAliasCount: -1 }) as Record<string, unknown> | null
+      probe = parse(`${prefix}__cfpull_probe__: 0\n`, {
+        version: '1.1',
+        uniqueKeys: false,
+        maxAliasCount: -1,
+      }) as Record<string, unknown> | null
       if (probe && typeof probe === 'object') delete probe.__cfpull_probe__
     } catch {
       probe = null
     }
     if (probe && isDeepStrictEqual(probe, this.values.data)) return
-    throw this.invalid(node.range[0], path, `a block scalar that keeps its trailing line breaks (${header[0]}) at the end of the file`, 'a file that does not end with one: new sections would become part of its value; add another key after it, or use | instead of |+')
+    throw this.invalid(
+      node.range[0],
+      path,
+      `a block scalar that keeps its trailing line breaks (${header[0]}) at the end of the file`,
+      'a file that does not end with one: new sections would become part of its value; add another key after it, or use | instead of |+',
+    )
   }
 
   private pushLines(at: number, lines: Array<[string, TargetOutcome?]>): void {
@@ -459,7 +524,9 @@ class Splicer {
       const inner = text.slice(start + 1, c)
       const padded = /^[ ]+$/.test(inner) ? ` ${entries} ` : entries
       // Spread over lines: the entries go right after the bracket, so only that line grows.
-      edit = inner.includes('\n') ? { at: start + 1, del: 0, insert: entries } : { at: start + 1, del: c - start - 1, insert: padded }
+      edit = inner.includes('\n')
+        ? { at: start + 1, del: 0, insert: entries }
+        : { at: start + 1, del: c - start - 1, insert: padded }
     } else {
       let p = c - 1
       while (p > start && /\s/.test(text[p]!)) p--
@@ -522,7 +589,14 @@ class Splicer {
 
   private invalid(offset: number, path: string[], found: string, expected: string): ValidationError {
     const pos: SourcePos = posOf(this.values.lines, offset)
-    return new ValidationError(this.file, pos, path.join('.') || '(top level)', found, expected, codeFrame(this.text, pos))
+    return new ValidationError(
+      this.file,
+      pos,
+      path.join('.') || '(top level)',
+      found,
+      expected,
+      codeFrame(this.text, pos),
+    )
   }
 
   private lineOf(offset: number): number {
@@ -532,7 +606,6 @@ class Splicer {
   private colOf(offset: number): number {
     return columnOf(this.values, offset)
   }
-
 }
 
 function renderBlock(tree: Tree, col: number, unit: number, style: Style): Array<[string, TargetOutcome?]> {
@@ -546,7 +619,10 @@ function renderBlock(tree: Tree, col: number, unit: number, style: Style): Array
       out.push([`${pad}${quote(key)}: ${quote(value.leaf.value)}`, value.outcome])
     } else {
       out.push([`${pad}${quote(key)}:`, value.outcome])
-      for (const item of value.leaf.inheritedItems ?? []) out.push([`${pad}${' '.repeat(style.seqIndent)}- ${isNameOnly(item) ? `name: ${quote(item.name)}` : flowData(item)}`])
+      for (const item of value.leaf.inheritedItems ?? [])
+        out.push([
+          `${pad}${' '.repeat(style.seqIndent)}- ${isNameOnly(item) ? `name: ${quote(item.name)}` : flowData(item)}`,
+        ])
       for (const n of value.leaf.names) out.push([`${pad}${' '.repeat(style.seqIndent)}- name: ${quote(n)}`])
     }
   }
@@ -570,7 +646,12 @@ function renderFlowValue(v: Tree | LeafRef): string {
 }
 
 function isNameOnly(item: unknown): item is { name: string } {
-  return typeof item === 'object' && item !== null && Object.keys(item).length === 1 && typeof (item as { name?: unknown }).name === 'string'
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    Object.keys(item).length === 1 &&
+    typeof (item as { name?: unknown }).name === 'string'
+  )
 }
 
 /** Plain data (from the parsed values) written back as a YAML flow value. */
@@ -580,7 +661,9 @@ function flowData(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return `[${v.map(flowData).join(', ')}]`
   if (v instanceof Date) return v.toISOString()
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${quote(k)}: ${flowData(x)}`).join(', ')}}`
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${quote(k)}: ${flowData(x)}`)
+    .join(', ')}}`
 }
 
 function leafOutcomes(tree: Tree): TargetOutcome[] {
@@ -621,7 +704,8 @@ function detectStyle(values: ParsedValues): Style {
         if (depth < 6 && (seqIndent < 0 || !unit)) walk(v, c, depth + 1)
       } else if (isSeq(v) && !v.flow && v.range && seqIndent < 0) {
         const kc = col(rangeStart(p.key))
-        if (values.lines.linePos(v.range[0]).line > values.lines.linePos(rangeStart(p.key)).line) seqIndent = Math.max(0, col(v.range[0]) - kc)
+        if (values.lines.linePos(v.range[0]).line > values.lines.linePos(rangeStart(p.key)).line)
+          seqIndent = Math.max(0, col(v.range[0]) - kc)
       }
       if (unit && seqIndent >= 0) return
     }
@@ -651,7 +735,10 @@ function rangeStart(node: unknown): number {
 function shapeOfNode(node: unknown): string {
   if (isSeq(node)) return 'a list'
   if (isMap(node)) return 'a map'
-  if (isScalar(node)) return typeof node.value === 'string' ? `a string (${JSON.stringify(node.value)})` : `a ${typeof node.value} (${String(node.value)})`
+  if (isScalar(node))
+    return typeof node.value === 'string'
+      ? `a string (${JSON.stringify(node.value)})`
+      : `a ${typeof node.value} (${String(node.value)})`
   return 'not a map'
 }
 

@@ -50,8 +50,18 @@ async function attempt(file: string, fsOps: FsOps, expected?: string): Promise<u
 
 describe('writeTextAtomic under faults: the original is byte-identical or fully replaced', () => {
   it.each([
-    ['permission denied creating the temp file (directory not writable)', 'open', 'EACCES', 'permission denied (cannot write it or create a file beside it); the file was left as it was'],
-    ['permission denied replacing the file', 'rename', 'EPERM', 'permission denied (cannot write it or create a file beside it); the file was left as it was'],
+    [
+      'permission denied creating the temp file (directory not writable)',
+      'open',
+      'EACCES',
+      'permission denied (cannot write it or create a file beside it); the file was left as it was',
+    ],
+    [
+      'permission denied replacing the file',
+      'rename',
+      'EPERM',
+      'permission denied (cannot write it or create a file beside it); the file was left as it was',
+    ],
     ['disk full while writing', 'writeFile', 'ENOSPC', 'no space left on the device; the file was left as it was'],
     ['read-only file system', 'open', 'EROFS', 'is on a read-only file system; the file was left as it was'],
   ] as const)('%s', async (_, op, code, message) => {
@@ -71,7 +81,9 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const file = join(dir, 'values.yaml')
     writeFileSync(file, 'someone: else\n')
     const err = await attempt(file, fs, ORIGINAL)
-    expect((err as FileError).message).toBe(`${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`)
+    expect((err as FileError).message).toBe(
+      `${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`,
+    )
     expect(readFileSync(file, 'utf8')).toBe('someone: else\n')
     expect(readFileSync(`${file}.cfpull-new`, 'utf8')).toBe(PATCHED)
   })
@@ -112,6 +124,8 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const dir = tempDir()
     await expect(readText(join(dir, 'missing.yaml'))).rejects.toThrow(`${join(dir, 'missing.yaml')}: no such file`)
     await expect(readText(dir)).rejects.toThrow(`${dir}: is a directory, not a values file`)
-    await expect(readText(join(dir, 'x'), failing('readFile', 'EACCES'))).rejects.toThrow('permission denied (cannot read it)')
+    await expect(readText(join(dir, 'x'), failing('readFile', 'EACCES'))).rejects.toThrow(
+      'permission denied (cannot read it)',
+    )
   })
 })

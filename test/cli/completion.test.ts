@@ -29,21 +29,33 @@ describe('cfpull completion', () => {
   it('zsh: one function per command with its flags and choices', async () => {
     const code = await script('zsh')
     expect(code.split('\n')[0]).toBe('#compdef cfpull')
-    expect(code).toContain(`    '(-s --secret)'{-s,--secret}'[registry Secret name; repeat or comma-separate for several]:value:' \\\n`)
-    expect(code).toContain(`    '--restart[how pods pick up the secret\\: delete (the documented step), rollout (no downtime), none]:value:(delete rollout none)' \\\n`)
+    expect(code).toContain(
+      `    '(-s --secret)'{-s,--secret}'[registry Secret name; repeat or comma-separate for several]:value:' \\\n`,
+    )
+    expect(code).toContain(
+      `    '--restart[how pods pick up the secret\\: delete (the documented step), rollout (no downtime), none]:value:(delete rollout none)' \\\n`,
+    )
     expect(code).toContain(`    doctor) shift words; (( CURRENT-- )); _cfpull_doctor ;;\n`)
   })
 
   it('fish: subcommands and per-command flags', async () => {
     const code = await script('fish')
-    expect(code).toContain("complete -c cfpull -n __fish_use_subcommand -a doctor -d 'say exactly why an install cannot pull: from the values, and with --cluster from the cluster'\n")
-    expect(code).toContain("complete -c cfpull -n '__fish_seen_subcommand_from patch' -l plugins -x -a 'auto connector registry none' -d 'how plugin pods get the secret: auto picks by supervisor image version'\n")
-    expect(code).toContain("complete -c cfpull -n '__fish_seen_subcommand_from apply' -l values -s f -r -F -d 'the patched values file'\n")
+    expect(code).toContain(
+      "complete -c cfpull -n __fish_use_subcommand -a doctor -d 'say exactly why an install cannot pull: from the values, and with --cluster from the cluster'\n",
+    )
+    expect(code).toContain(
+      "complete -c cfpull -n '__fish_seen_subcommand_from patch' -l plugins -x -a 'auto connector registry none' -d 'how plugin pods get the secret: auto picks by supervisor image version'\n",
+    )
+    expect(code).toContain(
+      "complete -c cfpull -n '__fish_seen_subcommand_from apply' -l values -s f -r -F -d 'the patched values file'\n",
+    )
   })
 
   it('an unknown shell is a usage error', async () => {
     const r = await runCli(['completion', 'tcsh'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain("error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.")
+    expect(r.stderr).toContain(
+      "error: command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
+    )
   })
 })

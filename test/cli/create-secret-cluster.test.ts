@@ -27,21 +27,54 @@ afterEach(async () => {
 
 function createSecret(extra: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {
   const rec = recordingRunner()
-  const args = ['create-secret', '--name', 'my-credential', '--docker-server', 'harbor.example.com', '--docker-username', 'robot', '--kubeconfig', kubeconfig, ...extra]
-  return runCli(args, { run: rec.run, stdin: io.stdin ?? `${SENTINEL}\n`, env: { CFPULL_KUBECTL: toolPath('kubectl'), ...io.env } }).then((r) => ({ ...r, calls: rec.calls }))
+  const args = [
+    'create-secret',
+    '--name',
+    'my-credential',
+    '--docker-server',
+    'harbor.example.com',
+    '--docker-username',
+    'robot',
+    '--kubeconfig',
+    kubeconfig,
+    ...extra,
+  ]
+  return runCli(args, {
+    run: rec.run,
+    stdin: io.stdin ?? `${SENTINEL}\n`,
+    env: { CFPULL_KUBECTL: toolPath('kubectl'), ...io.env },
+  }).then((r) => ({ ...r, calls: rec.calls }))
 }
 
 function storedConfig(ns: string): unknown {
   const secret = api.get('Secret', ns, 'my-credential')
-  return secret && { type: secret.type, config: JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString()) }
+  return (
+    secret && {
+      type: secret.type,
+      config: JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString()),
+    }
+  )
 }
 
 describe('cfpull create-secret against an API server (real kubectl)', () => {
   it('creates the Secret in every namespace of the values, then reports unchanged and configured', async () => {
     const first = await createSecret(['--password-stdin', '--values', example])
     expect(first.code).toBe(0)
-    expect(first.stdout).toBe('Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n✔ cloudforet: created\n✔ cloudforet-plugin: created\n')
-    const expected = { type: 'kubernetes.io/dockerconfigjson', config: { auths: { 'harbor.example.com': { username: 'robot', password: SENTINEL, auth: Buffer.from(`robot:${SENTINEL}`).toString('base64') } } } }
+    expect(first.stdout).toBe(
+      'Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n✔ cloudforet: created\n✔ cloudforet-plugin: created\n',
+    )
+    const expected = {
+      type: 'kubernetes.io/dockerconfigjson',
+      config: {
+        auths: {
+          'harbor.example.com': {
+            username: 'robot',
+            password: SENTINEL,
+            auth: Buffer.from(`robot:${SENTINEL}`).toString('base64'),
+          },
+        },
+      },
+    }
     expect(storedConfig('cloudforet')).toEqual(expected)
     expect(storedConfig('cloudforet-plugin')).toEqual(expected)
     const patches = api.requests.filter((r) => r.method === 'PATCH')
@@ -51,13 +84,19 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
       '/api/v1/namespaces/cloudforet/secrets/my-credential cfpull true application/apply-patch+yaml',
     ])
     // No client-side apply annotation: it would hold the whole Secret, password included.
-    expect(JSON.stringify(api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain('last-applied-configuration')
+    expect(JSON.stringify(api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain(
+      'last-applied-configuration',
+    )
 
     const again = await createSecret(['--password-stdin', '--values', example])
     expect(again.stdout).toContain('✔ cloudforet: unchanged\n✔ cloudforet-plugin: unchanged\n')
     const rotated = await createSecret(['--password-stdin', '-n', 'cloudforet'], { stdin: 'new-password' })
     expect(rotated.stdout).toContain('✔ cloudforet: configured\n')
-    expect((storedConfig('cloudforet') as { config: { auths: Record<string, { password: string }> } }).config.auths['harbor.example.com']!.password).toBe('new-password')
+    expect(
+      (storedConfig('cloudforet') as { config: { auths: Record<string, { password: string }> } }).config.auths[
+        'harbor.example.com'
+      ]!.password,
+    ).toBe('new-password')
   })
 
   it('--create-namespace creates missing namespaces first', async () => {
@@ -81,7 +120,12 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     [403, 'Forbidden', 'your cluster user lacks permission'],
     [500, 'InternalError', ''],
   ])('HTTP %i from the API server is exit 4 naming the namespace', async (status, reason, hint) => {
-    api.failNext({ method: 'PATCH', pathIncludes: '/secrets/my-credential' }, status, reason, `${reason.toLowerCase()} for test`)
+    api.failNext(
+      { method: 'PATCH', pathIncludes: '/secrets/my-credential' },
+      status,
+      reason,
+      `${reason.toLowerCase()} for test`,
+    )
     const r = await createSecret(['--password-stdin', '-n', 'cloudforet'])
     expect(r.code).toBe(4)
     expect(r.stderr).toMatch(/error: apply in namespace cloudforet: kubectl exited with 1: /)

@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -55,7 +65,17 @@ describe('cfpull patch', () => {
     expect(r.code).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(basic, 'utf8'))
     expect(r.stdout.split('\n').slice(0, 9).join('\n')).toBe(
-      [`--- a${file}`, `+++ b${file}`, '@@ -1,5 +1,7 @@', ' # Cloudforet override', ' console:', '+  imagePullSecrets:', '+    - name: my-credential', '   # the web console', '   enabled: true'].join('\n'),
+      [
+        `--- a${file}`,
+        `+++ b${file}`,
+        '@@ -1,5 +1,7 @@',
+        ' # Cloudforet override',
+        ' console:',
+        '+  imagePullSecrets:',
+        '+    - name: my-credential',
+        '   # the web console',
+        '   enabled: true',
+      ].join('\n'),
     )
     expect(r.stdout).toContain(`✔ ${file}: would change (2 sections patched, 1 added, 0 already up to date)`)
   })
@@ -98,12 +118,44 @@ describe('cfpull patch', () => {
           exitCode: 0,
           written: true,
           writtenTo: file,
-          plugins: { mechanism: 'none', reason: '--plugins none: plugin pull secrets left as they are', supervisorVersion: null, registryType: null, path: null },
-          namespaces: { core: 'cloudforet', supervisor: 'spaceone', plugins: 'spaceone-plugin', all: ['cloudforet', 'spaceone', 'spaceone-plugin'] },
+          plugins: {
+            mechanism: 'none',
+            reason: '--plugins none: plugin pull secrets left as they are',
+            supervisorVersion: null,
+            registryType: null,
+            path: null,
+          },
+          namespaces: {
+            core: 'cloudforet',
+            supervisor: 'spaceone',
+            plugins: 'spaceone-plugin',
+            all: ['cloudforet', 'spaceone', 'spaceone-plugin'],
+          },
           targets: [
-            { kind: 'service', service: 'console', path: 'console.imagePullSecrets', action: 'added', names: ['my-credential'], line: 3 },
-            { kind: 'service', service: 'identity', path: 'identity.imagePullSecrets', action: 'added', names: ['my-credential'], line: 12 },
-            { kind: 'service', service: 'board', path: 'board.imagePullSecrets', action: 'created-section', names: ['my-credential'], line: 19 },
+            {
+              kind: 'service',
+              service: 'console',
+              path: 'console.imagePullSecrets',
+              action: 'added',
+              names: ['my-credential'],
+              line: 3,
+            },
+            {
+              kind: 'service',
+              service: 'identity',
+              path: 'identity.imagePullSecrets',
+              action: 'added',
+              names: ['my-credential'],
+              line: 12,
+            },
+            {
+              kind: 'service',
+              service: 'board',
+              path: 'board.imagePullSecrets',
+              action: 'created-section',
+              names: ['my-credential'],
+              line: 19,
+            },
           ],
           warnings: [],
         },
@@ -147,10 +199,16 @@ describe('cfpull patch', () => {
     [['patch', 'x.yaml', '--secret', 'My_Cred'], 'secret name "My_Cred" is not a DNS-1123 subdomain'],
     [['patch', 'x.yaml'], "required option '-s, --secret <name>' not specified"],
     [['patch', 'x.yaml', '-s', 'a', '--bogus'], "unknown option '--bogus'"],
-    [['patch', 'x.yaml', '-s', 'a', '--plugins', 'magic'], "argument 'magic' is invalid. Allowed choices are auto, connector, registry, none."],
+    [
+      ['patch', 'x.yaml', '-s', 'a', '--plugins', 'magic'],
+      "argument 'magic' is invalid. Allowed choices are auto, connector, registry, none.",
+    ],
     [['patch', 'x.yaml', 'y.yaml', '-s', 'a', '--stdout'], '--stdout takes one values file, got 2'],
     [['patch', 'x.yaml', '-s', 'a', '--chart-version', '9.9.9'], 'unknown chart version 9.9.9'],
-    [['patch', 'x.yaml', '-s', 'a', '--chart-version', '1.12.99'], 'unknown chart version 1.12.99 (known 1.12.11, 1.12.12, 1.12.13, 1.12.14, 1.12.15, 1.12.16)'],
+    [
+      ['patch', 'x.yaml', '-s', 'a', '--chart-version', '1.12.99'],
+      'unknown chart version 1.12.99 (known 1.12.11, 1.12.12, 1.12.13, 1.12.14, 1.12.15, 1.12.16)',
+    ],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await runCli(args)
     expect(r.code).toBe(2)
@@ -198,14 +256,55 @@ describe('cfpull patch', () => {
         throw Object.assign(new Error('stop'), {})
       },
     }
-    await runCli(['patch', 'a.yaml', 'b.yaml', '-s', 'x,y', '--secret', 'z', '--chart-version', '1.12.16', '--plugins', 'registry', '--plugin-registry', 'HARBOR', '--only-present', '--services', 'console', '--exclude', 'redis,mongodb', '--check'], { commands: commands as never })
+    await runCli(
+      [
+        'patch',
+        'a.yaml',
+        'b.yaml',
+        '-s',
+        'x,y',
+        '--secret',
+        'z',
+        '--chart-version',
+        '1.12.16',
+        '--plugins',
+        'registry',
+        '--plugin-registry',
+        'HARBOR',
+        '--only-present',
+        '--services',
+        'console',
+        '--exclude',
+        'redis,mongodb',
+        '--check',
+      ],
+      { commands: commands as never },
+    )
     expect(seen).toEqual([
-      { files: ['a.yaml', 'b.yaml'], secrets: ['x', 'y', 'z'], plugins: 'registry', onlyPresent: true, stdout: false, dryRun: false, check: true, chartVersion: '1.12.16', pluginRegistry: 'HARBOR', services: ['console'], exclude: ['redis', 'mongodb'] },
+      {
+        files: ['a.yaml', 'b.yaml'],
+        secrets: ['x', 'y', 'z'],
+        plugins: 'registry',
+        onlyPresent: true,
+        stdout: false,
+        dryRun: false,
+        check: true,
+        chartVersion: '1.12.16',
+        pluginRegistry: 'HARBOR',
+        services: ['console'],
+        exclude: ['redis', 'mongodb'],
+      },
     ])
   })
 
   it('an unexpected error is exit 1 and asks for a bug report', async () => {
-    const r = await runCli(['patch', 'a.yaml', '-s', 'x'], { commands: { patch: async () => { throw new TypeError('boom') } } as never })
+    const r = await runCli(['patch', 'a.yaml', '-s', 'x'], {
+      commands: {
+        patch: async () => {
+          throw new TypeError('boom')
+        },
+      } as never,
+    })
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('error: boom')
     expect(r.stderr).toContain('This is a bug in cfpull')

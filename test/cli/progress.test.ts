@@ -6,7 +6,12 @@ import type { StepResult } from '../../src/commands/apply.js'
 
 function reporter(tty: boolean) {
   const out = { stdout: '', stderr: '' }
-  const r = new Reporter({ stdout: { write: (s: string) => (out.stdout += s), isTTY: tty }, stderr: { write: (s: string) => (out.stderr += s), isTTY: tty }, env: {}, argv: [] })
+  const r = new Reporter({
+    stdout: { write: (s: string) => (out.stdout += s), isTTY: tty },
+    stderr: { write: (s: string) => (out.stderr += s), isTTY: tty },
+    env: {},
+    argv: [],
+  })
   return { r, out }
 }
 
@@ -26,7 +31,8 @@ describe('apply progress', () => {
     const { r, out } = reporter(true)
     await runStep(applyProgress(r, {}, true))
     /* eslint-disable no-control-regex -- the escape codes are the spinner's output under test */
-    const frames = /^\r\u001b\[2K⠋ helm upgrade 0s\r\u001b\[2K⠙ helm upgrade 0s\r\u001b\[2K⠹ helm upgrade 0s\r\u001b\[2K$/
+    const frames =
+      /^\r\u001b\[2K⠋ helm upgrade 0s\r\u001b\[2K⠙ helm upgrade 0s\r\u001b\[2K⠹ helm upgrade 0s\r\u001b\[2K$/
     /* eslint-enable no-control-regex */
     expect(out.stderr).toMatch(frames)
     expect(plain(out.stdout)).toBe('✔ helm upgrade (1.2s): done\n')

@@ -18,22 +18,52 @@ let kubeconfig: string
 let values: string
 
 // Plugins run where the connector says; without it the chart default (spaceone-plugin) applies.
-const connectorNamespace = 'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
-const dockerSecret = (namespace: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-credential', namespace }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') } })
-const pod = (namespace: string, name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, spec: { containers: [{ name: 'c', image: 'x' }] } })
+const connectorNamespace =
+  'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
+const dockerSecret = (namespace: string) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'my-credential', namespace },
+  type: 'kubernetes.io/dockerconfigjson',
+  data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
+})
+const pod = (namespace: string, name: string, labels: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels },
+  spec: { containers: [{ name: 'c', image: 'x' }] },
+})
 const pluginDeployment = (name: string, secrets: string[]) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace: 'cloudforet-plugin', labels: { supervisor_name: 'root', plugin_id: name } },
-  spec: { replicas: 1, selector: { matchLabels: { plugin_id: name } }, template: { metadata: { labels: { plugin_id: name } }, spec: { containers: [{ name: 'p', image: 'x' }], ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }) } } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { plugin_id: name } },
+    template: {
+      metadata: { labels: { plugin_id: name } },
+      spec: {
+        containers: [{ name: 'p', image: 'x' }],
+        ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
+      },
+    },
+  },
 })
 
 beforeEach(async () => {
   dir = tempDir()
-  for (const [k, v] of Object.entries({ KUBECACHEDIR: 'kcache', HELM_CACHE_HOME: 'hc', HELM_CONFIG_HOME: 'hg', HELM_DATA_HOME: 'hd' })) vi.stubEnv(k, join(dir, v))
+  for (const [k, v] of Object.entries({
+    KUBECACHEDIR: 'kcache',
+    HELM_CACHE_HOME: 'hc',
+    HELM_CONFIG_HOME: 'hg',
+    HELM_DATA_HOME: 'hd',
+  }))
+    vi.stubEnv(k, join(dir, v))
   api = await startFakeApiServer({ namespaces: ['default', 'spaceone', 'cloudforet', 'cloudforet-plugin'] })
   kubeconfig = writeKubeconfig(dir, api.url)
-  api.seed(helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0' }))
+  api.seed(
+    helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0' }),
+  )
   api.seed(dockerSecret('cloudforet'))
   api.seed(dockerSecret('cloudforet-plugin'))
   api.seed(pod('cloudforet', 'console-7d4b9', { 'app.kubernetes.io/instance': 'cloudforet' }))
@@ -52,15 +82,25 @@ afterEach(async () => {
 
 async function apply(args: string[]): Promise<{ code: number; stdout: string; stderr: string; calls: RecordedCall[] }> {
   const rec = recordingRunner()
-  const r = await runCli(['apply', '-n', 'spaceone', '-f', values, '--chart', chart, '--kubeconfig', kubeconfig, ...args], {
-    run: rec.run,
-    env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm') },
-  })
+  const r = await runCli(
+    ['apply', '-n', 'spaceone', '-f', values, '--chart', chart, '--kubeconfig', kubeconfig, ...args],
+    {
+      run: rec.run,
+      env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm') },
+    },
+  )
   return { ...r, calls: rec.calls }
 }
 
-const writes = () => api.requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && !r.path.includes('selfsubjectaccessreviews'))
-const tidy = (s: string) => s.replaceAll(dir, '<tmp>').replaceAll(chart, '<chart>').replaceAll(toolPath('kubectl'), 'kubectl').replaceAll(toolPath('helm'), 'helm').replace(/\(\d+\.\ds\)/g, '(t)')
+const writes = () =>
+  api.requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && !r.path.includes('selfsubjectaccessreviews'))
+const tidy = (s: string) =>
+  s
+    .replaceAll(dir, '<tmp>')
+    .replaceAll(chart, '<chart>')
+    .replaceAll(toolPath('kubectl'), 'kubectl')
+    .replaceAll(toolPath('helm'), 'helm')
+    .replace(/\(\d+\.\ds\)/g, '(t)')
 
 describe('cfpull apply', () => {
   it('--dry-run runs the preflight and prints every command, changing nothing', async () => {
@@ -78,14 +118,33 @@ describe('cfpull apply', () => {
         '',
       ].join('\n'),
     )
-    expect(tidy(r.stderr)).toBe('warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35\n')
+    expect(tidy(r.stderr)).toBe(
+      'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35\n',
+    )
   })
 
   it('--dry-run on the bundled example prints exactly the commands that would run', async () => {
     writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
     expect((await runCli(['patch', values, '--secret', 'my-credential', '-q'])).code).toBe(0)
-    api.seed(helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone', version: '2.0.0-dev35', revision: 2 }))
-    const r = await apply(['--dry-run', '--restart', 'rollout', '--recreate-plugins', '--version', '2.0.0-dev35', '--', '--atomic'])
+    api.seed(
+      helmReleaseSecret({
+        release: 'cloudforet',
+        namespace: 'spaceone',
+        chart: 'spaceone',
+        version: '2.0.0-dev35',
+        revision: 2,
+      }),
+    )
+    const r = await apply([
+      '--dry-run',
+      '--restart',
+      'rollout',
+      '--recreate-plugins',
+      '--version',
+      '2.0.0-dev35',
+      '--',
+      '--atomic',
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     expect(writes()).toEqual([])
@@ -110,20 +169,42 @@ describe('cfpull apply', () => {
     // helm really upgraded: revision 2 exists and every rendered Deployment pulls with the secret.
     expect(api.get('Secret', 'spaceone', 'sh.helm.release.v1.cloudforet.v2')).toBeTruthy()
     for (const name of ['console', 'identity', 'identity-scheduler', 'repository', 'mongodb'])
-      expect(api.get('Deployment', 'cloudforet', name).spec.template.spec.imagePullSecrets, name).toEqual([{ name: 'my-credential' }])
+      expect(api.get('Deployment', 'cloudforet', name).spec.template.spec.imagePullSecrets, name).toEqual([
+        { name: 'my-credential' },
+      ])
     expect(api.get('Pod', 'cloudforet', 'console-7d4b9')).toBeUndefined()
     expect(api.get('Pod', 'cloudforet', 'identity-5f6c8')).toBeUndefined()
     expect(api.get('Pod', 'cloudforet', 'mongodb-0')).toBeTruthy()
     expect(api.get('Deployment', 'cloudforet-plugin', 'plugin-aws-ec2-inven')).toBeTruthy()
     const upgrade = r.calls.find((c) => c.args[0] === 'upgrade')!
-    expect(upgrade.args).toEqual(['upgrade', 'cloudforet', chart, '-n', 'spaceone', '-f', values, '--version', '0.1.0', '--timeout', '10m', '--kubeconfig', kubeconfig])
+    expect(upgrade.args).toEqual([
+      'upgrade',
+      'cloudforet',
+      chart,
+      '-n',
+      'spaceone',
+      '-f',
+      values,
+      '--version',
+      '0.1.0',
+      '--timeout',
+      '10m',
+      '--kubeconfig',
+      kubeconfig,
+    ])
     const out = tidy(r.stdout)
     expect(out).toContain('✔ helm upgrade (t): cloudforet upgraded with chart spaceone-mini-0.1.0\n')
     expect(out).toContain('✔ restart cloudforet (t): 2 pods deleted\n')
-    expect(out).toContain('ℹ pods without app.kubernetes.io/instance (mongodb in chart 1.12 and 2.x) are not restarted: delete them by hand if they must pull again\n')
+    expect(out).toContain(
+      'ℹ pods without app.kubernetes.io/instance (mongodb in chart 1.12 and 2.x) are not restarted: delete them by hand if they must pull again\n',
+    )
     expect(out).toMatch(/✔ cloudforet upgraded \(chart 0\.1\.0\) in \d+\.\ds\n$/)
-    expect(out).toContain('⚠ plugins cloudforet-plugin (t): 1 of 2 plugin deployments lack my-credential: plugin-aws-ec2-inven\n')
-    expect(r.stderr).toContain('warning: plugin deployments plugin-aws-ec2-inven in cloudforet-plugin were created without my-credential and the supervisor reuses existing deployments: run again with --recreate-plugins')
+    expect(out).toContain(
+      '⚠ plugins cloudforet-plugin (t): 1 of 2 plugin deployments lack my-credential: plugin-aws-ec2-inven\n',
+    )
+    expect(r.stderr).toContain(
+      'warning: plugin deployments plugin-aws-ec2-inven in cloudforet-plugin were created without my-credential and the supervisor reuses existing deployments: run again with --recreate-plugins',
+    )
   })
 
   it('--recreate-plugins deletes only plugin deployments without the secret', async () => {
@@ -139,14 +220,25 @@ describe('cfpull apply', () => {
   it('--restart rollout restarts the release deployments and waits for them', async () => {
     const r = await apply(['--restart', 'rollout', '--timeout', '30s'])
     expect(r.code).toBe(0)
-    expect(api.get('Deployment', 'cloudforet', 'console').spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeTruthy()
+    expect(
+      api.get('Deployment', 'cloudforet', 'console').spec.template.metadata.annotations[
+        'kubectl.kubernetes.io/restartedAt'
+      ],
+    ).toBeTruthy()
     expect(api.get('Pod', 'cloudforet', 'console-7d4b9')).toBeTruthy()
-    expect(tidy(r.stdout)).toContain('✔ restart cloudforet (t): 4 deployments restarted and ready\n✔ restart cloudforet-plugin (t): 1 deployment restarted and ready\n')
+    expect(tidy(r.stdout)).toContain(
+      '✔ restart cloudforet (t): 4 deployments restarted and ready\n✔ restart cloudforet-plugin (t): 1 deployment restarted and ready\n',
+    )
   })
 
   it('reports every preflight problem at once with its fix, exit 3, nothing changed', async () => {
     api.objects.delete('Secret/cloudforet-plugin/my-credential')
-    writeFileSync(values, readFileSync(join(chart, 'override.yaml'), 'utf8') + connectorNamespace + 'console-api:\n  imagePullSecrets:\n    - name: my-credential\n')
+    writeFileSync(
+      values,
+      readFileSync(join(chart, 'override.yaml'), 'utf8') +
+        connectorNamespace +
+        'console-api:\n  imagePullSecrets:\n    - name: my-credential\n',
+    )
     const r = await apply(['--release', 'nope'])
     expect(r.code).toBe(3)
     expect(writes()).toEqual([])
@@ -169,15 +261,26 @@ describe('cfpull apply', () => {
     const r = await apply(['--json'])
     expect(r.code).toBe(4)
     const doc = JSON.parse(r.stdout)
-    expect(doc.steps.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['preflight ok', 'helm upgrade failed'])
-    expect(doc.steps[1].error).toMatchObject({ type: 'ToolFailedError', exitCode: 4, message: expect.stringMatching(/^helm upgrade: helm exited with 1: .*etcd is down/) })
+    expect(doc.steps.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual([
+      'preflight ok',
+      'helm upgrade failed',
+    ])
+    expect(doc.steps[1].error).toMatchObject({
+      type: 'ToolFailedError',
+      exitCode: 4,
+      message: expect.stringMatching(/^helm upgrade: helm exited with 1: .*etcd is down/),
+    })
     expect(doc.steps[1].commands[0].slice(1, 3)).toEqual(['upgrade', 'cloudforet'])
     expect(api.get('Pod', 'cloudforet', 'console-7d4b9')).toBeTruthy()
   })
 
   it('without kubectl and helm, the preflight says so for both', async () => {
-    const r = await runCli(['apply', '-n', 'spaceone', '-f', values], { env: { CFPULL_KUBECTL: join(dir, 'no-kubectl'), CFPULL_HELM: join(dir, 'no-helm') } })
+    const r = await runCli(['apply', '-n', 'spaceone', '-f', values], {
+      env: { CFPULL_KUBECTL: join(dir, 'no-kubectl'), CFPULL_HELM: join(dir, 'no-helm') },
+    })
     expect(r.code).toBe(3)
-    expect(tidy(r.stderr)).toContain('  ✖ <tmp>/no-kubectl not found: install kubectl or point CFPULL_KUBECTL at it\n  ✖ <tmp>/no-helm not found: install helm or point CFPULL_HELM at it\n')
+    expect(tidy(r.stderr)).toContain(
+      '  ✖ <tmp>/no-kubectl not found: install kubectl or point CFPULL_KUBECTL at it\n  ✖ <tmp>/no-helm not found: install helm or point CFPULL_HELM at it\n',
+    )
   })
 })

@@ -19,20 +19,59 @@ const secret = (namespace: string, registry: string, type = 'kubernetes.io/docke
   kind: 'Secret',
   metadata: { name: 'my-credential', namespace },
   type,
-  data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [registry]: { username: 'robot', password: SENTINEL, auth: Buffer.from(`robot:${SENTINEL}`).toString('base64') } } })).toString('base64') },
+  data: {
+    '.dockerconfigjson': Buffer.from(
+      JSON.stringify({
+        auths: {
+          [registry]: {
+            username: 'robot',
+            password: SENTINEL,
+            auth: Buffer.from(`robot:${SENTINEL}`).toString('base64'),
+          },
+        },
+      }),
+    ).toString('base64'),
+  },
 })
 const pod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, namespace, labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
-  spec: { containers: [{ name: 'main', image }], ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }) },
-  status: { phase: 'Pending', containerStatuses: [{ name: 'main', image, ready: false, restartCount: 0, imageID: '', state: waiting ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } } : { running: {} } }] },
+  spec: {
+    containers: [{ name: 'main', image }],
+    ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
+  },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'main',
+        image,
+        ready: false,
+        restartCount: 0,
+        imageID: '',
+        state: waiting
+          ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } }
+          : { running: {} },
+      },
+    ],
+  },
 })
 const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace, labels },
-  spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }], ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }) } } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        containers: [{ name: 'c', image: 'x' }],
+        ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
+      },
+    },
+  },
 })
 
 beforeEach(async () => {
@@ -41,7 +80,19 @@ beforeEach(async () => {
   api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
   kubeconfig = writeKubeconfig(dir, api.url)
   values = join(dir, 'values.yaml')
-  expect((await runCli(['patch', join(import.meta.dirname, '../../examples/values.yaml'), '-s', 'my-credential', '-o', values, '-q'])).code).toBe(0)
+  expect(
+    (
+      await runCli([
+        'patch',
+        join(import.meta.dirname, '../../examples/values.yaml'),
+        '-s',
+        'my-credential',
+        '-o',
+        values,
+        '-q',
+      ])
+    ).code,
+  ).toBe(0)
 })
 afterEach(async () => {
   vi.unstubAllEnvs()
@@ -50,7 +101,10 @@ afterEach(async () => {
 
 async function doctor(extra: string[] = []) {
   const rec = recordingRunner()
-  const r = await runCli(['doctor', '-f', values, '--cluster', '--kubeconfig', kubeconfig, ...extra], { run: rec.run, env: { CFPULL_KUBECTL: toolPath('kubectl') } })
+  const r = await runCli(['doctor', '-f', values, '--cluster', '--kubeconfig', kubeconfig, ...extra], {
+    run: rec.run,
+    env: { CFPULL_KUBECTL: toolPath('kubectl') },
+  })
   return { ...r, calls: rec.calls }
 }
 
@@ -65,8 +119,20 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
     const doc = JSON.parse(r.stdout)
     expect(doc.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([])
     expect(doc.cluster.secrets).toEqual([
-      { namespace: 'cloudforet', name: 'my-credential', present: true, type: 'kubernetes.io/dockerconfigjson', registries: ['harbor.example.com'] },
-      { namespace: 'cloudforet-plugin', name: 'my-credential', present: true, type: 'kubernetes.io/dockerconfigjson', registries: ['harbor.example.com'] },
+      {
+        namespace: 'cloudforet',
+        name: 'my-credential',
+        present: true,
+        type: 'kubernetes.io/dockerconfigjson',
+        registries: ['harbor.example.com'],
+      },
+      {
+        namespace: 'cloudforet-plugin',
+        name: 'my-credential',
+        present: true,
+        type: 'kubernetes.io/dockerconfigjson',
+        registries: ['harbor.example.com'],
+      },
     ])
     expect(doc.cluster.imageRegistries).toEqual({ cloudforet: ['harbor.example.com'], 'cloudforet-plugin': [] })
   })
@@ -74,9 +140,25 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
   it('puts every reason a pull fails side by side, exit 6, and never prints credentials', async () => {
     api.seed(secret('cloudforet', 'quay.example.com'))
     api.seed({ ...secret('cloudforet-plugin', 'harbor.example.com'), type: 'Opaque' })
-    api.seed(pod('cloudforet', 'console-1', 'harbor.example.com/cloudforet/console:2.0.1', ['my-credential'], 'ImagePullBackOff'))
+    api.seed(
+      pod(
+        'cloudforet',
+        'console-1',
+        'harbor.example.com/cloudforet/console:2.0.1',
+        ['my-credential'],
+        'ImagePullBackOff',
+      ),
+    )
     api.seed(pod('cloudforet', 'identity-1', 'harbor.example.com/cloudforet/identity:2.0.1', [], 'ErrImagePull'))
-    api.seed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'identity-1.pull', namespace: 'cloudforet' }, involvedObject: { kind: 'Pod', name: 'identity-1', namespace: 'cloudforet' }, reason: 'Failed', type: 'Warning', message: 'Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized' })
+    api.seed({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'identity-1.pull', namespace: 'cloudforet' },
+      involvedObject: { kind: 'Pod', name: 'identity-1', namespace: 'cloudforet' },
+      reason: 'Failed',
+      type: 'Warning',
+      message: 'Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized',
+    })
     api.seed(deployment('cloudforet', 'identity', { 'app.kubernetes.io/instance': 'cloudforet' }, []))
     api.seed(deployment('cloudforet-plugin', 'plugin-aws-ec2', { supervisor_name: 'root' }, []))
     const r = await doctor()
@@ -99,8 +181,12 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
         '',
       ].join('\n'),
     )
-    expect(r.stdout).toContain('  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n')
-    expect(r.stdout).toContain(`  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses them as they are\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`)
+    expect(r.stdout).toContain(
+      '  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n',
+    )
+    expect(r.stdout).toContain(
+      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses them as they are\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`,
+    )
     // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
     expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)
   })
@@ -108,11 +194,17 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
   it('a missing Secret and a failing kubectl', async () => {
     const r = await doctor(['--json'])
     expect(r.code).toBe(6)
-    expect(JSON.parse(r.stdout).findings.filter((f: { code: string }) => f.code === 'secret-missing').map((f: { namespace: string }) => f.namespace)).toEqual(['cloudforet', 'cloudforet-plugin'])
+    expect(
+      JSON.parse(r.stdout)
+        .findings.filter((f: { code: string }) => f.code === 'secret-missing')
+        .map((f: { namespace: string }) => f.namespace),
+    ).toEqual(['cloudforet', 'cloudforet-plugin'])
     api.failNext({ method: 'GET', pathIncludes: '/pods' }, 403, 'Forbidden', 'pods is forbidden: User cannot list pods')
     const failed = await doctor()
     expect(failed.code).toBe(4)
-    expect(failed.stderr).toContain('error: doctor: list pods in cloudforet: kubectl exited with 1: Error from server (Forbidden): pods is forbidden')
+    expect(failed.stderr).toContain(
+      'error: doctor: list pods in cloudforet: kubectl exited with 1: Error from server (Forbidden): pods is forbidden',
+    )
     expect(failed.stderr).toContain('hint: your cluster user lacks permission')
   })
 

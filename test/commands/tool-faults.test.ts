@@ -27,7 +27,14 @@ beforeEach(async () => {
   vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
   api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
   kubeconfig = writeKubeconfig(dir, api.url)
-  for (const ns of ['cloudforet', 'cloudforet-plugin']) api.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-credential', namespace: ns }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') } })
+  for (const ns of ['cloudforet', 'cloudforet-plugin'])
+    api.seed({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'my-credential', namespace: ns },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
+    })
   values = join(dir, 'values.yaml')
   writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
   expect((await runCli(['patch', values, '-s', 'my-credential', '-q'])).code).toBe(0)
@@ -37,7 +44,10 @@ afterEach(async () => {
   await api.close()
 })
 
-const apply = (env: Record<string, string>, extra: string[] = []) => runCli(['apply', '-n', 'spaceone', '-f', values, '--kubeconfig', kubeconfig, ...extra], { env: { CFPULL_KUBECTL: toolPath('kubectl'), ...env } })
+const apply = (env: Record<string, string>, extra: string[] = []) =>
+  runCli(['apply', '-n', 'spaceone', '-f', values, '--kubeconfig', kubeconfig, ...extra], {
+    env: { CFPULL_KUBECTL: toolPath('kubectl'), ...env },
+  })
 const noStack = (s: string) => expect(s).not.toMatch(/^\s+at /m)
 
 describe('tool faults get one line, exit 4 and the step, never a stack trace', () => {
@@ -61,15 +71,23 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     const helm = tool('helm', `[ "$1" = list ] && { echo 'Error: <html>proxy</html>'; exit 0; }`, toolPath('helm'))
     const r = await apply({ CFPULL_HELM: helm })
     expect(r.code).toBe(4)
-    expect(r.stderr).toBe('error: helm list in namespace spaceone: helm printed something that is not JSON: "Error: <html>proxy</html>\\n"\n')
+    expect(r.stderr).toBe(
+      'error: helm list in namespace spaceone: helm printed something that is not JSON: "Error: <html>proxy</html>\\n"\n',
+    )
   })
 
   it('kubectl printing garbage instead of JSON', async () => {
     const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && exit 0`, toolPath('helm'))
-    const kubectl = tool('kubectl', `for a in "$@"; do [ "$a" = supervisor_name ] && { echo 'not json'; exit 0; }; done`, toolPath('kubectl'))
+    const kubectl = tool(
+      'kubectl',
+      `for a in "$@"; do [ "$a" = supervisor_name ] && { echo 'not json'; exit 0; }; done`,
+      toolPath('kubectl'),
+    )
     const r = await apply({ CFPULL_HELM: helm, CFPULL_KUBECTL: kubectl }, ['--restart', 'none'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toBe('error: plugins cloudforet-plugin: list plugin deployments: kubectl printed something that is not JSON: "not json\\n"\n')
+    expect(r.stderr).toBe(
+      'error: plugins cloudforet-plugin: list plugin deployments: kubectl printed something that is not JSON: "not json\\n"\n',
+    )
     noStack(r.stderr)
   })
 
@@ -83,7 +101,21 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
 
 describe('API server faults through real kubectl (create-secret)', () => {
   const createSecret = () =>
-    runCli(['create-secret', '--name', 'my-credential', '--docker-username', 'robot', '--password-stdin', '-n', 'cloudforet', '--kubeconfig', kubeconfig], { stdin: 'pw', env: { CFPULL_KUBECTL: toolPath('kubectl') } })
+    runCli(
+      [
+        'create-secret',
+        '--name',
+        'my-credential',
+        '--docker-username',
+        'robot',
+        '--password-stdin',
+        '-n',
+        'cloudforet',
+        '--kubeconfig',
+        kubeconfig,
+      ],
+      { stdin: 'pw', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
+    )
 
   it.each([
     [404, 'NotFound', 4],
@@ -101,15 +133,22 @@ describe('API server faults through real kubectl (create-secret)', () => {
     api.closeConnectionNext({ method: 'PATCH', pathIncludes: '/secrets/my-credential' })
     const r = await createSecret()
     expect(r.code).toBe(4)
-    expect(r.stderr).toContain('error: apply in namespace cloudforet: kubectl exited with 1: Unable to connect to the server: EOF')
+    expect(r.stderr).toContain(
+      'error: apply in namespace cloudforet: kubectl exited with 1: Unable to connect to the server: EOF',
+    )
     expect(r.stderr).toContain('hint: kubectl cannot reach the API server')
     noStack(r.stderr)
   })
 
   it('kubectl missing → exit 4 saying how to fix it', async () => {
-    const r = await runCli(['create-secret', '--name', 'c', '--docker-username', 'u', '--password-stdin', '-n', 'cloudforet'], { stdin: 'pw', env: { CFPULL_KUBECTL: join(dir, 'nope') } })
+    const r = await runCli(
+      ['create-secret', '--name', 'c', '--docker-username', 'u', '--password-stdin', '-n', 'cloudforet'],
+      { stdin: 'pw', env: { CFPULL_KUBECTL: join(dir, 'nope') } },
+    )
     expect(r.code).toBe(4)
     expect(r.stdout).toContain('✖ cloudforet: failed')
-    expect(r.stderr).toBe(`error: ${join(dir, 'nope')} not found\nhint: install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it\n`)
+    expect(r.stderr).toBe(
+      `error: ${join(dir, 'nope')} not found\nhint: install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it\n`,
+    )
   })
 })

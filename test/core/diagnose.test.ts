@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { chartInfo } from '../../src/core/charts.js'
-import { diagnoseValues, normalizeRegistry, registryHostsOfDockerConfig, registryOfImage } from '../../src/core/diagnose.js'
+import {
+  diagnoseValues,
+  normalizeRegistry,
+  registryHostsOfDockerConfig,
+  registryOfImage,
+} from '../../src/core/diagnose.js'
 import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
 import { parseValues } from '../../src/core/values.js'
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/doctor', name)
-const diagnose = (text: string, version?: string, secret?: string) => diagnoseValues(parseValues(text).data, chartInfo(version), 'values.yaml', secret)
+const diagnose = (text: string, version?: string, secret?: string) =>
+  diagnoseValues(parseValues(text).data, chartInfo(version), 'values.yaml', secret)
 const brief = (d: ReturnType<typeof diagnose>) => d.findings.map((f) => `${f.severity} ${f.code}: ${f.message}`)
 
 describe('diagnoseValues', () => {
@@ -19,17 +25,33 @@ describe('diagnoseValues', () => {
       'error service-not-in-file: 17 services (secret, repository, plugin, config, inventory, monitoring, statistics, cost-analysis, notification, board, file-manager, dashboard, console-api-v2, marketplace-assets, spacectl, mongodb, redis) are not in values.yaml: their pods run with the chart defaults and no pull secret',
       'info namespaces: the Secret my-credential must exist in cloudforet, spaceone, spaceone-plugin',
     ])
-    expect(d.services.find((s) => s.service === 'console')).toEqual({ service: 'console', inFile: true, enabled: null, pullSecrets: ['my-credential'] })
+    expect(d.services.find((s) => s.service === 'console')).toEqual({
+      service: 'console',
+      inFile: true,
+      enabled: null,
+      pullSecrets: ['my-credential'],
+    })
   })
 
   it('a 2.x supervisor with the connector key: ignored, plugins get nothing, and a wrong shape', () => {
     const d = diagnose(readFileSync(fixture('supervisor-2x-connector.yaml'), 'utf8'), undefined, 'my-credential')
     expect(d.plugins).toMatchObject({ mechanism: 'registry', registryType: 'HARBOR', configured: [] })
     const codes = d.findings.map((f) => `${f.severity} ${f.code}`)
-    expect(codes).toEqual(['error bad-shape', 'error service-missing-secret', 'error service-not-in-file', 'error plugins-missing-secret', 'warning connector-ignored', 'info namespaces'])
-    expect(d.findings[0]!.message).toBe('repository.imagePullSecrets is a string ("my-credential"); Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps')
+    expect(codes).toEqual([
+      'error bad-shape',
+      'error service-missing-secret',
+      'error service-not-in-file',
+      'error plugins-missing-secret',
+      'warning connector-ignored',
+      'info namespaces',
+    ])
+    expect(d.findings[0]!.message).toBe(
+      'repository.imagePullSecrets is a string ("my-credential"); Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps',
+    )
     expect(d.findings[1]!.message).toBe('repository pulls without my-credential')
-    expect(d.findings[3]!.message).toBe('plugin pods get no pull secret: supervisor 2.0.dev19 reads repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets, which is not set')
+    expect(d.findings[3]!.message).toBe(
+      'plugin pods get no pull secret: supervisor 2.0.dev19 reads repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets, which is not set',
+    )
   })
 
   it('a file cfpull patched has no errors', () => {
@@ -40,8 +62,20 @@ describe('diagnoseValues', () => {
   })
 
   it('reads registries the way the kubelet does', () => {
-    expect(['nginx', 'cloudforet/console:2.0', 'harbor.example.com/cf/console:1', 'localhost:5000/x', 'registry-1.docker.io/library/redis'].map(registryOfImage)).toEqual(['docker.io', 'docker.io', 'harbor.example.com', 'localhost:5000', 'docker.io'])
+    expect(
+      [
+        'nginx',
+        'cloudforet/console:2.0',
+        'harbor.example.com/cf/console:1',
+        'localhost:5000/x',
+        'registry-1.docker.io/library/redis',
+      ].map(registryOfImage),
+    ).toEqual(['docker.io', 'docker.io', 'harbor.example.com', 'localhost:5000', 'docker.io'])
     expect(normalizeRegistry('https://index.docker.io/v1/')).toBe('docker.io')
-    expect(registryHostsOfDockerConfig(Buffer.from('{"auths":{"https://harbor.example.com/v2/":{"auth":"eDp5"}}}').toString('base64'))).toEqual(['harbor.example.com'])
+    expect(
+      registryHostsOfDockerConfig(
+        Buffer.from('{"auths":{"https://harbor.example.com/v2/":{"auth":"eDp5"}}}').toString('base64'),
+      ),
+    ).toEqual(['harbor.example.com'])
   })
 })

@@ -46,7 +46,10 @@ describe('addImagePullSecrets on fixture pairs', () => {
       const result = run(name, input)
       await expect(result.text).toMatchFileSnapshot(join(root, name, 'expected.yaml'))
       const report = {
-        changes: result.changes.map((c) => `${c.action} ${c.path.join('.')} [${c.names.join(', ')}] line ${c.line}${c.previous ? ` (was ${c.previous})` : ''}${c.inherited ? ` (inherited ${c.inherited.join(', ')})` : ''}`),
+        changes: result.changes.map(
+          (c) =>
+            `${c.action} ${c.path.join('.')} [${c.names.join(', ')}] line ${c.line}${c.previous ? ` (was ${c.previous})` : ''}${c.inherited ? ` (inherited ${c.inherited.join(', ')})` : ''}`,
+        ),
         warnings: result.warnings.map((w) => `${w.code}${w.line ? ` line ${w.line}` : ''}: ${w.message}`),
         plugins: `${result.plugins.mechanism}${result.plugins.path ? ` at ${result.plugins.path.join('.')}` : ''}`,
         namespaces: result.namespaces,
@@ -66,7 +69,10 @@ describe('addImagePullSecrets on fixture pairs', () => {
       expect(again.changed).toBe(false)
       expect(again.text).toBe(result.text)
       const outLines = result.text.split(/\r?\n/)
-      for (const c of result.changes) expect(outLines[c.line - 1], `line of ${c.path.join('.')}`).toMatch(/imagePullSecrets|image_pull_secrets|- name: |\{name: /)
+      for (const c of result.changes)
+        expect(outLines[c.line - 1], `line of ${c.path.join('.')}`).toMatch(
+          /imagePullSecrets|image_pull_secrets|- name: |\{name: /,
+        )
     })
   }
 })
@@ -74,26 +80,64 @@ describe('addImagePullSecrets on fixture pairs', () => {
 describe('addImagePullSecrets on invalid input', () => {
   const dir = join(import.meta.dirname, '../fixtures/invalid')
   const cases: Array<[file: string, message: string]> = [
-    ['unresolved-alias.yaml', 'unresolved-alias.yaml:4:13: ********** is an alias to an anchor that is not defined before it'],
+    [
+      'unresolved-alias.yaml',
+      'unresolved-alias.yaml:4:13: ********** is an alias to an anchor that is not defined before it',
+    ],
     ['bad-indent.yaml', 'bad-indent.yaml:2:12: Nested mappings are not allowed in compact mappings'],
     ['placeholder.yaml', 'placeholder.yaml:2:26: Unexpected scalar at node end'],
-    ['pull-secrets-string.yaml', 'pull-secrets-string.yaml:2:21: console.imagePullSecrets is a string ("my-credential"); expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]'],
-    ['pull-secrets-strings.yaml', 'pull-secrets-strings.yaml:4:5: console.imagePullSecrets is a list of strings; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]'],
-    ['pull-secrets-map.yaml', 'pull-secrets-map.yaml:3:5: console.imagePullSecrets is a map; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]'],
-    ['pull-secrets-no-name.yaml', 'pull-secrets-no-name.yaml:3:5: console.imagePullSecrets is a list whose item 1 is not a {name: <secret>} map; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]'],
-    ['section-scalar.yaml', "section-scalar.yaml:1:10: console is a boolean (true); expected a map of the service's values (or empty)"],
-    ['section-list.yaml', "section-list.yaml:2:3: console is a list of strings; expected a map of the service's values (or empty)"],
-    ['connector-namespace-number.yaml', 'connector-namespace-number.yaml:5:9: supervisor.application_scheduler.CONNECTORS.KubernetesConnector is a map; expected a map whose namespace is a string'],
-    ['two-documents.yaml', 'two-documents.yaml:3:1: Source contains multiple documents; please use YAML.parseAllDocuments()'],
-    ['section-alias.yaml', 'section-alias.yaml:3:10: console is an alias (*b); expected a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used'],
-    ['top-level-list.yaml', 'top-level-list.yaml:1:1: (top level) is a list of strings; expected a map of chart values'],
+    [
+      'pull-secrets-string.yaml',
+      'pull-secrets-string.yaml:2:21: console.imagePullSecrets is a string ("my-credential"); expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]',
+    ],
+    [
+      'pull-secrets-strings.yaml',
+      'pull-secrets-strings.yaml:4:5: console.imagePullSecrets is a list of strings; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]',
+    ],
+    [
+      'pull-secrets-map.yaml',
+      'pull-secrets-map.yaml:3:5: console.imagePullSecrets is a map; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]',
+    ],
+    [
+      'pull-secrets-no-name.yaml',
+      'pull-secrets-no-name.yaml:3:5: console.imagePullSecrets is a list whose item 1 is not a {name: <secret>} map; expected a list of {name: <secret>} maps, e.g. [{name: my-credential}]',
+    ],
+    [
+      'section-scalar.yaml',
+      "section-scalar.yaml:1:10: console is a boolean (true); expected a map of the service's values (or empty)",
+    ],
+    [
+      'section-list.yaml',
+      "section-list.yaml:2:3: console is a list of strings; expected a map of the service's values (or empty)",
+    ],
+    [
+      'connector-namespace-number.yaml',
+      'connector-namespace-number.yaml:5:9: supervisor.application_scheduler.CONNECTORS.KubernetesConnector is a map; expected a map whose namespace is a string',
+    ],
+    [
+      'two-documents.yaml',
+      'two-documents.yaml:3:1: Source contains multiple documents; please use YAML.parseAllDocuments()',
+    ],
+    [
+      'section-alias.yaml',
+      'section-alias.yaml:3:10: console is an alias (*b); expected a map written out in place: cfpull does not edit through aliases, because that would change every place the anchor is used',
+    ],
+    [
+      'top-level-list.yaml',
+      'top-level-list.yaml:1:1: (top level) is a list of strings; expected a map of chart values',
+    ],
     ['tab-indent.yaml', 'tab-indent.yaml:2:1: Tabs are not allowed as indentation'],
   ]
   it.each(cases)('%s', (file, message) => {
     const text = readFileSync(join(dir, file), 'utf8')
     let error: unknown
     try {
-      addImagePullSecrets(text, { secrets: ['my-credential'], chart: chartInfo('1.12.16'), file, services: ['console', 'identity'] })
+      addImagePullSecrets(text, {
+        secrets: ['my-credential'],
+        chart: chartInfo('1.12.16'),
+        file,
+        services: ['console', 'identity'],
+      })
     } catch (err) {
       error = err
     }
@@ -109,14 +153,23 @@ describe('addImagePullSecrets on invalid input', () => {
       expect.unreachable()
     } catch (err) {
       const e = err as { frame: string; hint: string }
-      expect(e.frame).toBe(['  1 | console:', '> 2 |   endpoint: {placeholder}.svc.cluster.local', '    |                          ^', '  3 | '].join('\n'))
+      expect(e.frame).toBe(
+        [
+          '  1 | console:',
+          '> 2 |   endpoint: {placeholder}.svc.cluster.local',
+          '    |                          ^',
+          '  3 | ',
+        ].join('\n'),
+      )
       expect(e.hint).toBe('a value that starts with { is read as a flow map: quote it, e.g. key: "{placeholder}.svc"')
     }
   })
 
   it('rejects secret names Kubernetes would reject, before reading the text', () => {
     for (const bad of ['My_Cred', '', '-x', 'a'.repeat(254)]) {
-      expect(() => addImagePullSecrets('not: [valid', { secrets: [bad], chart: chartInfo() })).toThrow(/secret name|no secret name/)
+      expect(() => addImagePullSecrets('not: [valid', { secrets: [bad], chart: chartInfo() })).toThrow(
+        /secret name|no secret name/,
+      )
     }
     expect(existsSync(dir)).toBe(true)
   })

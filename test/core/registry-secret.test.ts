@@ -13,8 +13,25 @@ import {
 import { toolPath } from '../helpers/tools.js'
 
 // The reference is real kubectl (pinned, from the test setup): our rendering must match it byte for byte.
-async function kubectlDryRun(name: string, ns: string, a: Partial<RegistryAuth> & { username: string; password: string }, output: 'json' | 'yaml'): Promise<string> {
-  const args = ['create', 'secret', 'docker-registry', name, '-n', ns, `--docker-username=${a.username}`, `--docker-password=${a.password}`, '--dry-run=client', '-o', output]
+async function kubectlDryRun(
+  name: string,
+  ns: string,
+  a: Partial<RegistryAuth> & { username: string; password: string },
+  output: 'json' | 'yaml',
+): Promise<string> {
+  const args = [
+    'create',
+    'secret',
+    'docker-registry',
+    name,
+    '-n',
+    ns,
+    `--docker-username=${a.username}`,
+    `--docker-password=${a.password}`,
+    '--dry-run=client',
+    '-o',
+    output,
+  ]
   if (a.server !== undefined) args.push(`--docker-server=${a.server}`)
   if (a.email !== undefined) args.push(`--docker-email=${a.email}`)
   const r = await execa(toolPath('kubectl'), args, { env: { KUBECONFIG: '/dev/null' } })
@@ -23,26 +40,41 @@ async function kubectlDryRun(name: string, ns: string, a: Partial<RegistryAuth> 
 
 const cases: Array<[string, Partial<RegistryAuth> & { username: string; password: string }]> = [
   ['default server', { username: 'robot', password: 's3cret' }],
-  ['custom server with scheme and path', { server: 'https://harbor.example.com/v2/cloudforet', username: 'robot$cloudforet', password: 'p4ss' }],
+  [
+    'custom server with scheme and path',
+    { server: 'https://harbor.example.com/v2/cloudforet', username: 'robot$cloudforet', password: 'p4ss' },
+  ],
   ['plain host with port', { server: 'registry.example.com:5000', username: 'ci', password: 'x' }],
   ['empty email is omitted', { server: 'reg.example.com', username: 'u', password: 'p', email: '' }],
   ['email present', { server: 'reg.example.com', username: 'u', password: 'p', email: 'ops@example.com' }],
   ['unicode password', { server: 'reg.example.com', username: 'u', password: 'pässwörd-日本語-🔑' }],
   ['colon in password', { server: 'reg.example.com', username: 'u', password: 'a:b:c' }],
-  ['HTML characters Go escapes', { server: 'reg.example.com', username: 'u', password: '<a href="x">&amp;</a>\u2028\u2029' }],
+  [
+    'HTML characters Go escapes',
+    { server: 'reg.example.com', username: 'u', password: '<a href="x">&amp;</a>\u2028\u2029' },
+  ],
   ['quotes and backslashes', { server: 'reg.example.com', username: 'u', password: 'q"uo\\te\'s' }],
   ['long password', { server: 'reg.example.com', username: 'u', password: 'x'.repeat(4096) }],
 ]
 
 describe('buildDockerConfigSecret matches kubectl create secret docker-registry --dry-run=client', () => {
   it.each(cases)('%s (-o json)', async (_, a) => {
-    const auth: RegistryAuth = { server: a.server ?? 'https://index.docker.io/v1/', username: a.username, password: a.password, ...(a.email !== undefined && { email: a.email }) }
+    const auth: RegistryAuth = {
+      server: a.server ?? 'https://index.docker.io/v1/',
+      username: a.username,
+      password: a.password,
+      ...(a.email !== undefined && { email: a.email }),
+    }
     const ours = manifestsToJson([buildDockerConfigSecret('my-credential', 'cloudforet', auth)])
     expect(ours).toBe(`${await kubectlDryRun('my-credential', 'cloudforet', a, 'json')}\n`)
   })
 
   it.each(cases.slice(0, 3))('%s (-o yaml)', async (_, a) => {
-    const auth: RegistryAuth = { server: a.server ?? 'https://index.docker.io/v1/', username: a.username, password: a.password }
+    const auth: RegistryAuth = {
+      server: a.server ?? 'https://index.docker.io/v1/',
+      username: a.username,
+      password: a.password,
+    }
     const ours = manifestsToYaml([buildDockerConfigSecret('my-credential', 'spaceone-plugin', auth)])
     expect(ours).toBe(`${await kubectlDryRun('my-credential', 'spaceone-plugin', a, 'yaml')}\n`)
   })
@@ -81,11 +113,24 @@ describe('authFromDockerConfig', () => {
   })
   it('decodes auth, accepts Docker Hub aliases and explains credential helpers', () => {
     expect(authFromDockerConfig(cfg, 'harbor.example.com', 'c.json')).toEqual({ username: 'robot', password: 'pa:ss' })
-    expect(authFromDockerConfig(cfg, 'https://harbor.example.com', 'c.json')).toEqual({ username: 'robot', password: 'pa:ss' })
-    expect(authFromDockerConfig(cfg, 'docker.io', 'c.json')).toEqual({ username: 'hubuser', password: 'hubpass', email: 'h@example.com' })
-    expect(() => authFromDockerConfig(cfg, 'gcr.io', 'c.json')).toThrow('keeps the gcr.io password in the credential helper "docker-credential-gcloud"')
-    expect(() => authFromDockerConfig(cfg, 'quay.io', 'c.json')).toThrow('c.json has no auths entry for quay.io (it has: harbor.example.com, https://index.docker.io/v1/)')
-    expect(() => authFromDockerConfig('nope', 'quay.io', 'c.json')).toThrow('c.json is not a docker config.json (not JSON)')
+    expect(authFromDockerConfig(cfg, 'https://harbor.example.com', 'c.json')).toEqual({
+      username: 'robot',
+      password: 'pa:ss',
+    })
+    expect(authFromDockerConfig(cfg, 'docker.io', 'c.json')).toEqual({
+      username: 'hubuser',
+      password: 'hubpass',
+      email: 'h@example.com',
+    })
+    expect(() => authFromDockerConfig(cfg, 'gcr.io', 'c.json')).toThrow(
+      'keeps the gcr.io password in the credential helper "docker-credential-gcloud"',
+    )
+    expect(() => authFromDockerConfig(cfg, 'quay.io', 'c.json')).toThrow(
+      'c.json has no auths entry for quay.io (it has: harbor.example.com, https://index.docker.io/v1/)',
+    )
+    expect(() => authFromDockerConfig('nope', 'quay.io', 'c.json')).toThrow(
+      'c.json is not a docker config.json (not JSON)',
+    )
   })
 })
 

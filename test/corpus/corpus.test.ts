@@ -120,7 +120,14 @@ function loadData(text: string, what: string): unknown {
 }
 
 function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date) && !(x instanceof Map) && !(x instanceof Set)
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    !(x instanceof Date) &&
+    !(x instanceof Map) &&
+    !(x instanceof Set)
+  )
 }
 
 /** The input data with the reported changes applied, derived from each change's path alone. */
@@ -183,7 +190,9 @@ function duplicateOnPath(text: string, path: string[]): boolean {
   let node: unknown = doc.contents
   for (const key of path) {
     if (!isMap(node)) return false
-    const pairs = node.items.filter((p) => isScalar(p.key) && String((p.key as YamlNode & { value: unknown }).value) === key)
+    const pairs = node.items.filter(
+      (p) => isScalar(p.key) && String((p.key as YamlNode & { value: unknown }).value) === key,
+    )
     if (pairs.length > 1) return true
     if (pairs.length === 0) return false
     node = pairs.at(-1)!.value
@@ -272,7 +281,14 @@ function checkFile(rel: string, version: ChartVersion, tally: Tally): string[] {
 type Patch = typeof addImagePullSecrets
 
 /** Runs `patch` on one text for one chart version and checks the outcome; returns the problems found. */
-function checkText(rel: string, text: string, expectation: Expectation, version: ChartVersion, tally: Tally, patch: Patch = addImagePullSecrets): string[] {
+function checkText(
+  rel: string,
+  text: string,
+  expectation: Expectation,
+  version: ChartVersion,
+  tally: Tally,
+  patch: Patch = addImagePullSecrets,
+): string[] {
   const chart = chartInfo(version)
   const problems: string[] = []
   tally.files++
@@ -285,7 +301,10 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
   }
 
   if (expectation.kind !== 'loads') {
-    const want = expectation.kind === 'alias' ? `unresolved alias *${expectation.source}` : `${expectation.code} at line ${expectation.line}`
+    const want =
+      expectation.kind === 'alias'
+        ? `unresolved alias *${expectation.source}`
+        : `${expectation.code} at line ${expectation.line}`
     problems.push(`succeeded, but the file does not load (${want}): expected a refusal with exit code 3`)
     return problems
   }
@@ -295,22 +314,36 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
   const shapeOut = shapeOf(result.text)
   // A file with no line break at all (empty, or one line) has no style to keep: any uniform one will do.
   if (shapeIn.eol === 'none' && shapeOut.eol !== 'mixed') shapeIn.eol = shapeOut.eol
-  if (!isDeepStrictEqual(shapeIn, shapeOut)) problems.push(`text shape changed: input ${JSON.stringify(shapeIn)}, output ${JSON.stringify(shapeOut)}`)
+  if (!isDeepStrictEqual(shapeIn, shapeOut))
+    problems.push(`text shape changed: input ${JSON.stringify(shapeIn)}, output ${JSON.stringify(shapeOut)}`)
 
-  if (result.changed !== (result.text !== text)) problems.push(`changed is ${result.changed} but the text ${result.text === text ? 'is' : 'is not'} identical`)
+  if (result.changed !== (result.text !== text))
+    problems.push(`changed is ${result.changed} but the text ${result.text === text ? 'is' : 'is not'} identical`)
 
   const real = result.changes.filter((c) => c.action !== 'unchanged')
-  if (!result.changed && real.length) problems.push(`unchanged text but ${real.length} change(s) reported as edits: ${real.map((c) => `${c.path.join('.')}=${c.action}`).join(', ')}`)
+  if (!result.changed && real.length)
+    problems.push(
+      `unchanged text but ${real.length} change(s) reported as edits: ${real.map((c) => `${c.path.join('.')}=${c.action}`).join(', ')}`,
+    )
   if (result.changed && !real.length) problems.push('the text changed but every change is "unchanged"')
 
   // Every service of the chart gets exactly one outcome; the plugins one when cfpull chose a path.
   const services = result.changes.filter((c) => c.kind === 'service').map((c) => c.service)
   if (!isDeepStrictEqual([...services].sort(), [...chart.services].sort()))
-    problems.push(`service outcomes ${JSON.stringify(services)} do not match chart ${version}'s services ${JSON.stringify(chart.services)}`)
+    problems.push(
+      `service outcomes ${JSON.stringify(services)} do not match chart ${version}'s services ${JSON.stringify(chart.services)}`,
+    )
   const pluginChanges = result.changes.filter((c) => c.kind === 'plugins')
-  if (result.plugins.path && (pluginChanges.length !== 1 || !isDeepStrictEqual(pluginChanges[0]!.path, result.plugins.path)))
-    problems.push(`plugins.path is ${result.plugins.path.join('.')} but plugin outcomes are ${JSON.stringify(pluginChanges.map((c) => c.path.join('.')))}`)
-  for (const c of real) if (!c.names.includes(SECRET)) problems.push(`${c.path.join('.')} (${c.action}) names ${JSON.stringify(c.names)}, not ${SECRET}`)
+  if (
+    result.plugins.path &&
+    (pluginChanges.length !== 1 || !isDeepStrictEqual(pluginChanges[0]!.path, result.plugins.path))
+  )
+    problems.push(
+      `plugins.path is ${result.plugins.path.join('.')} but plugin outcomes are ${JSON.stringify(pluginChanges.map((c) => c.path.join('.')))}`,
+    )
+  for (const c of real)
+    if (!c.names.includes(SECRET))
+      problems.push(`${c.path.join('.')} (${c.action}) names ${JSON.stringify(c.names)}, not ${SECRET}`)
 
   // (a) only inserted lines, plus one rewritten line per flow value that had to grow
   const before = linesOf(text)
@@ -318,14 +351,19 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
   const diff = checkInsertions(before, after)
   problems.push(...diff.problems)
   if (diff.rewrites.length > real.length)
-    problems.push(`${diff.rewrites.length} rewritten lines for ${real.length} edit(s): ${diff.rewrites.map((r) => `${r.oldIndex + 1}: ${JSON.stringify(r.oldLine)} -> ${JSON.stringify(r.newLine)}`).join('; ')}`)
+    problems.push(
+      `${diff.rewrites.length} rewritten lines for ${real.length} edit(s): ${diff.rewrites.map((r) => `${r.oldIndex + 1}: ${JSON.stringify(r.oldLine)} -> ${JSON.stringify(r.newLine)}`).join('; ')}`,
+    )
 
   // (b) output data = input data + the reported changes
   let dataOk = true
   try {
     const expected = applyChanges(loadData(text, 'the input'), result.changes)
     const got = loadData(result.text, 'the output')
-    if (!isDeepStrictEqual(got, expected)) problems.push(`output data is not input data + reported changes, first difference at ${firstDifference(expected, got)}`)
+    if (!isDeepStrictEqual(got, expected))
+      problems.push(
+        `output data is not input data + reported changes, first difference at ${firstDifference(expected, got)}`,
+      )
   } catch (err) {
     dataOk = false
     problems.push((err as Error).message)
@@ -338,10 +376,17 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
       if (again.changed || again.text !== result.text) {
         const d = checkInsertions(after, linesOf(again.text))
         const at = d.inserted[0] ?? d.rewrites[0]?.newIndex
-        problems.push(`second run changed it again (changed=${again.changed})${at === undefined ? '' : `, first at output line ${at + 1}: ${JSON.stringify(linesOf(again.text)[at])}`}`)
+        problems.push(
+          `second run changed it again (changed=${again.changed})${at === undefined ? '' : `, first at output line ${at + 1}: ${JSON.stringify(linesOf(again.text)[at])}`}`,
+        )
       }
       if (again.changes.some((c) => c.action !== 'unchanged'))
-        problems.push(`second run reports edits: ${again.changes.filter((c) => c.action !== 'unchanged').map((c) => `${c.path.join('.')}=${c.action}`).join(', ')}`)
+        problems.push(
+          `second run reports edits: ${again.changes
+            .filter((c) => c.action !== 'unchanged')
+            .map((c) => `${c.path.join('.')}=${c.action}`)
+            .join(', ')}`,
+        )
     } catch (err) {
       problems.push(`second run threw ${describeError(err)}`)
     }
@@ -356,7 +401,10 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
       const ok =
         line !== undefined &&
         (line.includes(key) || /-\s*name:\s*['"]?my-credential\b/.test(line) || rewritten.has(c.line - 1))
-      if (!ok) problems.push(`${c.path.join('.')} (${c.action}) line ${c.line} is ${line === undefined ? 'past the end' : JSON.stringify(line)}: no ${key} key, "- name: ${SECRET}" or flow rewrite there`)
+      if (!ok)
+        problems.push(
+          `${c.path.join('.')} (${c.action}) line ${c.line} is ${line === undefined ? 'past the end' : JSON.stringify(line)}: no ${key} key, "- name: ${SECRET}" or flow rewrite there`,
+        )
     }
   }
 
@@ -366,7 +414,8 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
     const onPath = real.some((c) => duplicateOnPath(text, c.path))
     if (onPath) {
       tally.duplicateOnPatchedPath++
-      if (!dupWarnings.length) problems.push('a duplicated key is on a patched path but there is no duplicate-key warning')
+      if (!dupWarnings.length)
+        problems.push('a duplicated key is on a patched path but there is no duplicate-key warning')
     }
   }
   tally.duplicateKeyWarnings += dupWarnings.length
@@ -382,7 +431,9 @@ function checkText(rel: string, text: string, expectation: Expectation, version:
     if (!result.changed) tally.unchangedAlready++
     if (diff.rewrites.length) {
       tally.filesWithRewrites++
-      tally.rewriteExamples.push(`${rel}:${diff.rewrites[0]!.oldIndex + 1}: ${JSON.stringify(diff.rewrites[0]!.oldLine)} -> ${JSON.stringify(diff.rewrites[0]!.newLine)}`)
+      tally.rewriteExamples.push(
+        `${rel}:${diff.rewrites[0]!.oldIndex + 1}: ${JSON.stringify(diff.rewrites[0]!.oldLine)} -> ${JSON.stringify(diff.rewrites[0]!.newLine)}`,
+      )
     }
     tally.flowRewrites += diff.rewrites.length
   }
@@ -399,26 +450,40 @@ function checkRefusal(rel: string, text: string, expectation: Expectation, err: 
   if (!(err instanceof CfpullError)) return [`threw a non-cfpull error: ${describeError(err)}`]
   if (expectation.kind === 'loads') {
     if (err instanceof ValidationError) return checkValidationRefusal(rel, text, err, tally)
-    return [`refused a file that loads${expectation.duplicateKeys ? ' (duplicate keys only: Helm accepts it, last key wins)' : ''}: ${describeError(err)}`]
+    return [
+      `refused a file that loads${expectation.duplicateKeys ? ' (duplicate keys only: Helm accepts it, last key wins)' : ''}: ${describeError(err)}`,
+    ]
   }
   const problems: string[] = []
   if (err.exitCode !== 3) problems.push(`exit code ${err.exitCode}, expected 3: ${describeError(err)}`)
   const m = new RegExp(`^${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+): `).exec(err.message)
-  if (!m) return [...problems, `message does not start with "${rel}:<line>:<col>: ": ${JSON.stringify(err.message.slice(0, 200))}`]
+  if (!m)
+    return [
+      ...problems,
+      `message does not start with "${rel}:<line>:<col>: ": ${JSON.stringify(err.message.slice(0, 200))}`,
+    ]
   const line = Number(m[1])
   const col = Number(m[2])
   const lines = text.split(/\r?\n/)
   const shown = JSON.stringify(lines[line - 1] ?? '(past the end)')
   if (expectation.kind === 'parse-error') {
-    if (line !== expectation.line) problems.push(`reported line ${line} (${shown}), expected line ${expectation.line} (${expectation.code}): ${JSON.stringify(lines[expectation.line - 1])}`)
+    if (line !== expectation.line)
+      problems.push(
+        `reported line ${line} (${shown}), expected line ${expectation.line} (${expectation.code}): ${JSON.stringify(lines[expectation.line - 1])}`,
+      )
   } else {
     const at = aliasColumn(lines[line - 1] ?? '', expectation.source)
-    if (!at) problems.push(`reported line ${line} (${shown}) does not contain the unquoted alias *${expectation.source}`)
-    else if (col !== at) problems.push(`reported column ${col}, but the alias *${expectation.source} starts at column ${at} of line ${line}`)
+    if (!at)
+      problems.push(`reported line ${line} (${shown}) does not contain the unquoted alias *${expectation.source}`)
+    else if (col !== at)
+      problems.push(
+        `reported column ${col}, but the alias *${expectation.source} starts at column ${at} of line ${line}`,
+      )
   }
   if (err instanceof YamlSyntaxError) {
     if (err.file !== rel) problems.push(`.file is ${JSON.stringify(err.file)}, expected ${JSON.stringify(rel)}`)
-    if (err.pos.line !== line || err.pos.col !== col) problems.push(`.pos ${JSON.stringify(err.pos)} disagrees with the message (${line}:${col})`)
+    if (err.pos.line !== line || err.pos.col !== col)
+      problems.push(`.pos ${JSON.stringify(err.pos)} disagrees with the message (${line}:${col})`)
     if (!err.frame?.trim()) problems.push('YamlSyntaxError without a code frame (.frame is empty)')
     if (!err.hint?.trim()) problems.push('YamlSyntaxError without a hint (.hint is empty)')
   }
@@ -443,7 +508,8 @@ function unusableShape(path: string[], value: unknown): string | undefined {
     const bad = value.findIndex((x) => !isPlainMap(x) || typeof x.name !== 'string' || x.name === '')
     return bad < 0 ? undefined : `item ${bad + 1} is ${JSON.stringify(value[bad])}, not {name: <string>}`
   }
-  if (leaf === 'image_pull_secrets') return typeof value === 'string' ? undefined : `not a string (${JSON.stringify(value)})`
+  if (leaf === 'image_pull_secrets')
+    return typeof value === 'string' ? undefined : `not a string (${JSON.stringify(value)})`
   if (isPlainMap(value)) return undefined
   return `not a map (${JSON.stringify(value)?.slice(0, 60)})`
 }
@@ -456,7 +522,9 @@ function pairLines(text: string, path: string[]): { from: number; to: number } |
   let range: { from: number; to: number } | undefined
   for (const key of path) {
     if (!isMap(node)) return undefined
-    const pair = node.items.filter((p) => isScalar(p.key) && String((p.key as YamlNode & { value: unknown }).value) === key).at(-1)
+    const pair = node.items
+      .filter((p) => isScalar(p.key) && String((p.key as YamlNode & { value: unknown }).value) === key)
+      .at(-1)
     if (!pair) return undefined
     const start = (pair.key as YamlNode).range?.[0] ?? 0
     const end = (pair.value as YamlNode | null)?.range?.[1] ?? (pair.key as YamlNode).range?.[1] ?? start
@@ -471,7 +539,8 @@ function checkValidationRefusal(rel: string, text: string, err: ValidationError,
   const problems: string[] = []
   if (err.exitCode !== 3) problems.push(`exit code ${err.exitCode}, expected 3: ${describeError(err)}`)
   const prefix = `${rel}:${err.pos.line}:${err.pos.col}: `
-  if (!err.message.startsWith(prefix)) problems.push(`message does not start with ${JSON.stringify(prefix)}: ${JSON.stringify(err.message.slice(0, 200))}`)
+  if (!err.message.startsWith(prefix))
+    problems.push(`message does not start with ${JSON.stringify(prefix)}: ${JSON.stringify(err.message.slice(0, 200))}`)
   const path = err.yamlPath === '(top level)' ? [] : err.yamlPath.split('.')
   let value: unknown
   try {
@@ -481,7 +550,10 @@ function checkValidationRefusal(rel: string, text: string, err: ValidationError,
   }
   for (const key of path) value = isPlainMap(value) ? value[key] : undefined
   const why = unusableShape(path, value)
-  if (!why) problems.push(`refused ${err.yamlPath}, whose value ${JSON.stringify(value)?.slice(0, 120)} cfpull should be able to edit: ${describeError(err)}`)
+  if (!why)
+    problems.push(
+      `refused ${err.yamlPath}, whose value ${JSON.stringify(value)?.slice(0, 120)} cfpull should be able to edit: ${describeError(err)}`,
+    )
   const span = path.length ? pairLines(text, path) : { from: 1, to: text.split('\n').length }
   if (!span) problems.push(`ValidationError names ${err.yamlPath}, which the test cannot find in the file`)
   else if (err.pos.line < span.from || err.pos.line > span.to)
@@ -506,14 +578,31 @@ function summary(): string {
     ['  inserted lines', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.insertedLines))],
     ['  edits (changes != unchanged)', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.changes))],
     ['  targets already in place (unchanged)', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.alreadyThere))],
-    ...[...new Set(CHART_VERSIONS.flatMap((v) => [...tallies.get(v)!.mechanisms.keys()]))].sort().map((m): [string, ...string[]] => [`  plugin mechanism ${m}`, ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.mechanisms.get(m) ?? 0))]),
-    ['  files with duplicate keys (Helm: last wins)', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.duplicateKeyFiles))],
-    ['    with a duplicate on a patched path', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.duplicateOnPatchedPath))],
-    ['  duplicate-key warnings (files)', ...CHART_VERSIONS.map((v) => `${tallies.get(v)!.duplicateKeyWarnings} (${tallies.get(v)!.filesWithDuplicateKeyWarning})`)],
+    ...[...new Set(CHART_VERSIONS.flatMap((v) => [...tallies.get(v)!.mechanisms.keys()]))]
+      .sort()
+      .map((m): [string, ...string[]] => [
+        `  plugin mechanism ${m}`,
+        ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.mechanisms.get(m) ?? 0)),
+      ]),
+    [
+      '  files with duplicate keys (Helm: last wins)',
+      ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.duplicateKeyFiles)),
+    ],
+    [
+      '    with a duplicate on a patched path',
+      ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.duplicateOnPatchedPath)),
+    ],
+    [
+      '  duplicate-key warnings (files)',
+      ...CHART_VERSIONS.map(
+        (v) => `${tallies.get(v)!.duplicateKeyWarnings} (${tallies.get(v)!.filesWithDuplicateKeyWarning})`,
+      ),
+    ],
     ['refused', ...CHART_VERSIONS.map((v) => String([...tallies.get(v)!.refused.values()].reduce((a, b) => a + b, 0)))],
   ]
   const kinds = [...new Set(CHART_VERSIONS.flatMap((v) => [...tallies.get(v)!.refused.keys()]))].sort()
-  for (const k of kinds) rows.push([`  ${k}`, ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.refused.get(k) ?? 0))])
+  for (const k of kinds)
+    rows.push([`  ${k}`, ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.refused.get(k) ?? 0))])
   rows.push(['failures', ...CHART_VERSIONS.map((v) => String(tallies.get(v)!.failures))])
   rows.push(['time (s)', ...CHART_VERSIONS.map((v) => (tallies.get(v)!.ms / 1000).toFixed(1))])
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
@@ -522,7 +611,12 @@ function summary(): string {
     `cfpull corpus run: ${CORPUS} (${FILES.length} YAML files, secret ${SECRET})`,
     fmt(rows[0]!),
     ...rows.slice(1).map(fmt),
-    ...CHART_VERSIONS.flatMap((v) => tallies.get(v)!.rewriteExamples.slice(0, 5).map((e) => `flow rewrite [${v}] ${e}`)),
+    ...CHART_VERSIONS.flatMap((v) =>
+      tallies
+        .get(v)!
+        .rewriteExamples.slice(0, 5)
+        .map((e) => `flow rewrite [${v}] ${e}`),
+    ),
     `total time ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
   ].join('\n')
 }
@@ -538,7 +632,10 @@ describe('checker self-test', () => {
   const v: ChartVersion = '1.12.16'
   const base = 'console:\n  replicas: 1\nidentity: {}\n'
   const loads: Expectation = { kind: 'loads', duplicateKeys: false }
-  const wrap = (edit: (r: PullSecretResult) => PullSecretResult): Patch => (t, o) => edit(addImagePullSecrets(t, o))
+  const wrap =
+    (edit: (r: PullSecretResult) => PullSecretResult): Patch =>
+    (t, o) =>
+      edit(addImagePullSecrets(t, o))
 
   it('passes the real function on a small file, counting its flow rewrite', () => {
     const tally = newTally()
@@ -565,7 +662,9 @@ describe('checker self-test', () => {
   })
   it('flags an unreported edit', () => {
     const bad = wrap((r) => ({ ...r, changes: r.changes.filter((c) => c.service !== 'identity') }))
-    expect(checkText('self.yaml', base, loads, v, newTally(), bad).join('\n')).toMatch(/service outcomes|output data is not/)
+    expect(checkText('self.yaml', base, loads, v, newTally(), bad).join('\n')).toMatch(
+      /service outcomes|output data is not/,
+    )
   })
   it('flags a refusal at the wrong line, and a refusal of a file with duplicate keys', () => {
     const text = 'console:\n  a: 1\n b: 2\n'
@@ -575,9 +674,13 @@ describe('checker self-test', () => {
     const moved: Patch = () => {
       throw new YamlSyntaxError('self.yaml', { line: 2, col: 1 }, 'bad', 'frame', 'hint')
     }
-    expect(checkText('self.yaml', text, expectation, v, newTally(), moved).join('\n')).toMatch(/reported line 2 .* expected line 3/)
+    expect(checkText('self.yaml', text, expectation, v, newTally(), moved).join('\n')).toMatch(
+      /reported line 2 .* expected line 3/,
+    )
     const dup = 'console:\n  a: 1\nconsole:\n  b: 2\n'
-    expect(checkText('self.yaml', dup, { kind: 'loads', duplicateKeys: true }, v, newTally(), moved).join('\n')).toMatch(/refused a file that loads \(duplicate keys only/)
+    expect(
+      checkText('self.yaml', dup, { kind: 'loads', duplicateKeys: true }, v, newTally(), moved).join('\n'),
+    ).toMatch(/refused a file that loads \(duplicate keys only/)
   })
   it('counts a duplicate key on a patched path, and wants its warning', () => {
     const dup = 'console:\n  a: 1\nconsole:\n  b: 2\n'
@@ -588,7 +691,9 @@ describe('checker self-test', () => {
     expect(tally.duplicateOnPatchedPath).toBe(1)
     expect(tally.duplicateKeyWarnings).toBeGreaterThan(0)
     const silent = wrap((r) => ({ ...r, warnings: r.warnings.filter((w) => w.code !== 'duplicate-key') }))
-    expect(checkText('self.yaml', dup, expectation, v, newTally(), silent).join('\n')).toMatch(/no duplicate-key warning/)
+    expect(checkText('self.yaml', dup, expectation, v, newTally(), silent).join('\n')).toMatch(
+      /no duplicate-key warning/,
+    )
   })
   it('checks the alias position of an unresolved-alias refusal', () => {
     const text = 'global:\n  x: 1\nsecret:\n  password: **********\n'
@@ -598,7 +703,9 @@ describe('checker self-test', () => {
     const elsewhere: Patch = () => {
       throw new YamlSyntaxError('self.yaml', { line: 2, col: 3 }, 'bad', 'frame', 'hint')
     }
-    expect(checkText('self.yaml', text, expectation, v, newTally(), elsewhere).join('\n')).toMatch(/does not contain the unquoted alias/)
+    expect(checkText('self.yaml', text, expectation, v, newTally(), elsewhere).join('\n')).toMatch(
+      /does not contain the unquoted alias/,
+    )
   })
 })
 
@@ -644,5 +751,8 @@ it('no failures across the corpus (summary)', () => {
 
 afterAll(() => {
   // The summary test prints the table; this repeats the one-line verdict when it was filtered out.
-  if (failures.length) console.log(`corpus: ${failures.length} failure(s) in ${new Set(failures.map((f) => `${f.file}@${f.chart}`)).size} file runs`)
+  if (failures.length)
+    console.log(
+      `corpus: ${failures.length} failure(s) in ${new Set(failures.map((f) => `${f.file}@${f.chart}`)).size} file runs`,
+    )
 })

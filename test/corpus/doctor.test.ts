@@ -15,16 +15,35 @@ const read = (name: string) => {
 
 describe('doctor on real Cloudforet values files', () => {
   it('the upstream 1.12 example lists 5 of 21 services (one disabled): the other 16 are reported', () => {
-    const d = diagnoseValues(read('charts@master__examples__values__release-1-12.yaml'), chartInfo('1.12.16'), 'values.yaml', 'my-credential')
+    const d = diagnoseValues(
+      read('charts@master__examples__values__release-1-12.yaml'),
+      chartInfo('1.12.16'),
+      'values.yaml',
+      'my-credential',
+    )
     const notInFile = d.findings.find((f) => f.code === 'service-not-in-file')!
     expect(notInFile.message).toMatch(/^16 services \(console-api, identity, /)
-    expect(d.services.filter((s) => s.inFile).map((s) => s.service)).toEqual(['console', 'monitoring', 'cost-analysis', 'supervisor', 'marketplace-assets'])
-    expect(d.findings.find((f) => f.code === 'service-missing-secret')!.message).toBe('4 services (console, monitoring, cost-analysis, supervisor) pull without my-credential')
+    expect(d.services.filter((s) => s.inFile).map((s) => s.service)).toEqual([
+      'console',
+      'monitoring',
+      'cost-analysis',
+      'supervisor',
+      'marketplace-assets',
+    ])
+    expect(d.findings.find((f) => f.code === 'service-missing-secret')!.message).toBe(
+      '4 services (console, monitoring, cost-analysis, supervisor) pull without my-credential',
+    )
   })
 
   it('the docs plugin block on a 2.x chart: the connector key is ignored and plugins get nothing', () => {
-    const d = diagnoseValues(read('docs-fragments/docs@en__set_k8s_imagepullsecrets__block2-plugin.yaml'), chartInfo('2.0.0-dev35'), 'values.yaml')
+    const d = diagnoseValues(
+      read('docs-fragments/docs@en__set_k8s_imagepullsecrets__block2-plugin.yaml'),
+      chartInfo('2.0.0-dev35'),
+      'values.yaml',
+    )
     expect(d.plugins.mechanism).toBe('registry')
-    expect(d.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(expect.arrayContaining(['error plugins-missing-secret', 'warning connector-ignored']))
+    expect(d.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(
+      expect.arrayContaining(['error plugins-missing-secret', 'warning connector-ignored']),
+    )
   })
 })

@@ -5,14 +5,15 @@ import { checkInsertions, diffLines, isSubsequence } from './line-diff.js'
 function lcs(a: string[], b: string[]): number {
   const L = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0))
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) L[i]![j] = a[i - 1] === b[j - 1] ? L[i - 1]![j - 1]! + 1 : Math.max(L[i - 1]![j]!, L[i]![j - 1]!)
+    for (let j = 1; j <= b.length; j++)
+      L[i]![j] = a[i - 1] === b[j - 1] ? L[i - 1]![j - 1]! + 1 : Math.max(L[i - 1]![j]!, L[i]![j - 1]!)
   return L[a.length]![b.length]!
 }
 
 describe('line-diff', () => {
   it('produces a valid, minimal edit script', () => {
     let seed = 42
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
     const lines = (n: number) => Array.from({ length: n }, () => 'abcd'[Math.floor(rand() * 4)]!)
     for (let t = 0; t < 2000; t++) {
       const a = lines(Math.floor(rand() * 14))
@@ -44,7 +45,10 @@ describe('line-diff', () => {
     expect(isSubsequence('a: {}', 'a: {b: [{name: x}]}')).toBe(true)
     const ok = checkInsertions(['a:', '  b: {}', 'c: ~', 'd'], ['a:', '  b: {x: 1}', 'c:', '  z:', '  - q', 'd', 'e'])
     expect(ok.problems).toEqual([])
-    expect(ok.rewrites.map((r) => [r.oldIndex, r.newIndex])).toEqual([[1, 1], [2, 2]])
+    expect(ok.rewrites.map((r) => [r.oldIndex, r.newIndex])).toEqual([
+      [1, 1],
+      [2, 2],
+    ])
     expect(ok.inserted).toEqual([3, 4, 6])
     expect(checkInsertions(['a: 1'], ['a: 2']).problems).toHaveLength(1)
     expect(checkInsertions(['  a: {}'], ['a: {b: 1}']).problems).toHaveLength(1)

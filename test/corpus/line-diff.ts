@@ -4,10 +4,7 @@
  * trust cfpull's own splice bookkeeping.
  */
 
-export type DiffOp =
-  | { op: 'equal'; a: number; b: number }
-  | { op: 'delete'; a: number }
-  | { op: 'insert'; b: number }
+export type DiffOp = { op: 'equal'; a: number; b: number } | { op: 'delete'; a: number } | { op: 'insert'; b: number }
 
 /** A minimal edit script turning `a` into `b` (indices are 0-based line numbers). */
 export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] {

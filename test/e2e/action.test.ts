@@ -13,8 +13,18 @@ async function runAction(dir: string, inputs: Record<string, string>) {
   const output = join(dir, 'github-output')
   const summary = join(dir, 'step-summary.md')
   writeFileSync(output, '')
-  const r = await execa('bash', [join(repo, 'action/run.sh')], { cwd: dir, reject: false, env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, NO_COLOR: '1', ...inputs } })
-  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, output: readFileSync(output, 'utf8'), summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' }
+  const r = await execa('bash', [join(repo, 'action/run.sh')], {
+    cwd: dir,
+    reject: false,
+    env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, NO_COLOR: '1', ...inputs },
+  })
+  return {
+    code: r.exitCode,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    output: readFileSync(output, 'utf8'),
+    summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '',
+  }
 }
 
 describe('the GitHub Action step', () => {
@@ -23,7 +33,12 @@ describe('the GitHub Action step', () => {
     mkdirSync(join(dir, 'envs/prod'), { recursive: true })
     copyFileSync(example, join(dir, 'envs/prod/values.yaml'))
     copyFileSync(example, join(dir, 'envs/values-dev.yaml'))
-    const r = await runAction(dir, { CFPULL_VALUES: 'envs/**/values*.yaml', CFPULL_SECRET: 'my-credential', CFPULL_MODE: 'check', CFPULL_PLUGINS: 'auto' })
+    const r = await runAction(dir, {
+      CFPULL_VALUES: 'envs/**/values*.yaml',
+      CFPULL_SECRET: 'my-credential',
+      CFPULL_MODE: 'check',
+      CFPULL_PLUGINS: 'auto',
+    })
     expect(r.code).toBe(5)
     expect(r.output).toBe('changed=true\n')
     expect(r.summary).toBe(
@@ -48,10 +63,18 @@ describe('the GitHub Action step', () => {
   it('patch mode: patches, changed=true; a second run: changed=false', async () => {
     const dir = tempDir()
     copyFileSync(example, join(dir, 'values.yaml'))
-    const first = await runAction(dir, { CFPULL_VALUES: 'values.yaml', CFPULL_SECRET: 'my-credential', CFPULL_MODE: 'patch' })
+    const first = await runAction(dir, {
+      CFPULL_VALUES: 'values.yaml',
+      CFPULL_SECRET: 'my-credential',
+      CFPULL_MODE: 'patch',
+    })
     expect([first.code, first.output]).toEqual([0, 'changed=true\n'])
     expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('image_pull_secrets: my-credential')
-    const second = await runAction(dir, { CFPULL_VALUES: 'values.yaml', CFPULL_SECRET: 'my-credential', CFPULL_MODE: 'patch' })
+    const second = await runAction(dir, {
+      CFPULL_VALUES: 'values.yaml',
+      CFPULL_SECRET: 'my-credential',
+      CFPULL_MODE: 'patch',
+    })
     expect([second.code, second.output]).toEqual([0, 'changed=false\n'])
     expect(second.summary).toContain('| `values.yaml` | ✔ up to date | 24 targets already in place |')
   })
@@ -59,9 +82,15 @@ describe('the GitHub Action step', () => {
   it('a file that is not YAML becomes an annotation at its line', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'values.yaml'), 'console:\n  password: **********\n')
-    const r = await runAction(dir, { CFPULL_VALUES: 'values.yaml', CFPULL_SECRET: 'my-credential', CFPULL_MODE: 'check' })
+    const r = await runAction(dir, {
+      CFPULL_VALUES: 'values.yaml',
+      CFPULL_SECRET: 'my-credential',
+      CFPULL_MODE: 'check',
+    })
     expect(r.code).toBe(3)
-    expect(r.stdout).toBe('::error file=values.yaml,line=2,col=13::values.yaml:2:13: ********** is an alias to an anchor that is not defined before it')
+    expect(r.stdout).toBe(
+      '::error file=values.yaml,line=2,col=13::values.yaml:2:13: ********** is an alias to an anchor that is not defined before it',
+    )
   })
 
   it('a pattern that matches nothing fails clearly', async () => {

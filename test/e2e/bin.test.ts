@@ -7,7 +7,8 @@ import { tempDir } from '../helpers/tmp.js'
 // Runs the built CLI as users do (npm test builds dist/ first), so packaging mistakes show here.
 const repo = join(import.meta.dirname, '../..')
 const bin = join(repo, 'bin/cfpull.js')
-const cfpull = (args: string[]) => execa(process.execPath, [bin, ...args], { reject: false, cwd: repo, env: { NO_COLOR: '1' }, extendEnv: false })
+const cfpull = (args: string[]) =>
+  execa(process.execPath, [bin, ...args], { reject: false, cwd: repo, env: { NO_COLOR: '1' }, extendEnv: false })
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version
 
 describe('bin/cfpull.js', () => {
@@ -30,7 +31,9 @@ describe('bin/cfpull.js', () => {
     const r = await cfpull(['patch', 'examples/values.yaml', '--secret', 'Bad Name'])
     expect(r.exitCode).toBe(2)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toBe('error: secret name "Bad Name" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)')
+    expect(r.stderr).toBe(
+      'error: secret name "Bad Name" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)',
+    )
   })
 
   it('patches the bundled example the way the README shows, then --check passes', async () => {
@@ -42,7 +45,14 @@ describe('bin/cfpull.js', () => {
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(repo, 'examples/values.yaml'), 'utf8'))
     const json = await cfpull(['patch', file, '--secret', 'my-credential', '--json'])
     expect(json.exitCode).toBe(0)
-    const doc = JSON.parse(json.stdout) as { files: Array<{ status: string; plugins: { mechanism: string; registryType: string }; targets: unknown[]; namespaces: { all: string[] } }> }
+    const doc = JSON.parse(json.stdout) as {
+      files: Array<{
+        status: string
+        plugins: { mechanism: string; registryType: string }
+        targets: unknown[]
+        namespaces: { all: string[] }
+      }>
+    }
     expect(doc.files[0]!.status).toBe('changed')
     expect(doc.files[0]!.plugins).toMatchObject({ mechanism: 'registry', registryType: 'HARBOR' })
     expect(doc.files[0]!.namespaces.all).toEqual(['cloudforet', 'cloudforet-plugin'])

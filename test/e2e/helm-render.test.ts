@@ -131,7 +131,17 @@ describe('cfpull patch + helm template on a Cloudforet-shaped chart', () => {
     const file = await copyOverride(ws)
     const original = await readFile(file, 'utf8')
 
-    const { stdout } = await cfpull(['patch', file, '--secret', 'a', '--secret', 'b', '--chart-values', chartValues, '--stdout'])
+    const { stdout } = await cfpull([
+      'patch',
+      file,
+      '--secret',
+      'a',
+      '--secret',
+      'b',
+      '--chart-values',
+      chartValues,
+      '--stdout',
+    ])
     expect(await readFile(file, 'utf8'), '--stdout must not write the file').toBe(original)
     const patched = join(ws.dir, 'patched.yaml')
     await writeFile(patched, stdout)

@@ -16,14 +16,33 @@ describe('the npm package', () => {
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo })
     const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
     const paths = info!.files.map((f) => f.path)
-    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.ko.md', 'README.md', 'bin/cfpull.js', 'package.json'])
+    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual([
+      'LICENSE',
+      'README.ko.md',
+      'README.md',
+      'bin/cfpull.js',
+      'package.json',
+    ])
     expect(paths).toContain('dist/cli.js')
     expect(paths).toContain('dist/index.js')
     expect(paths).toContain('dist/index.d.ts')
     expect(paths.some((p) => /^(src|test|scripts|examples|\.ci|\.github)\//.test(p))).toBe(false)
 
     const prefix = join(dir, 'prefix')
-    await execa('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', join(dir, info!.filename)], { cwd: dir })
+    await execa(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        join(dir, info!.filename),
+      ],
+      { cwd: dir },
+    )
     const cfpull = join(prefix, 'bin', 'cfpull')
     const version = await execa(cfpull, ['--version'], { cwd: dir })
     expect(version.stdout).toBe(pkg.version)
@@ -33,8 +52,12 @@ describe('the npm package', () => {
     const patched = await execa(cfpull, ['patch', values, '--secret', 'my-credential', '--quiet'], { cwd: dir })
     expect(patched.exitCode).toBe(0)
     expect(readFileSync(values, 'utf8')).toContain('image_pull_secrets: my-credential')
-    expect((await execa(cfpull, ['patch', values, '--secret', 'my-credential', '--check'], { cwd: dir })).exitCode).toBe(0)
+    expect(
+      (await execa(cfpull, ['patch', values, '--secret', 'my-credential', '--check'], { cwd: dir })).exitCode,
+    ).toBe(0)
     // The installed package runs from its own node_modules, not the repo's.
-    expect(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules')).sort()).toEqual(expect.arrayContaining(['commander', 'yaml']))
+    expect(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules')).sort()).toEqual(
+      expect.arrayContaining(['commander', 'yaml']),
+    )
   }, 120_000)
 })

@@ -37,7 +37,9 @@ async function cluster(options?: FakeApiServerOptions): Promise<Kubectl> {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 
-const DOCKERCONFIG = JSON.stringify({ auths: { 'registry.example.com': { username: 'u', password: 'p', auth: b64('u:p') } } })
+const DOCKERCONFIG = JSON.stringify({
+  auths: { 'registry.example.com': { username: 'u', password: 'p', auth: b64('u:p') } },
+})
 
 function credential(namespace: string, dockerconfig = DOCKERCONFIG) {
   return {
@@ -59,7 +61,10 @@ function deployment(name: string, namespace: string, labels: Record<string, stri
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: `cloudforet/${name}:2.0.0` }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: `cloudforet/${name}:2.0.0` }] },
+      },
     },
   }
 }
@@ -139,7 +144,9 @@ describe('fake API server with real kubectl', () => {
     const body = JSON.stringify({ ...base, metadata: { name: 'other', namespace: 'ns1' }, data: { k: b64('w') } })
     const refused = await kubectl(['apply', '--server-side', '--field-manager=cfpull', '-f', '-'], body)
     expect(refused.exitCode).toBe(1)
-    expect(refused.stderr.split('\n')[0]).toBe('error: Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.k')
+    expect(refused.stderr.split('\n')[0]).toBe(
+      'error: Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.k',
+    )
     const forced = await kubectl(APPLY, body)
     expect(forced).toMatchObject({ exitCode: 0, stdout: 'secret/other serverside-applied' })
     expect(server.objects.get('Secret/ns1/other').data).toEqual({ k: b64('w') })
@@ -152,24 +159,44 @@ describe('fake API server with real kubectl', () => {
     expect(unknown.stderr).toBe(
       'Error from server (BadRequest): failed to create typed patch object (ns1/my-credential; /v1, Kind=Secret): .bogus: field not declared in schema',
     )
-    const badBase64 = await kubectl(APPLY, JSON.stringify({ ...credential('ns1'), data: { '.dockerconfigjson': 'no!' } }))
+    const badBase64 = await kubectl(
+      APPLY,
+      JSON.stringify({ ...credential('ns1'), data: { '.dockerconfigjson': 'no!' } }),
+    )
     expect(badBase64.exitCode).toBe(1)
-    expect(badBase64.stderr).toBe('Error from server (BadRequest): Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 2')
+    expect(badBase64.stderr).toBe(
+      'Error from server (BadRequest): Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 2',
+    )
     const notJson = await kubectl(APPLY, JSON.stringify(credential('ns1', '{not json')))
     expect(notJson.exitCode).toBe(1)
     // kubectl words 422 Invalid errors itself ("The X is invalid"), without "Error from server".
-    expect(notJson.stderr).toMatch(/^The Secret "my-credential" is invalid: data\[\.dockerconfigjson\]: Invalid value: "<secret contents redacted>": /)
+    expect(notJson.stderr).toMatch(
+      /^The Secret "my-credential" is invalid: data\[\.dockerconfigjson\]: Invalid value: "<secret contents redacted>": /,
+    )
   })
 
   it('gets a resourceVersion, or nothing with --ignore-not-found', async () => {
     const { server, kubectl } = await cluster({ namespaces: ['ns1'] })
-    const args = ['get', 'secret', 'my-credential', '-n', 'ns1', '--ignore-not-found', '-o', 'jsonpath={.metadata.resourceVersion}']
+    const args = [
+      'get',
+      'secret',
+      'my-credential',
+      '-n',
+      'ns1',
+      '--ignore-not-found',
+      '-o',
+      'jsonpath={.metadata.resourceVersion}',
+    ]
     expect(await kubectl(args)).toEqual({ exitCode: 0, stdout: '', stderr: '' })
     const seeded = server.seed(credential('ns1'))
     expect(await kubectl(args)).toEqual({ exitCode: 0, stdout: seeded.metadata.resourceVersion, stderr: '' })
     // Without --ignore-not-found the usual NotFound error.
     const missing = await kubectl(['get', 'secret', 'nope', '-n', 'ns1'])
-    expect(missing).toEqual({ exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): secrets "nope" not found' })
+    expect(missing).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): secrets "nope" not found',
+    })
   })
 
   it('looks up and creates namespaces', async () => {
@@ -177,9 +204,17 @@ describe('fake API server with real kubectl', () => {
     const get = ['get', 'namespace', 'cloudforet', '-o', 'name', '--ignore-not-found']
     expect(await kubectl(get)).toEqual({ exitCode: 0, stdout: '', stderr: '' })
     // `kubectl create namespace` uses a typed client: the body is protobuf, the answer JSON.
-    expect(await kubectl(['create', 'namespace', 'cloudforet'])).toEqual({ exitCode: 0, stdout: 'namespace/cloudforet created', stderr: '' })
+    expect(await kubectl(['create', 'namespace', 'cloudforet'])).toEqual({
+      exitCode: 0,
+      stdout: 'namespace/cloudforet created',
+      stderr: '',
+    })
     const post = server.requests.find((r) => r.method === 'POST')
-    expect(post).toMatchObject({ path: '/api/v1/namespaces', contentType: 'application/vnd.kubernetes.protobuf', protobuf: true })
+    expect(post).toMatchObject({
+      path: '/api/v1/namespaces',
+      contentType: 'application/vnd.kubernetes.protobuf',
+      protobuf: true,
+    })
     expect(JSON.parse(post!.body)).toMatchObject({ kind: 'Namespace', metadata: { name: 'cloudforet' } })
     expect(server.objects.get('Namespace//cloudforet').status).toEqual({ phase: 'Active' })
     expect(server.objects.has('ServiceAccount/cloudforet/default')).toBe(true)
@@ -190,13 +225,21 @@ describe('fake API server with real kubectl', () => {
       stderr: 'Error from server (AlreadyExists): namespaces "cloudforet" already exists',
     })
     const table = await kubectl(['get', 'namespaces'])
-    expect(table.stdout.split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['NAME STATUS', 'cloudforet Active', 'default Active'])
+    expect(table.stdout.split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'NAME STATUS',
+      'cloudforet Active',
+      'default Active',
+    ])
   })
 
   it('applying into a missing namespace fails with the real NotFound message', async () => {
     const { server, kubectl } = await cluster()
     const r = await kubectl(APPLY, JSON.stringify(credential('absent')))
-    expect(r).toEqual({ exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): namespaces "absent" not found' })
+    expect(r).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): namespaces "absent" not found',
+    })
     expect(server.objects.has('Secret/absent/my-credential')).toBe(false)
   })
 
@@ -263,8 +306,15 @@ describe('fake API server with real kubectl', () => {
     server.seed(deployment('unrelated', 'ns1', {}))
 
     const deleted = await kubectl(['delete', 'pods', '-n', 'ns1', '-l', 'app.kubernetes.io/instance=cloudforet'])
-    expect(deleted).toEqual({ exitCode: 0, stdout: 'pod "console-abc" deleted\npod "identity-def" deleted', stderr: '' })
-    expect([...server.objects.keys()].filter((k) => k.startsWith('Pod/')).sort()).toEqual(['Pod/default/console-abc', 'Pod/ns1/unrelated'])
+    expect(deleted).toEqual({
+      exitCode: 0,
+      stdout: 'pod "console-abc" deleted\npod "identity-def" deleted',
+      stderr: '',
+    })
+    expect([...server.objects.keys()].filter((k) => k.startsWith('Pod/')).sort()).toEqual([
+      'Pod/default/console-abc',
+      'Pod/ns1/unrelated',
+    ])
 
     const listed = await kubectl(['get', 'deploy', '-n', 'ns1', '-l', 'supervisor_name', '-o', 'json'])
     expect(listed.exitCode).toBe(0)
@@ -273,10 +323,25 @@ describe('fake API server with real kubectl', () => {
     expect(list.items.map((d: any) => `${d.kind}/${d.metadata.name}`)).toEqual(['Deployment/supervisor'])
 
     const before = server.objects.get('Deployment/ns1/console')
-    const restarted = await kubectl(['rollout', 'restart', 'deploy', '-n', 'ns1', '-l', 'app.kubernetes.io/instance=cloudforet'])
-    expect(restarted).toEqual({ exitCode: 0, stdout: 'deployment.apps/console restarted\ndeployment.apps/supervisor restarted', stderr: '' })
+    const restarted = await kubectl([
+      'rollout',
+      'restart',
+      'deploy',
+      '-n',
+      'ns1',
+      '-l',
+      'app.kubernetes.io/instance=cloudforet',
+    ])
+    expect(restarted).toEqual({
+      exitCode: 0,
+      stdout: 'deployment.apps/console restarted\ndeployment.apps/supervisor restarted',
+      stderr: '',
+    })
     const restartPatch = server.requests.find((r) => r.method === 'PATCH')
-    expect(restartPatch).toMatchObject({ contentType: 'application/strategic-merge-patch+json', query: { fieldManager: 'kubectl-rollout' } })
+    expect(restartPatch).toMatchObject({
+      contentType: 'application/strategic-merge-patch+json',
+      query: { fieldManager: 'kubectl-rollout' },
+    })
     const after = server.objects.get('Deployment/ns1/console')
     expect(after.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-/)
     expect(after.spec.template.spec).toEqual(before.spec.template.spec)
@@ -296,11 +361,18 @@ describe('fake API server with real kubectl', () => {
   it('waits in rollout status until a deployment becomes available (watch)', async () => {
     const { server, kubectl } = await cluster({ namespaces: ['ns1'], autoRollout: false })
     const d = deployment('console', 'ns1', {})
-    server.seed({ ...d, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 } })
+    server.seed({
+      ...d,
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
+    })
     const waiting = kubectl(['rollout', 'status', 'deploy/console', '-n', 'ns1', '--timeout=10s'])
     // Let kubectl reach its watch, then finish the rollout.
-    for (let i = 0; i < 100 && !server.requests.some((r) => r.query.watch === 'true'); i++) await new Promise((r) => setTimeout(r, 50))
-    server.seed({ ...d, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } })
+    for (let i = 0; i < 100 && !server.requests.some((r) => r.query.watch === 'true'); i++)
+      await new Promise((r) => setTimeout(r, 50))
+    server.seed({
+      ...d,
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+    })
     const r = await waiting
     expect(r.exitCode).toBe(0)
     expect(r.stdout.split('\n')).toEqual([
@@ -312,7 +384,12 @@ describe('fake API server with real kubectl', () => {
   it('lists secrets as JSON (doctor)', async () => {
     const { server, kubectl } = await cluster({ namespaces: ['ns1'] })
     server.seed(credential('ns1'))
-    server.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain', namespace: 'ns1' }, stringData: { token: 'abc' } })
+    server.seed({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'plain', namespace: 'ns1' },
+      stringData: { token: 'abc' },
+    })
     const r = await kubectl(['get', 'secret', '-n', 'ns1', '-o', 'json'])
     expect(r.exitCode).toBe(0)
     const list = JSON.parse(r.stdout)
@@ -332,9 +409,17 @@ describe('fake API server with real kubectl', () => {
     })
     await kubectl(['patch', ...sa, '-p', '{"imagePullSecrets":[{"name":"b"}]}'])
     expect(server.objects.get('ServiceAccount/ns1/default').imagePullSecrets).toEqual([{ name: 'b' }])
-    await kubectl(['patch', ...sa, '--type=json', '-p', '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"c"}}]'])
+    await kubectl([
+      'patch',
+      ...sa,
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"c"}}]',
+    ])
     expect(server.objects.get('ServiceAccount/ns1/default').imagePullSecrets).toEqual([{ name: 'b' }, { name: 'c' }])
-    expect(await kubectl(['patch', ...sa, '--type=merge', '-p', '{"imagePullSecrets":[{"name":"b"},{"name":"c"}]}'])).toMatchObject({
+    expect(
+      await kubectl(['patch', ...sa, '--type=merge', '-p', '{"imagePullSecrets":[{"name":"b"},{"name":"c"}]}']),
+    ).toMatchObject({
       exitCode: 0,
       stdout: 'serviceaccount/default patched (no change)',
     })
@@ -342,7 +427,13 @@ describe('fake API server with real kubectl', () => {
 
   it('without OpenAPI documents, kubectl apply refuses to run (so the server must serve them)', async () => {
     const { server, kubectl } = await cluster({ namespaces: ['ns1'] })
-    server.failNext({ pathIncludes: '/openapi/' }, 404, undefined, 'the server could not find the requested resource', 10)
+    server.failNext(
+      { pathIncludes: '/openapi/' },
+      404,
+      undefined,
+      'the server could not find the requested resource',
+      10,
+    )
     const r = await kubectl(APPLY, JSON.stringify(credential('ns1')))
     expect(r).toEqual({
       exitCode: 1,
@@ -356,8 +447,14 @@ describe('fake API server with real kubectl', () => {
   it('works with legacy (non-aggregated) discovery too', async () => {
     const { server, kubectl } = await cluster({ namespaces: ['ns1'], aggregatedDiscovery: false })
     server.seed(deployment('console', 'ns1', { 'app.kubernetes.io/instance': 'cloudforet' }))
-    expect(await kubectl(APPLY, JSON.stringify(credential('ns1')))).toMatchObject({ exitCode: 0, stdout: 'secret/my-credential serverside-applied' })
-    expect(await kubectl(['get', 'deploy', '-n', 'ns1', '-o', 'name'])).toMatchObject({ exitCode: 0, stdout: 'deployment.apps/console' })
+    expect(await kubectl(APPLY, JSON.stringify(credential('ns1')))).toMatchObject({
+      exitCode: 0,
+      stdout: 'secret/my-credential serverside-applied',
+    })
+    expect(await kubectl(['get', 'deploy', '-n', 'ns1', '-o', 'name'])).toMatchObject({
+      exitCode: 0,
+      stdout: 'deployment.apps/console',
+    })
     const paths = server.requests.map((q) => q.path)
     expect(paths).toEqual(expect.arrayContaining(['/api', '/apis', '/api/v1', '/apis/apps/v1']))
     expect(server.unhandled).toEqual([])
@@ -380,14 +477,31 @@ describe('fake API server with real kubectl', () => {
       message: 'Failed to pull image "cloudforet/console:2.0.0": 401 Unauthorized',
       lastTimestamp: new Date().toISOString(),
     })
-    const events = await kubectl(['get', 'events', '-n', 'ns1', '--field-selector', 'involvedObject.name=console-abc', '-o', 'json'])
+    const events = await kubectl([
+      'get',
+      'events',
+      '-n',
+      'ns1',
+      '--field-selector',
+      'involvedObject.name=console-abc',
+      '-o',
+      'json',
+    ])
     expect(JSON.parse(events.stdout).items.map((e: any) => e.reason)).toEqual(['Failed'])
     const table = await kubectl(['get', 'events', '-n', 'ns1'])
     expect(table.stdout.split('\n')[0]!.split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'])
     expect(table.stdout).toContain('pod/console-abc')
 
-    expect(await kubectl(['auth', 'can-i', 'patch', 'secrets', '-n', 'ns1'])).toEqual({ exitCode: 0, stdout: 'yes', stderr: '' })
-    expect(await kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'ns1'])).toEqual({ exitCode: 1, stdout: 'no', stderr: '' })
+    expect(await kubectl(['auth', 'can-i', 'patch', 'secrets', '-n', 'ns1'])).toEqual({
+      exitCode: 0,
+      stdout: 'yes',
+      stderr: '',
+    })
+    expect(await kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'ns1'])).toEqual({
+      exitCode: 1,
+      stdout: 'no',
+      stderr: '',
+    })
 
     const dc = await kubectl(['delete', '--raw', '/api/v1/namespaces/ns1/pods?labelSelector=app%3Dconsole'])
     expect(dc.exitCode).toBe(0)
@@ -398,7 +512,11 @@ describe('fake API server with real kubectl', () => {
   it('records requests it cannot answer', async () => {
     const { server, kubectl } = await cluster()
     const r = await kubectl(['get', '--raw', '/apis/example.com/v1/widgets'])
-    expect(r).toEqual({ exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): the server could not find the requested resource' })
+    expect(r).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): the server could not find the requested resource',
+    })
     expect(server.unhandled.map((u) => `${u.method} ${u.path}`)).toEqual(['GET /apis/example.com/v1/widgets'])
   })
 })

@@ -23,7 +23,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 
-
 export interface RecordedRequest {
   method: string
   /** Path without the query string, e.g. `/api/v1/namespaces/ns1/secrets/my-credential`. */
@@ -149,7 +148,15 @@ const RESOURCES: ResourceDef[] = [
     shortNames: ['po'],
     categories: ['all'],
   },
-  { group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, verbs: ALL_VERBS },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    namespaced: true,
+    verbs: ALL_VERBS,
+  },
   {
     group: '',
     version: 'v1',
@@ -289,10 +296,16 @@ function badRequest(message: string): HttpError {
   return fail(400, 'BadRequest', message)
 }
 
-function invalid(def: ResourceDef, name: string, causes: { field: string; message: string; type?: string }[]): HttpError {
+function invalid(
+  def: ResourceDef,
+  name: string,
+  causes: { field: string; message: string; type?: string }[],
+): HttpError {
   const text = causes.map((c) => `${c.field}: ${c.message}`)
   const message =
-    text.length === 1 ? `${def.kind} "${name}" is invalid: ${text[0]}` : `${def.kind} "${name}" is invalid: [${text.join(', ')}]`
+    text.length === 1
+      ? `${def.kind} "${name}" is invalid: ${text[0]}`
+      : `${def.kind} "${name}" is invalid: [${text.join(', ')}]`
   return fail(422, 'Invalid', message, {
     name,
     ...(def.group ? { group: def.group } : {}),
@@ -375,7 +388,7 @@ function labelMatcher(selector: string | undefined): (obj: any) => boolean {
   const reqs = parseLabelSelector(selector)
   return (obj) => {
     const labels: Record<string, unknown> = obj?.metadata?.labels ?? {}
-    return matchesRequirements((k) => (typeof labels[k] === 'string' ? (labels[k]) : undefined), reqs)
+    return matchesRequirements((k) => (typeof labels[k] === 'string' ? labels[k] : undefined), reqs)
   }
 }
 
@@ -457,7 +470,8 @@ function strategicMerge(target: any, patch: any, kind: string, path: string[] = 
   }
   for (const [k, v] of Object.entries(patch)) {
     const m = /^\$deleteFromPrimitiveList\/(.+)$/.exec(k)
-    if (m && Array.isArray(v) && Array.isArray(result[m[1]!])) result[m[1]!] = result[m[1]!].filter((x: any) => !v.includes(x))
+    if (m && Array.isArray(v) && Array.isArray(result[m[1]!]))
+      result[m[1]!] = result[m[1]!].filter((x: any) => !v.includes(x))
   }
   return result
 }
@@ -476,7 +490,12 @@ function jsonPatch(target: any, ops: any): any {
   if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations')
   let doc = clone(target)
   const parse = (p: string): string[] =>
-    p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    p === ''
+      ? []
+      : p
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   const getAt = (d: any, parts: string[]): any => parts.reduce((cur, k) => (cur == null ? undefined : cur[k]), d)
   const setAt = (parts: string[], value: any, insert: boolean): void => {
     if (parts.length === 0) {
@@ -510,7 +529,8 @@ function jsonPatch(target: any, ops: any): any {
         setAt(parts, clone(op.value), true)
         break
       case 'replace':
-        if (getAt(doc, parts) === undefined) throw fail(422, 'Invalid', `the server rejected our request due to an error in our request`)
+        if (getAt(doc, parts) === undefined)
+          throw fail(422, 'Invalid', `the server rejected our request due to an error in our request`)
         setAt(parts, clone(op.value), false)
         break
       case 'remove':
@@ -523,7 +543,8 @@ function jsonPatch(target: any, ops: any): any {
         setAt(parts, clone(getAt(doc, parse(op.from))), true)
         break
       case 'test':
-        if (!deepEqual(getAt(doc, parts), op.value)) throw fail(422, 'Invalid', 'the server rejected our request due to an error in our request')
+        if (!deepEqual(getAt(doc, parts), op.value))
+          throw fail(422, 'Invalid', 'the server rejected our request due to an error in our request')
         break
       default:
         throw badRequest(`Unexpected kind: ${String(op.op)}`)
@@ -605,7 +626,8 @@ function deletePath(obj: any, path: string[]): void {
   for (let i = parents.length - 1; i > 0; i--) {
     const key = path[i - 1]!
     const parent = parents[i - 1]
-    if (isObj(parent[key]) && Object.keys(parent[key]).length === 0 && !(i === 1 && key === 'metadata')) delete parent[key]
+    if (isObj(parent[key]) && Object.keys(parent[key]).length === 0 && !(i === 1 && key === 'metadata'))
+      delete parent[key]
     else break
   }
 }
@@ -621,7 +643,10 @@ function applyMerge(target: any, config: any): any {
 }
 
 function pathToField(path: string[]): string {
-  return path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('').replace(/^\[/, '.[')
+  return path
+    .map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))
+    .join('')
+    .replace(/^\[/, '.[')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,7 +660,13 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function validateName(def: ResourceDef, obj: any): HttpError | undefined {
   const name = obj?.metadata?.name
   if (typeof name !== 'string' || name === '')
-    return invalid(def, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', type: 'FieldValueRequired' }])
+    return invalid(def, '', [
+      {
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+        type: 'FieldValueRequired',
+      },
+    ])
   if (def.kind === 'Namespace' && (!DNS1123_LABEL.test(name) || name.length > 63))
     return invalid(def, name, [
       {
@@ -655,12 +686,15 @@ function validateName(def: ResourceDef, obj: any): HttpError | undefined {
 
 /** Decoding and defaulting a real API server does before storing a Secret. */
 function normalizeSecret(obj: any): HttpError | undefined {
-  if (obj.data !== undefined && !isObj(obj.data)) return badRequest(`Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal data`)
+  if (obj.data !== undefined && !isObj(obj.data))
+    return badRequest(`Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal data`)
   for (const [k, v] of Object.entries<any>(obj.data ?? {})) {
     if (v === null) continue
     if (typeof v !== 'string' || !BASE64.test(v)) {
       const at = typeof v === 'string' ? v.search(/[^A-Za-z0-9+/=]/) : 0
-      return badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at < 0 ? Math.floor(String(v).length / 4) * 4 : at}`)
+      return badRequest(
+        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at < 0 ? Math.floor(String(v).length / 4) * 4 : at}`,
+      )
     }
     void k
   }
@@ -683,22 +717,35 @@ function validateSecret(def: ResourceDef, obj: any, old: any): HttpError | undef
         message: `Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
       })
   }
-  const dockerKey = obj.type === 'kubernetes.io/dockerconfigjson' ? '.dockerconfigjson' : obj.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : undefined
+  const dockerKey =
+    obj.type === 'kubernetes.io/dockerconfigjson'
+      ? '.dockerconfigjson'
+      : obj.type === 'kubernetes.io/dockercfg'
+        ? '.dockercfg'
+        : undefined
   if (dockerKey) {
     const raw = obj.data?.[dockerKey]
-    if (raw === undefined) causes.push({ field: `data[${dockerKey}]`, message: 'Required value', type: 'FieldValueRequired' })
+    if (raw === undefined)
+      causes.push({ field: `data[${dockerKey}]`, message: 'Required value', type: 'FieldValueRequired' })
     else {
       try {
         JSON.parse(Buffer.from(String(raw), 'base64').toString('utf8'))
       } catch (e) {
-        causes.push({ field: `data[${dockerKey}]`, message: `Invalid value: "<secret contents redacted>": ${(e as Error).message}` })
+        causes.push({
+          field: `data[${dockerKey}]`,
+          message: `Invalid value: "<secret contents redacted>": ${(e as Error).message}`,
+        })
       }
     }
   }
   if (old && old.type !== obj.type)
     causes.push({ field: 'type', message: `Invalid value: "${obj.type}": field is immutable` })
   if (old?.immutable === true && (!deepEqual(old.data, obj.data) || obj.immutable !== true))
-    causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', type: 'FieldValueForbidden' })
+    causes.push({
+      field: 'data',
+      message: 'Forbidden: field is immutable when `immutable` is set',
+      type: 'FieldValueForbidden',
+    })
   return causes.length ? invalid(def, name, causes) : undefined
 }
 
@@ -737,7 +784,12 @@ function unknownFields(def: ResourceDef, obj: any): string[] {
   const out = Object.keys(obj)
     .filter((k) => !['apiVersion', 'kind', 'metadata', ...known].includes(k))
     .map((k) => `.${k}`)
-  if (isObj(obj.metadata)) out.push(...Object.keys(obj.metadata).filter((k) => !KNOWN_META.includes(k)).map((k) => `.metadata.${k}`))
+  if (isObj(obj.metadata))
+    out.push(
+      ...Object.keys(obj.metadata)
+        .filter((k) => !KNOWN_META.includes(k))
+        .map((k) => `.metadata.${k}`),
+    )
   return out
 }
 
@@ -759,9 +811,22 @@ function columnsFor(kind: string): Column[] {
     case 'Namespace':
       return [name, { name: 'Status', cell: (o) => o.status?.phase ?? 'Active' }, ageCol]
     case 'Secret':
-      return [name, { name: 'Type', cell: (o) => o.type ?? 'Opaque' }, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length }, ageCol]
+      return [
+        name,
+        { name: 'Type', cell: (o) => o.type ?? 'Opaque' },
+        { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length },
+        ageCol,
+      ]
     case 'ConfigMap':
-      return [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }, ageCol]
+      return [
+        name,
+        {
+          name: 'Data',
+          type: 'integer',
+          cell: (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length,
+        },
+        ageCol,
+      ]
     case 'ServiceAccount':
       return [name, { name: 'Secrets', type: 'integer', cell: (o) => (o.secrets ?? []).length }, ageCol]
     case 'Pod':
@@ -775,7 +840,11 @@ function columnsFor(kind: string): Column[] {
           },
         },
         { name: 'Status', cell: (o) => o.status?.phase ?? 'Pending' },
-        { name: 'Restarts', type: 'integer', cell: (o) => (o.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0) },
+        {
+          name: 'Restarts',
+          type: 'integer',
+          cell: (o) => (o.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0),
+        },
         ageCol,
       ]
     case 'Deployment':
@@ -791,7 +860,10 @@ function columnsFor(kind: string): Column[] {
         { name: 'Last Seen', cell: (o) => age(o.lastTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp) },
         { name: 'Type', cell: (o) => o.type ?? '' },
         { name: 'Reason', cell: (o) => o.reason ?? '' },
-        { name: 'Object', cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
+        {
+          name: 'Object',
+          cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`,
+        },
         { name: 'Message', cell: (o) => o.message ?? '' },
         { ...name, name: 'Name', priority: 1 },
       ]
@@ -843,7 +915,10 @@ function legacyResourceList(group: string, version: string): any {
       verbs: r.verbs,
       ...(r.shortNames ? { shortNames: r.shortNames } : {}),
       ...(r.categories ? { categories: r.categories } : {}),
-      storageVersionHash: createHash('sha256').update(`${r.group}/${r.version}/${r.kind}`).digest('base64').slice(0, 11),
+      storageVersionHash: createHash('sha256')
+        .update(`${r.group}/${r.version}/${r.kind}`)
+        .digest('base64')
+        .slice(0, 11),
     })),
   }
 }
@@ -909,13 +984,26 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
     },
     [`${META}.Status`]: {
       type: 'object',
-      properties: { ...typeMeta, code: { type: 'integer', format: 'int32' }, details: loose, message: str, metadata: ref(`${META}.ListMeta`), reason: str, status: str },
+      properties: {
+        ...typeMeta,
+        code: { type: 'integer', format: 'int32' },
+        details: loose,
+        message: str,
+        metadata: ref(`${META}.ListMeta`),
+        reason: str,
+        status: str,
+      },
       'x-kubernetes-group-version-kind': [{ group: '', kind: 'Status', version: 'v1' }],
     },
     [`${META}.Patch`]: { type: 'object' },
     [`${META}.DeleteOptions`]: {
       type: 'object',
-      properties: { ...typeMeta, dryRun: { type: 'array', items: str }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, propagationPolicy: str },
+      properties: {
+        ...typeMeta,
+        dryRun: { type: 'array', items: str },
+        gracePeriodSeconds: { type: 'integer', format: 'int64' },
+        propagationPolicy: str,
+      },
     },
   }
   for (const r of RESOURCES.filter((x) => x.group === group && x.version === version)) {
@@ -930,14 +1018,22 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
         }
         break
       case 'ConfigMap':
-        props = { binaryData: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } }, data: strMap, immutable: { type: 'boolean' } }
+        props = {
+          binaryData: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } },
+          data: strMap,
+          immutable: { type: 'boolean' },
+        }
         break
       case 'ServiceAccount':
         props = {
           automountServiceAccountToken: { type: 'boolean' },
           imagePullSecrets: {
             type: 'array',
-            items: { type: 'object', properties: { name: { type: 'string', default: '' } }, 'x-kubernetes-map-type': 'atomic' },
+            items: {
+              type: 'object',
+              properties: { name: { type: 'string', default: '' } },
+              'x-kubernetes-map-type': 'atomic',
+            },
             'x-kubernetes-list-type': 'atomic',
           },
           secrets: {
@@ -967,7 +1063,11 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
     schemas[`${schemaName(r)}List`] = {
       type: 'object',
       required: ['items'],
-      properties: { ...typeMeta, items: { type: 'array', items: { default: {}, ...ref(schemaName(r)) } }, metadata: { default: {}, ...ref(`${META}.ListMeta`) } },
+      properties: {
+        ...typeMeta,
+        items: { type: 'array', items: { default: {}, ...ref(schemaName(r)) } },
+        metadata: { default: {}, ...ref(`${META}.ListMeta`) },
+      },
       'x-kubernetes-group-version-kind': [{ group: r.group, kind: `${r.kind}List`, version: r.version }],
     }
   }
@@ -975,7 +1075,12 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
 }
 
 function openApiDocument(group: string, version: string): any {
-  const q = (name: string, type = 'string') => ({ name, in: 'query', description: name, schema: { type, uniqueItems: true } })
+  const q = (name: string, type = 'string') => ({
+    name,
+    in: 'query',
+    description: name,
+    schema: { type, uniqueItems: true },
+  })
   const jsonOf = (schema: string) => ({
     'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
     'application/yaml': { schema: { $ref: `#/components/schemas/${schema}` } },
@@ -985,18 +1090,44 @@ function openApiDocument(group: string, version: string): any {
     const gvk = { group: r.group, version: r.version, kind: r.kind }
     const base = `/${gvPath(r)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`
     const pathParams = [
-      ...(r.namespaced ? [{ name: 'namespace', in: 'path', required: true, description: 'object name and auth scope', schema: { type: 'string', uniqueItems: true } }] : []),
+      ...(r.namespaced
+        ? [
+            {
+              name: 'namespace',
+              in: 'path',
+              required: true,
+              description: 'object name and auth scope',
+              schema: { type: 'string', uniqueItems: true },
+            },
+          ]
+        : []),
       q('pretty'),
     ]
     const opId = (verb: string, suffix = '') =>
       `${verb}${r.group ? r.group.charAt(0).toUpperCase() + r.group.slice(1) : 'Core'}${r.version.toUpperCase()}${r.namespaced ? 'Namespaced' : ''}${r.kind}${suffix}`
     const responses = (schema: string, codes: string[]) =>
-      Object.fromEntries(codes.map((c) => [c, { description: c === '201' ? 'Created' : c === '202' ? 'Accepted' : 'OK', content: jsonOf(schema) }]))
+      Object.fromEntries(
+        codes.map((c) => [
+          c,
+          { description: c === '201' ? 'Created' : c === '202' ? 'Accepted' : 'OK', content: jsonOf(schema) },
+        ]),
+      )
     paths[base] = {
       get: {
         description: `list or watch objects of kind ${r.kind}`,
         operationId: opId('list'),
-        parameters: [q('allowWatchBookmarks', 'boolean'), q('continue'), q('fieldSelector'), q('labelSelector'), q('limit', 'integer'), q('resourceVersion'), q('resourceVersionMatch'), q('sendInitialEvents', 'boolean'), q('timeoutSeconds', 'integer'), q('watch', 'boolean')],
+        parameters: [
+          q('allowWatchBookmarks', 'boolean'),
+          q('continue'),
+          q('fieldSelector'),
+          q('labelSelector'),
+          q('limit', 'integer'),
+          q('resourceVersion'),
+          q('resourceVersionMatch'),
+          q('sendInitialEvents', 'boolean'),
+          q('timeoutSeconds', 'integer'),
+          q('watch', 'boolean'),
+        ],
         responses: responses(`${schemaName(r)}List`, ['200']),
         'x-kubernetes-action': 'list',
         'x-kubernetes-group-version-kind': gvk,
@@ -1005,7 +1136,10 @@ function openApiDocument(group: string, version: string): any {
         description: `create a ${r.kind}`,
         operationId: opId('create'),
         parameters: [q('dryRun'), q('fieldManager'), q('fieldValidation')],
-        requestBody: { content: { '*/*': { schema: { $ref: `#/components/schemas/${schemaName(r)}` } } }, required: true },
+        requestBody: {
+          content: { '*/*': { schema: { $ref: `#/components/schemas/${schemaName(r)}` } } },
+          required: true,
+        },
         responses: responses(schemaName(r), ['200', '201', '202']),
         'x-kubernetes-action': 'post',
         'x-kubernetes-group-version-kind': gvk,
@@ -1015,7 +1149,13 @@ function openApiDocument(group: string, version: string): any {
             delete: {
               description: `delete collection of ${r.kind}`,
               operationId: opId('deleteCollection'),
-              parameters: [q('dryRun'), q('fieldSelector'), q('gracePeriodSeconds', 'integer'), q('labelSelector'), q('propagationPolicy')],
+              parameters: [
+                q('dryRun'),
+                q('fieldSelector'),
+                q('gracePeriodSeconds', 'integer'),
+                q('labelSelector'),
+                q('propagationPolicy'),
+              ],
               requestBody: { content: { '*/*': { schema: { $ref: `#/components/schemas/${META}.DeleteOptions` } } } },
               responses: responses(`${META}.Status`, ['200']),
               'x-kubernetes-action': 'deletecollection',
@@ -1037,7 +1177,10 @@ function openApiDocument(group: string, version: string): any {
         description: `replace the specified ${r.kind}`,
         operationId: opId('replace'),
         parameters: [q('dryRun'), q('fieldManager'), q('fieldValidation')],
-        requestBody: { content: { '*/*': { schema: { $ref: `#/components/schemas/${schemaName(r)}` } } }, required: true },
+        requestBody: {
+          content: { '*/*': { schema: { $ref: `#/components/schemas/${schemaName(r)}` } } },
+          required: true,
+        },
         responses: responses(schemaName(r), ['200', '201']),
         'x-kubernetes-action': 'put',
         'x-kubernetes-group-version-kind': gvk,
@@ -1048,10 +1191,12 @@ function openApiDocument(group: string, version: string): any {
         parameters: [q('dryRun'), q('fieldManager'), q('fieldValidation'), q('force', 'boolean')],
         requestBody: {
           content: Object.fromEntries(
-            ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [
-              t,
-              { schema: { $ref: `#/components/schemas/${META}.Patch` } },
-            ]),
+            [
+              'application/apply-patch+yaml',
+              'application/json-patch+json',
+              'application/merge-patch+json',
+              'application/strategic-merge-patch+json',
+            ].map((t) => [t, { schema: { $ref: `#/components/schemas/${META}.Patch` } }]),
           ),
           required: true,
         },
@@ -1064,11 +1209,23 @@ function openApiDocument(group: string, version: string): any {
         operationId: opId('delete'),
         parameters: [q('dryRun'), q('gracePeriodSeconds', 'integer'), q('propagationPolicy')],
         requestBody: { content: { '*/*': { schema: { $ref: `#/components/schemas/${META}.DeleteOptions` } } } },
-        responses: responses(r.kind === 'Pod' || r.kind === 'Namespace' ? schemaName(r) : `${META}.Status`, ['200', '202']),
+        responses: responses(r.kind === 'Pod' || r.kind === 'Namespace' ? schemaName(r) : `${META}.Status`, [
+          '200',
+          '202',
+        ]),
         'x-kubernetes-action': 'delete',
         'x-kubernetes-group-version-kind': gvk,
       },
-      parameters: [{ name: 'name', in: 'path', required: true, description: `name of the ${r.kind}`, schema: { type: 'string', uniqueItems: true } }, ...pathParams],
+      parameters: [
+        {
+          name: 'name',
+          in: 'path',
+          required: true,
+          description: `name of the ${r.kind}`,
+          schema: { type: 'string', uniqueItems: true },
+        },
+        ...pathParams,
+      ],
     }
     // Only the operations the resource supports.
     const opVerbs: [string, Record<string, string>][] = [
@@ -1086,7 +1243,14 @@ function openApiDocument(group: string, version: string): any {
     paths,
     components: {
       schemas: openApiSchemas(group, version),
-      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+      securitySchemes: {
+        BearerToken: {
+          type: 'apiKey',
+          description: 'Bearer Token authentication',
+          name: 'authorization',
+          in: 'header',
+        },
+      },
     },
   }
 }
@@ -1165,14 +1329,23 @@ const PROTO_KINDS: Record<string, ProtoSchema> = {
             7: { name: 'name', type: 'string' },
           }),
         },
-        2: { name: 'nonResourceAttributes', type: 'message', schema: () => ({ 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } }) },
+        2: {
+          name: 'nonResourceAttributes',
+          type: 'message',
+          schema: () => ({ 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } }),
+        },
       }),
     },
   },
   ServiceAccount: {
     1: meta,
     2: { name: 'secrets', type: 'message', schema: () => OBJECT_REFERENCE, repeated: true },
-    3: { name: 'imagePullSecrets', type: 'message', schema: () => ({ 1: { name: 'name', type: 'string' } }), repeated: true },
+    3: {
+      name: 'imagePullSecrets',
+      type: 'message',
+      schema: () => ({ 1: { name: 'name', type: 'string' } }),
+      repeated: true,
+    },
     4: { name: 'automountServiceAccountToken', type: 'bool' },
   },
 }
@@ -1214,7 +1387,10 @@ function decodeProto(buf: Buffer, schema: ProtoSchema): Record<string, any> {
     if (!f) continue
     let v: any
     if (f.type === 'map') {
-      const entry = decodeProto(value as Buffer, { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: f.value === 'bytes' ? 'bytes' : 'string' } })
+      const entry = decodeProto(value as Buffer, {
+        1: { name: 'key', type: 'string' },
+        2: { name: 'value', type: f.value === 'bytes' ? 'bytes' : 'string' },
+      })
       obj[f.name] ??= {}
       obj[f.name][entry.key ?? ''] = entry.value ?? ''
       continue
@@ -1252,15 +1428,25 @@ const PROTO_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00])
 
 /** Decodes a `application/vnd.kubernetes.protobuf` body into the JSON form of the object. */
 function decodeK8sProtobuf(body: Buffer): any {
-  if (body.length < 4 || !body.subarray(0, 4).equals(PROTO_MAGIC)) throw badRequest('protobuf body does not start with the k8s magic number')
+  if (body.length < 4 || !body.subarray(0, 4).equals(PROTO_MAGIC))
+    throw badRequest('protobuf body does not start with the k8s magic number')
   const unknown = decodeProto(body.subarray(4), {
-    1: { name: 'typeMeta', type: 'message', schema: () => ({ 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } }) },
+    1: {
+      name: 'typeMeta',
+      type: 'message',
+      schema: () => ({ 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } }),
+    },
     2: { name: 'raw', type: 'bytes' },
   })
   const kind: string = unknown.typeMeta?.kind ?? ''
   const schema = PROTO_KINDS[kind]
-  if (!schema) throw fail(415, 'UnsupportedMediaType', `fake-apiserver cannot decode protobuf for kind "${kind}"; send JSON`)
-  return { apiVersion: unknown.typeMeta?.apiVersion, kind, ...decodeProto(Buffer.from(unknown.raw ?? '', 'base64'), schema) }
+  if (!schema)
+    throw fail(415, 'UnsupportedMediaType', `fake-apiserver cannot decode protobuf for kind "${kind}"; send JSON`)
+  return {
+    apiVersion: unknown.typeMeta?.apiVersion,
+    kind,
+    ...decodeProto(Buffer.from(unknown.raw ?? '', 'base64'), schema),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1309,7 +1495,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   for (const gv of GROUP_VERSIONS) {
     const [group, version] = gv.includes('/') ? (gv.split('/') as [string, string]) : ['', gv]
     const body = JSON.stringify(openApiDocument(group, version))
-    openapiDocs.set(group ? `apis/${gv}` : `api/${gv}`, { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() })
+    openapiDocs.set(group ? `apis/${gv}` : `api/${gv}`, {
+      body,
+      hash: createHash('sha512').update(body).digest('hex').toUpperCase(),
+    })
   }
 
   // ---- store -------------------------------------------------------------------------------
@@ -1337,8 +1526,22 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       readyReplicas: replicas,
       availableReplicas: replicas,
       conditions: [
-        { type: 'Available', status: 'True', lastUpdateTime: t, lastTransitionTime: t, reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
-        { type: 'Progressing', status: 'True', lastUpdateTime: t, lastTransitionTime: t, reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${obj.metadata.name}-fake" has successfully progressed.` },
+        {
+          type: 'Available',
+          status: 'True',
+          lastUpdateTime: t,
+          lastTransitionTime: t,
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        },
+        {
+          type: 'Progressing',
+          status: 'True',
+          lastUpdateTime: t,
+          lastTransitionTime: t,
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${obj.metadata.name}-fake" has successfully progressed.`,
+        },
       ],
     }
   }
@@ -1370,7 +1573,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     objects.set(objectKey(def.kind, obj.metadata.namespace, obj.metadata.name), obj)
     notify('ADDED', obj)
     if (def.kind === 'Namespace') {
-      const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: obj.metadata.name } }
+      const sa = {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: obj.metadata.name },
+      }
       const saDef = defByKind('ServiceAccount')!
       if (!objects.has(objectKey('ServiceAccount', obj.metadata.name, 'default'))) {
         prepareNew(saDef, sa, obj.metadata.name)
@@ -1406,7 +1613,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       .filter((o) => o.kind === def.kind && o.apiVersion === gvString(def))
       .filter((o) => namespace === undefined || o.metadata?.namespace === namespace)
       .filter((o) => byLabel(o) && byField(o))
-      .sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`))
+      .sort((a, b) =>
+        `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+          `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+        ),
+      )
   }
 
   function managerFor(query: Record<string, string>, userAgent: string | undefined): string {
@@ -1417,19 +1628,38 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
    * Records field ownership: an Apply entry holds exactly the applied fields; an Update entry
    * gains the fields the update changed (and is left alone when it changed nothing).
    */
-  function setManaged(obj: any, manager: string, operation: 'Apply' | 'Update', changed: Set<string>, def: ResourceDef): void {
+  function setManaged(
+    obj: any,
+    manager: string,
+    operation: 'Apply' | 'Update',
+    changed: Set<string>,
+    def: ResourceDef,
+  ): void {
     const all: any[] = obj.metadata.managedFields ?? []
     const previous = all.find((e: any) => e.manager === manager && e.operation === operation)
     if (operation === 'Update' && changed.size === 0) return
-    const paths = operation === 'Update' && previous ? new Set([...fromFieldsV1(previous.fieldsV1), ...changed]) : changed
+    const paths =
+      operation === 'Update' && previous ? new Set([...fromFieldsV1(previous.fieldsV1), ...changed]) : changed
     const entries = all.filter((e) => e !== previous)
     if (paths.size > 0)
-      entries.push({ manager, operation, apiVersion: gvString(def), time: now(), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1([...paths].sort()) })
+      entries.push({
+        manager,
+        operation,
+        apiVersion: gvString(def),
+        time: now(),
+        fieldsType: 'FieldsV1',
+        fieldsV1: toFieldsV1([...paths].sort()),
+      })
     obj.metadata.managedFields = entries
   }
 
   /** Stores `updated` in place of `existing` unless nothing but timestamps changed. */
-  function commitUpdate(def: ResourceDef, existing: any, updated: any, dryRun: boolean): { obj: any; changed: boolean } {
+  function commitUpdate(
+    def: ResourceDef,
+    existing: any,
+    updated: any,
+    dryRun: boolean,
+  ): { obj: any; changed: boolean } {
     updated.apiVersion = existing.apiVersion
     updated.kind = existing.kind
     updated.metadata ??= {}
@@ -1498,12 +1728,16 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     return clone(insert(def, obj))
   }
 
-  for (const ns of options.namespaces ?? ['default']) seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+  for (const ns of options.namespaces ?? ['default'])
+    seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
 
   // ---- routing -----------------------------------------------------------------------------
 
   function route(pathname: string): Route | undefined {
-    const segs = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent)
+    const segs = pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent)
     let group: string
     let version: string
     let rest: string[]
@@ -1521,7 +1755,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       watchPrefix = true
       rest = rest.slice(1)
     }
-    const find = (plural: string | undefined) => RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
+    const find = (plural: string | undefined) =>
+      RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       const def = find(rest[2])
       if (def?.namespaced) return { def, namespace: rest[1], name: rest[3], subresource: rest[4], watchPrefix }
@@ -1582,10 +1817,16 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const listBody = (items: any[]) =>
       wantsTable
         ? toTable(def, items, String(rv), query.includeObject)
-        : { kind: `${def.kind}List`, apiVersion: gvString(def), metadata: { resourceVersion: String(rv) }, items: items.map(asItem) }
+        : {
+            kind: `${def.kind}List`,
+            apiVersion: gvString(def),
+            metadata: { resourceVersion: String(rv) },
+            items: items.map(asItem),
+          }
 
     // A namespaced resource addressed without a namespace only supports cluster-wide list/watch.
-    if (def.namespaced && r.namespace === undefined && (r.name !== undefined || method !== 'GET')) throw new UnhandledRequest()
+    if (def.namespaced && r.namespace === undefined && (r.name !== undefined || method !== 'GET'))
+      throw new UnhandledRequest()
 
     const verb =
       method === 'GET'
@@ -1605,11 +1846,13 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
                   ? 'deletecollection'
                   : 'delete'
                 : method.toLowerCase()
-    if (!def.verbs.includes(verb)) throw fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+    if (!def.verbs.includes(verb))
+      throw fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
 
     if (def.kind === 'SelfSubjectAccessReview') {
       const review = parseBody(false)
-      const attributes: Record<string, string> = review?.spec?.resourceAttributes ?? review?.spec?.nonResourceAttributes ?? {}
+      const attributes: Record<string, string> =
+        review?.spec?.resourceAttributes ?? review?.spec?.nonResourceAttributes ?? {}
       const allowed = options.authorize ? options.authorize(attributes) : true
       return {
         code: 201,
@@ -1633,7 +1876,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (method === 'GET') {
       const obj = objects.get(key(r.name!))
       if (!obj) throw notFound(def.plural, r.name!, def.group)
-      return { code: 200, body: wantsTable ? toTable(def, [obj], obj.metadata.resourceVersion, query.includeObject) : obj }
+      return {
+        code: 200,
+        body: wantsTable ? toTable(def, [obj], obj.metadata.resourceVersion, query.includeObject) : obj,
+      }
     }
 
     if (method === 'POST' && r.name === undefined) {
@@ -1641,19 +1887,26 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       if (!isObj(obj)) throw badRequest('the request body is not an object')
       const headers = fieldValidation(def, obj, query)
       obj.metadata ??= {}
-      if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomUUID().slice(0, 5)}`
+      if (!obj.metadata.name && obj.metadata.generateName)
+        obj.metadata.name = `${obj.metadata.generateName}${randomUUID().slice(0, 5)}`
       const nameErr = validateName(def, obj)
       if (nameErr) throw nameErr
       if (def.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== r.namespace)
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request')
       if (r.namespace !== undefined && !namespaceExists(r.namespace)) throw namespaceNotFound(r.namespace)
       if (objects.has(key(obj.metadata.name)))
-        throw fail(409, 'AlreadyExists', `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name}" already exists`, {
-          name: obj.metadata.name,
-          ...(def.group ? { group: def.group } : {}),
-          kind: def.plural,
-        })
-      for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete obj.metadata[k]
+        throw fail(
+          409,
+          'AlreadyExists',
+          `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name}" already exists`,
+          {
+            name: obj.metadata.name,
+            ...(def.group ? { group: def.group } : {}),
+            kind: def.plural,
+          },
+        )
+      for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields'])
+        delete obj.metadata[k]
       prepareNew(def, obj, r.namespace)
       const err = kindChecks(def, obj, undefined)
       if (err) throw err
@@ -1668,10 +1921,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       if (!isObj(obj)) throw badRequest('the request body is not an object')
       const headers = fieldValidation(def, obj, query)
       obj.metadata ??= {}
-      if (obj.metadata.name !== r.name) throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${r.name})`)
+      if (obj.metadata.name !== r.name)
+        throw badRequest(
+          `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${r.name})`,
+        )
       const existing = objects.get(key(r.name))
       if (!existing) throw notFound(def.plural, r.name, def.group)
-      if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion) throw conflict(def, r.name)
+      if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion)
+        throw conflict(def, r.name)
       obj.metadata.managedFields = existing.metadata.managedFields
       const err = kindChecks(def, obj, existing)
       if (err) throw err
@@ -1698,7 +1955,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           apiVersion: 'v1',
           metadata: {},
           status: 'Success',
-          details: { name: r.name, ...(def.group ? { group: def.group } : {}), kind: def.plural, uid: existing.metadata.uid },
+          details: {
+            name: r.name,
+            ...(def.group ? { group: def.group } : {}),
+            kind: def.plural,
+            uid: existing.metadata.uid,
+          },
         },
       }
     }
@@ -1706,7 +1968,15 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (method === 'DELETE' && r.name === undefined) {
       const victims = list(def, r.namespace, query)
       if (!dryRun) for (const v of victims) remove(def, v)
-      return { code: 200, body: { kind: `${def.kind}List`, apiVersion: gvString(def), metadata: { resourceVersion: String(rv) }, items: victims.map(asItem) } }
+      return {
+        code: 200,
+        body: {
+          kind: `${def.kind}List`,
+          apiVersion: gvString(def),
+          metadata: { resourceVersion: String(rv) },
+          items: victims.map(asItem),
+        },
+      }
     }
 
     throw fail(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`)
@@ -1731,7 +2001,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     return out
   }
 
-  function patch(def: ResourceDef, r: Route, query: Record<string, string>, body: string, rec: RecordedRequest, dryRun: boolean): Reply {
+  function patch(
+    def: ResourceDef,
+    r: Route,
+    query: Record<string, string>,
+    body: string,
+    rec: RecordedRequest,
+    dryRun: boolean,
+  ): Reply {
     const name = r.name!
     const k = objectKey(def.kind, r.namespace, name)
     const existing = objects.get(k)
@@ -1740,7 +2017,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (type === 'application/apply-patch+yaml') {
       const manager = query.fieldManager
       if (!manager)
-        throw invalid(def, name, [{ field: 'fieldManager', message: 'Required value: is required for apply patch', type: 'FieldValueRequired' }])
+        throw invalid(def, name, [
+          { field: 'fieldManager', message: 'Required value: is required for apply patch', type: 'FieldValueRequired' },
+        ])
       let config: any
       try {
         config = parseYaml(body)
@@ -1755,9 +2034,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           `failed to create typed patch object (${r.namespace ? `${r.namespace}/` : ''}${name}; ${gvString(def).includes('/') ? gvString(def) : `/${gvString(def)}`}, Kind=${def.kind}): ${unknown.map((u) => `${u}: field not declared in schema`).join(', ')}`,
         )
       if (config.apiVersion !== gvString(def) || config.kind !== def.kind)
-        throw badRequest(`the API version in the data (${String(config.apiVersion)}) does not match the expected API version (${gvString(def)})`)
+        throw badRequest(
+          `the API version in the data (${String(config.apiVersion)}) does not match the expected API version (${gvString(def)})`,
+        )
       config.metadata ??= {}
-      if (config.metadata.name !== name) throw badRequest(`the name of the object (${String(config.metadata.name)}) does not match the name on the URL (${name})`)
+      if (config.metadata.name !== name)
+        throw badRequest(
+          `the name of the object (${String(config.metadata.name)}) does not match the name on the URL (${name})`,
+        )
       if (def.namespaced && config.metadata.namespace !== undefined && config.metadata.namespace !== r.namespace)
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request')
       const force = query.force === 'true'
@@ -1768,7 +2052,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         if (nameErr) throw nameErr
         if (r.namespace !== undefined && !namespaceExists(r.namespace)) throw namespaceNotFound(r.namespace)
         const obj = clone(config)
-        for (const m of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete obj.metadata[m]
+        for (const m of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields'])
+          delete obj.metadata[m]
         prepareNew(def, obj, r.namespace)
         const err = kindChecks(def, obj, undefined)
         if (err) throw err
@@ -1790,11 +2075,23 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         for (const o of others) if (o.paths.has(p)) conflicts.push({ manager: o.entry.manager, path })
       }
       if (conflicts.length > 0 && !force) {
-        const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${gvString(def)}`, field: pathToField(c.path) }))
+        const causes = conflicts.map((c) => ({
+          reason: 'FieldManagerConflict',
+          message: `conflict with "${c.manager}" using ${gvString(def)}`,
+          field: pathToField(c.path),
+        }))
         const message =
           conflicts.length === 1
             ? `Apply failed with 1 conflict: conflict with "${conflicts[0]!.manager}" using ${gvString(def)}: ${pathToField(conflicts[0]!.path)}`
-            : `Apply failed with ${conflicts.length} conflicts: ${[...new Set(conflicts.map((c) => c.manager))].map((m) => `conflicts with "${m}" using ${gvString(def)}:\n${conflicts.filter((c) => c.manager === m).map((c) => `- ${pathToField(c.path)}`).join('\n')}`).join('\n')}`
+            : `Apply failed with ${conflicts.length} conflicts: ${[...new Set(conflicts.map((c) => c.manager))]
+                .map(
+                  (m) =>
+                    `conflicts with "${m}" using ${gvString(def)}:\n${conflicts
+                      .filter((c) => c.manager === m)
+                      .map((c) => `- ${pathToField(c.path)}`)
+                      .join('\n')}`,
+                )
+                .join('\n')}`
         throw fail(409, 'Conflict', message, { causes })
       }
 
@@ -1810,7 +2107,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       merged.metadata.managedFields = others
         .map(({ entry, paths }) => {
           const kept = [...paths].filter((p) => !conflictKeys.has(p))
-          return kept.length === paths.size ? entry : kept.length ? { ...entry, fieldsV1: toFieldsV1(kept.sort()) } : undefined
+          return kept.length === paths.size
+            ? entry
+            : kept.length
+              ? { ...entry, fieldsV1: toFieldsV1(kept.sort()) }
+              : undefined
         })
         .filter((e) => e !== undefined)
       if (mine && deepEqual([...previouslyOwned].sort(), [...owned].sort())) merged.metadata.managedFields.push(mine)
@@ -1831,11 +2132,17 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (type === 'application/strategic-merge-patch+json') updated = strategicMerge(existing, patchBody, def.kind)
     else if (type === 'application/merge-patch+json') updated = mergePatch(existing, patchBody)
     else if (type === 'application/json-patch+json') updated = jsonPatch(existing, patchBody)
-    else throw fail(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`)
+    else
+      throw fail(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      )
     if (!isObj(updated)) throw badRequest('patch did not produce an object')
     const headers = fieldValidation(def, updated, query)
     updated.metadata ??= {}
-    if (updated.metadata.resourceVersion && updated.metadata.resourceVersion !== existing.metadata.resourceVersion) throw conflict(def, name)
+    if (updated.metadata.resourceVersion && updated.metadata.resourceVersion !== existing.metadata.resourceVersion)
+      throw conflict(def, name)
     const err = kindChecks(def, updated, existing)
     if (err) throw err
     setManaged(updated, managerFor(query, rec.userAgent), 'Update', changedPaths(existing, updated), def)
@@ -1854,11 +2161,27 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const byField = fieldMatcher(query.fieldSelector)
     // Old-style /api/v1/watch/namespaces/ns/pods/NAME watches a single object.
     const name = r.name
-    startWatchWith(req, res, r, query, (o) => (name === undefined || o.metadata?.name === name) && byLabel(o) && byField(o))
+    startWatchWith(
+      req,
+      res,
+      r,
+      query,
+      (o) => (name === undefined || o.metadata?.name === name) && byLabel(o) && byField(o),
+    )
   }
 
-  function startWatchWith(req: IncomingMessage, res: ServerResponse, r: Route, query: Record<string, string>, matches: (o: any) => boolean): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' })
+  function startWatchWith(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: Route,
+    query: Record<string, string>,
+    matches: (o: any) => boolean,
+  ): void {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    })
     res.flushHeaders()
     let ended = false
     const watcher: Watcher = {
@@ -1896,19 +2219,40 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     res.on('close', () => watcher.end()) // not req 'close': that fires once the request body is read
   }
 
-  function handleDiscovery(pathname: string, accept: string, host: string): { code: number; body: any; headers?: Record<string, string> } | undefined {
+  function handleDiscovery(
+    pathname: string,
+    accept: string,
+    host: string,
+  ): { code: number; body: any; headers?: Record<string, string> } | undefined {
     const wantsAggregated = (options.aggregatedDiscovery ?? true) && /as=APIGroupDiscoveryList/.test(accept)
-    const aggregatedVersion = /g=apidiscovery\.k8s\.io;\s*v=v2(?!beta)/.test(accept) ? 'v2' : /v=v2beta1/.test(accept) ? 'v2beta1' : undefined
+    const aggregatedVersion = /g=apidiscovery\.k8s\.io;\s*v=v2(?!beta)/.test(accept)
+      ? 'v2'
+      : /v=v2beta1/.test(accept)
+        ? 'v2beta1'
+        : undefined
     const aggregated = (groups: string[]) => {
       const body = aggregatedDiscovery(groups)
       body.apiVersion = `apidiscovery.k8s.io/${aggregatedVersion}`
-      return { code: 200, body, headers: { 'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregatedVersion};as=APIGroupDiscoveryList` } }
+      return {
+        code: 200,
+        body,
+        headers: {
+          'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregatedVersion};as=APIGroupDiscoveryList`,
+        },
+      }
     }
     const groups = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))]
     switch (pathname) {
       case '/api':
         if (wantsAggregated && aggregatedVersion) return aggregated([''])
-        return { code: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }] } }
+        return {
+          code: 200,
+          body: {
+            kind: 'APIVersions',
+            versions: ['v1'],
+            serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }],
+          },
+        }
       case '/apis':
         if (wantsAggregated && aggregatedVersion) return aggregated(groups)
         return {
@@ -1917,7 +2261,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
             kind: 'APIGroupList',
             apiVersion: 'v1',
             groups: groups.map((g) => {
-              const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({ groupVersion: `${g}/${v}`, version: v }))
+              const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
+                groupVersion: `${g}/${v}`,
+                version: v,
+              }))
               return { name: g, versions, preferredVersion: versions[0] }
             }),
           },
@@ -1945,7 +2292,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         return {
           code: 200,
           body: {
-            paths: Object.fromEntries([...openapiDocs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }])),
+            paths: Object.fromEntries(
+              [...openapiDocs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }]),
+            ),
           },
         }
       case '/healthz':
@@ -1963,13 +2312,20 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const groupMatch = /^\/apis\/([^/]+)\/?$/.exec(pathname)
     if (groupMatch && groups.includes(groupMatch[1]!)) {
       const g = groupMatch[1]!
-      const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({ groupVersion: `${g}/${v}`, version: v }))
-      return { code: 200, body: { kind: 'APIGroup', apiVersion: 'v1', name: g, versions, preferredVersion: versions[0] } }
+      const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
+        groupVersion: `${g}/${v}`,
+        version: v,
+      }))
+      return {
+        code: 200,
+        body: { kind: 'APIGroup', apiVersion: 'v1', name: g, versions, preferredVersion: versions[0] },
+      }
     }
     const openapi = /^\/openapi\/v3\/(.+)$/.exec(pathname)
     if (openapi) {
       const doc = openapiDocs.get(openapi[1]!)
-      if (doc) return { code: 200, body: doc.body, headers: { 'Content-Type': 'application/json', Etag: `"${doc.hash}"` } }
+      if (doc)
+        return { code: 200, body: doc.body, headers: { 'Content-Type': 'application/json', Etag: `"${doc.hash}"` } }
     }
     return undefined
   }
@@ -1981,7 +2337,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
 
   function send(res: ServerResponse, code: number, body: any, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers, 'Content-Length': String(Buffer.byteLength(text)) })
+    res.writeHead(code, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      ...headers,
+      'Content-Length': String(Buffer.byteLength(text)),
+    })
     res.end(text)
   }
 
@@ -2018,7 +2379,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         failure.remaining--
         const reason = failure.reason ?? DEFAULT_REASONS[failure.status] ?? 'Unknown'
         const message = failure.message ?? defaultFailureMessage(failure.status, method, url.pathname)
-        send(res, failure.status, statusBody(failure.status, reason, message), failure.status === 429 ? { 'Retry-After': '0' } : {})
+        send(
+          res,
+          failure.status,
+          statusBody(failure.status, reason, message),
+          failure.status === 429 ? { 'Retry-After': '0' } : {},
+        )
         return
       }
 
@@ -2042,8 +2408,18 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
               causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
             }),
           )
-        } else if (e && typeof e.code === 'number' && e.status?.kind === 'Status') send(res, e.code, e.status, e.headers)
-        else send(res, 500, statusBody(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.stack ?? e.message : String(e)}`))
+        } else if (e && typeof e.code === 'number' && e.status?.kind === 'Status')
+          send(res, e.code, e.status, e.headers)
+        else
+          send(
+            res,
+            500,
+            statusBody(
+              500,
+              'InternalError',
+              `Internal error occurred: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+            ),
+          )
       }
     })
   })
@@ -2055,7 +2431,21 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   function defaultFailureMessage(status: number, method: string, pathname: string): string {
     const r = route(pathname)
     const verb =
-      method === 'GET' ? (r?.name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? (r?.name ? 'delete' : 'deletecollection') : method.toLowerCase()
+      method === 'GET'
+        ? r?.name
+          ? 'get'
+          : 'list'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method === 'PATCH'
+              ? 'patch'
+              : method === 'DELETE'
+                ? r?.name
+                  ? 'delete'
+                  : 'deletecollection'
+                : method.toLowerCase()
     const res = r ? (r.def.group ? `${r.def.plural}.${r.def.group}` : r.def.plural) : ''
     switch (status) {
       case 401:
@@ -2092,7 +2482,13 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     unhandled,
     objects,
     failNext(match, status, reason, message, times = 1) {
-      failures.push({ match, status, ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message } : {}), remaining: times })
+      failures.push({
+        match,
+        status,
+        ...(reason !== undefined ? { reason } : {}),
+        ...(message !== undefined ? { message } : {}),
+        remaining: times,
+      })
     },
     closeConnectionNext(match, times = 1) {
       drops.push({ match, remaining: times })

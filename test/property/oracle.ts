@@ -7,7 +7,18 @@
  * the patched text keeps `&a` on the section it edits, so every `*a` and every `<<: *a`
  * sees the addition too. The Document model gets that right by construction.
  */
-import { YAMLMap, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode, type Pair } from 'yaml'
+import {
+  YAMLMap,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+  type Pair,
+} from 'yaml'
 import { CONNECTOR_PATH, type ChartInfo } from '../../src/core/charts.js'
 import { decidePlugins, type PluginMode } from '../../src/core/plugins.js'
 
@@ -34,8 +45,7 @@ export interface OracleOptions {
  * reach beyond its target (an alias elsewhere shares the node) or needs a judgement call.
  */
 export type Expectation =
-  | { ok: true; targets: Target[]; data: unknown; edits: number; mayRefuse?: string }
-  | { ok: false; reason: string }
+  { ok: true; targets: Target[]; data: unknown; edits: number; mayRefuse?: string } | { ok: false; reason: string }
 
 /** Parses values text to data, or returns why yaml cannot read it. */
 export function readData(text: string): { data: unknown } | { error: string } {
@@ -79,19 +89,33 @@ export function expectOutcome(text: string, o: OracleOptions): Expectation {
     return { ok: false, reason: `not YAML: ${(err as Error).message}` }
   }
   if (data !== null && data !== undefined && !isObj(data)) return { ok: false, reason: 'the top level is not a map' }
-  const top = (data ?? {})
+  const top = data ?? {}
 
   const services = o.services ? [...new Set(o.services)] : o.chart.services
-  for (const s of services) if (top[s] !== undefined && top[s] !== null && !isObj(top[s])) return { ok: false, reason: `${s} is not a map` }
+  for (const s of services)
+    if (top[s] !== undefined && top[s] !== null && !isObj(top[s])) return { ok: false, reason: `${s} is not a map` }
   const kc = dig(top, CONNECTOR_PATH)
-  if (kc !== undefined && kc !== null && !(isObj(kc) && (kc.namespace === undefined || typeof kc.namespace === 'string')))
+  if (
+    kc !== undefined &&
+    kc !== null &&
+    !(isObj(kc) && (kc.namespace === undefined || typeof kc.namespace === 'string'))
+  )
     return { ok: false, reason: 'KubernetesConnector is not a map with a string namespace' }
 
-  const targets: Target[] = services.map((s) => ({ path: s === 'vault' || s === 'consul' ? [s, 'global', 'imagePullSecrets'] : [s, 'imagePullSecrets'], leaf: { kind: 'list', names: o.secrets } }))
+  const targets: Target[] = services.map((s) => ({
+    path: s === 'vault' || s === 'consul' ? [s, 'global', 'imagePullSecrets'] : [s, 'imagePullSecrets'],
+    leaf: { kind: 'list', names: o.secrets },
+  }))
   // Which mechanism the plugins use is a policy decision, not an edit: taken from src as is.
   const plugins = decidePlugins(data, o.chart, o.plugins, o.pluginRegistry)
   if (plugins.path)
-    targets.push({ path: plugins.path, leaf: plugins.mechanism === 'registry' ? { kind: 'scalar', value: o.secrets[0]! } : { kind: 'list', names: o.secrets } })
+    targets.push({
+      path: plugins.path,
+      leaf:
+        plugins.mechanism === 'registry'
+          ? { kind: 'scalar', value: o.secrets[0]! }
+          : { kind: 'list', names: o.secrets },
+    })
 
   const ops: Op[] = []
   const aliased = new Set<string>()
@@ -110,7 +134,13 @@ export function expectOutcome(text: string, o: OracleOptions): Expectation {
   // Planned against the original document (all targets see the input as it was), applied to a fresh copy.
   const out = doc.clone() as Document.Parsed
   for (const op of ops) apply(out, op)
-  return { ok: true, targets, data: out.toJS({ maxAliasCount: -1 }), edits: ops.length, ...(mayRefuse && { mayRefuse }) }
+  return {
+    ok: true,
+    targets,
+    data: out.toJS({ maxAliasCount: -1 }),
+    edits: ops.length,
+    ...(mayRefuse && { mayRefuse }),
+  }
 }
 
 function dig(data: unknown, path: readonly string[]): unknown {
@@ -162,7 +192,15 @@ function plan(doc: Document.Parsed, data: unknown, t: Target, anchors: string[])
       if (!names) return 'a merged value that is not a list of {name}'
       const missing = leaf.names.filter((n) => !names.includes(n))
       // A local key hides the merged one, so it repeats the inherited items as they are.
-      return missing.length ? { path, set: [...(v === null || v === undefined ? [] : structuredClone(v as unknown[])), ...missing.map((name) => ({ name }))] } : null
+      return missing.length
+        ? {
+            path,
+            set: [
+              ...(v === null || v === undefined ? [] : structuredClone(v as unknown[])),
+              ...missing.map((name) => ({ name })),
+            ],
+          }
+        : null
     }
     node = pair.value
     d = isObj(d) ? d[key] : undefined

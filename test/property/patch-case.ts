@@ -36,11 +36,18 @@ export const optionsArb: fc.Arbitrary<CaseOptions> = fc
     secrets: fc.uniqueArray(fc.constantFrom(...SECRET_POOL), { minLength: 1, maxLength: 3 }),
     chartVersion: fc.constantFrom('2.0.0-dev35', '2.0.0-dev35', '1.12.16', '1.12.16', '1.10.0'),
     // null: every service of the chart, as `cfpull patch` does without --services.
-    services: fc.option(fc.uniqueArray(fc.constantFrom(...COMMON_SERVICES, 'vault', 'consul', 'board', 'unknown-svc'), { maxLength: 4 }), { freq: 8 }),
+    services: fc.option(
+      fc.uniqueArray(fc.constantFrom(...COMMON_SERVICES, 'vault', 'consul', 'board', 'unknown-svc'), { maxLength: 4 }),
+      { freq: 8 },
+    ),
     plugins: fc.constantFrom<PluginMode>('auto', 'auto', 'none', 'connector', 'registry'),
     pluginRegistry: fc.option(fc.constantFrom('HARBOR', 'GITHUB'), { freq: 4 }),
   })
-  .map(({ services, pluginRegistry, ...rest }) => ({ ...rest, ...(services && { services }), ...(pluginRegistry && { pluginRegistry }) }))
+  .map(({ services, pluginRegistry, ...rest }) => ({
+    ...rest,
+    ...(services && { services }),
+    ...(pluginRegistry && { pluginRegistry }),
+  }))
 
 export const caseArb: fc.Arbitrary<PatchCase> = fc.record({ file: valuesFileArb, opts: optionsArb })
 
@@ -92,20 +99,30 @@ export function checkCase(text: string, o: CaseOptions): 'patched' | 'refused' {
     checkRefusal(text, o, err, expected)
     return 'refused'
   }
-  if (!expected.ok) throw new CaseFailure('accepted-invalid-input', `patched a file it should refuse (${expected.reason})`, result.text)
+  if (!expected.ok)
+    throw new CaseFailure('accepted-invalid-input', `patched a file it should refuse (${expected.reason})`, result.text)
   checkPatch(text, o, result, expected)
   return 'patched'
 }
 
 function checkRefusal(text: string, o: CaseOptions, err: unknown, expected: Expectation): void {
-  if (!(err instanceof CfpullError)) throw new CaseFailure('unexpected-exception', `${(err as Error)?.name}: ${(err as Error)?.message ?? String(err)}`)
-  if (err instanceof InternalError || err.exitCode !== 3) throw new CaseFailure(err instanceof InternalError ? 'internal-error' : `exit-${err.exitCode}`, err.message)
+  if (!(err instanceof CfpullError))
+    throw new CaseFailure('unexpected-exception', `${(err as Error)?.name}: ${(err as Error)?.message ?? String(err)}`)
+  if (err instanceof InternalError || err.exitCode !== 3)
+    throw new CaseFailure(err instanceof InternalError ? 'internal-error' : `exit-${err.exitCode}`, err.message)
   const m = ERROR_HEAD.exec(err.message)
-  if (!m || m[1] !== FILE) throw new CaseFailure('error-format', `message does not start with ${FILE}:<line>:<col>: ${JSON.stringify(err.message)}`)
+  if (!m || m[1] !== FILE)
+    throw new CaseFailure(
+      'error-format',
+      `message does not start with ${FILE}:<line>:<col>: ${JSON.stringify(err.message)}`,
+    )
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   const [line, col] = [Number(m[2]), Number(m[3])]
   if (line < 1 || line > lines.length || col < 1 || col > lines[line - 1]!.length + 1)
-    throw new CaseFailure('error-position', `${line}:${col} is outside the file (${lines.length} lines; line ${line} has ${lines[line - 1]?.length ?? 0} characters): ${err.message}`)
+    throw new CaseFailure(
+      'error-position',
+      `${line}:${col} is outside the file (${lines.length} lines; line ${line} has ${lines[line - 1]?.length ?? 0} characters): ${err.message}`,
+    )
   if (expected.ok && !expected.mayRefuse) throw new CaseFailure('refused-valid-input', err.message)
   // A BOM or CRLF is invisible in an editor: the same error must point at the same place.
   // (Unless yaml itself reads the two differently: it rejects a BOM right before a
@@ -118,34 +135,66 @@ function checkRefusal(text: string, o: CaseOptions, err: unknown, expected: Expe
       plain = e
     }
     const msg = (plain as Error | undefined)?.message
-    if (msg !== err.message) throw new CaseFailure('bom-crlf-changes-error', `with BOM/CRLF: ${JSON.stringify(err.message)}; without: ${JSON.stringify(msg ?? 'no error')}`)
+    if (msg !== err.message)
+      throw new CaseFailure(
+        'bom-crlf-changes-error',
+        `with BOM/CRLF: ${JSON.stringify(err.message)}; without: ${JSON.stringify(msg ?? 'no error')}`,
+      )
   }
 }
 
-function checkPatch(text: string, o: CaseOptions, r: PullSecretResult, expected: Extract<Expectation, { ok: true }>): void {
+function checkPatch(
+  text: string,
+  o: CaseOptions,
+  r: PullSecretResult,
+  expected: Extract<Expectation, { ok: true }>,
+): void {
   const out = r.text
-  if (r.changed !== (out !== text)) throw new CaseFailure('report', `changed is ${r.changed} but the text ${out === text ? 'did not change' : 'changed'}`, out)
-  if ((expected.edits > 0) !== r.changed) throw new CaseFailure(r.changed ? 'changed-up-to-date-file' : 'missed-edit', `${expected.edits} edits expected, changed=${r.changed}`, out)
+  if (r.changed !== (out !== text))
+    throw new CaseFailure(
+      'report',
+      `changed is ${r.changed} but the text ${out === text ? 'did not change' : 'changed'}`,
+      out,
+    )
+  if (expected.edits > 0 !== r.changed)
+    throw new CaseFailure(
+      r.changed ? 'changed-up-to-date-file' : 'missed-edit',
+      `${expected.edits} edits expected, changed=${r.changed}`,
+      out,
+    )
 
   const bytes = byteProblems(text, out)
   if (bytes.length) throw new CaseFailure('bytes', bytes.join('; '), out)
   const ins = insertionProblems(text, out, { scalarValues: [o.secrets[0]!] })
   if (ins.problems.length) throw new CaseFailure('not-an-insertion', ins.problems.join('; '), out)
   const edits = r.changes.filter((c) => c.action !== 'unchanged').length
-  if (ins.rewrites > edits) throw new CaseFailure('too-many-rewrites', `${ins.rewrites} lines rewritten for ${edits} edits`, out)
+  if (ins.rewrites > edits)
+    throw new CaseFailure('too-many-rewrites', `${ins.rewrites} lines rewritten for ${edits} edits`, out)
 
   const read = readData(out)
   if ('error' in read) throw new CaseFailure('output-not-yaml', read.error, out)
   if (!isDeepStrictEqual(read.data, expected.data))
-    throw new CaseFailure('data', `the patched data differs from input + additions at ${firstDifference(expected.data, read.data)}`, out)
+    throw new CaseFailure(
+      'data',
+      `the patched data differs from input + additions at ${firstDifference(expected.data, read.data)}`,
+      out,
+    )
 
   const paths = r.changes.map((c) => c.path.join('.'))
   const want = expected.targets.map((t) => t.path.join('.'))
-  if (!isDeepStrictEqual(paths, want)) throw new CaseFailure('report', `changes are for ${paths.join(', ')}; expected ${want.join(', ')}`, out)
+  if (!isDeepStrictEqual(paths, want))
+    throw new CaseFailure('report', `changes are for ${paths.join(', ')}; expected ${want.join(', ')}`, out)
   const outLines = linesOf(out)
   for (const c of r.changes)
-    if (c.action !== 'unchanged' && !/imagePullSecrets|image_pull_secrets|- name: |\{name: /.test(outLines[c.line - 1] ?? ''))
-      throw new CaseFailure('report-line', `${c.action} ${c.path.join('.')} says line ${c.line}: ${JSON.stringify(outLines[c.line - 1])}`, out)
+    if (
+      c.action !== 'unchanged' &&
+      !/imagePullSecrets|image_pull_secrets|- name: |\{name: /.test(outLines[c.line - 1] ?? '')
+    )
+      throw new CaseFailure(
+        'report-line',
+        `${c.action} ${c.path.join('.')} says line ${c.line}: ${JSON.stringify(outLines[c.line - 1])}`,
+        out,
+      )
 
   // Unchanged output is the input itself, whose run this was.
   if (r.changed) {
@@ -155,7 +204,8 @@ function checkPatch(text: string, o: CaseOptions, r: PullSecretResult, expected:
     } catch (err) {
       throw new CaseFailure('second-run-fails', (err as Error).message, out)
     }
-    if (again.changed || again.text !== out) throw new CaseFailure('second-run-changes', 'a second run changed the patched file again', again.text)
+    if (again.changed || again.text !== out)
+      throw new CaseFailure('second-run-changes', 'a second run changed the patched file again', again.text)
   }
 
   if (normalize(text) !== text && !('error' in readData(normalize(text)))) {
@@ -163,9 +213,18 @@ function checkPatch(text: string, o: CaseOptions, r: PullSecretResult, expected:
     try {
       plain = runCore(normalize(text), o).text
     } catch (err) {
-      throw new CaseFailure('bom-crlf-changes-outcome', `patched with BOM/CRLF, but without them: ${(err as Error).message}`, out)
+      throw new CaseFailure(
+        'bom-crlf-changes-outcome',
+        `patched with BOM/CRLF, but without them: ${(err as Error).message}`,
+        out,
+      )
     }
-    if (plain !== normalize(out)) throw new CaseFailure('bom-crlf-changes-edit', 'the edit differs from the one made to the same file without BOM/CRLF', out)
+    if (plain !== normalize(out))
+      throw new CaseFailure(
+        'bom-crlf-changes-edit',
+        'the edit differs from the one made to the same file without BOM/CRLF',
+        out,
+      )
   }
 }
 
@@ -173,7 +232,11 @@ function firstDifference(a: unknown, b: unknown, path = ''): string {
   if (isDeepStrictEqual(a, b)) return ''
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k)
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        path ? `${path}.${k}` : k,
+      )
       if (d) return d
     }
   }
@@ -182,7 +245,11 @@ function firstDifference(a: unknown, b: unknown, path = ''): string {
 
 /** A failing case as a person reads it: exact bytes, numbered lines, options, what happened. */
 export function describeCase(text: string, opts: CaseOptions, failure: unknown): string {
-  const numbered = (t: string) => t.replace(/^\uFEFF/, '<BOM>').split('\n').map((l, i) => `  ${String(i + 1).padStart(3)} | ${l.replace(/\r$/, '␍')}`)
+  const numbered = (t: string) =>
+    t
+      .replace(/^\uFEFF/, '<BOM>')
+      .split('\n')
+      .map((l, i) => `  ${String(i + 1).padStart(3)} | ${l.replace(/\r$/, '␍')}`)
   const out = failure instanceof CaseFailure ? failure.output : undefined
   return [
     `${(failure as Error)?.message ?? String(failure)}`,
@@ -225,7 +292,13 @@ export function savedCases(): Array<{ dir: string; text: string; opts: CaseOptio
       if (!name.startsWith('fuzz-')) continue
       const dir = join(base, name)
       const raw = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Partial<CaseOptions>
-      const opts: CaseOptions = { secrets: raw.secrets ?? ['my-credential'], chartVersion: raw.chartVersion ?? '2.0.0-dev35', plugins: raw.plugins ?? 'auto', ...(raw.services && { services: raw.services }), ...(raw.pluginRegistry && { pluginRegistry: raw.pluginRegistry }) }
+      const opts: CaseOptions = {
+        secrets: raw.secrets ?? ['my-credential'],
+        chartVersion: raw.chartVersion ?? '2.0.0-dev35',
+        plugins: raw.plugins ?? 'auto',
+        ...(raw.services && { services: raw.services }),
+        ...(raw.pluginRegistry && { pluginRegistry: raw.pluginRegistry }),
+      }
       out.push({ dir, text: readFileSync(join(dir, 'input.yaml'), 'utf8'), opts })
     }
   }

@@ -15,7 +15,17 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
-import { CaseFailure, caseArb, checkCase, describeCase, expectationFor, runCore, saveCase, savedCases, type PatchCase } from './patch-case.js'
+import {
+  CaseFailure,
+  caseArb,
+  checkCase,
+  describeCase,
+  expectationFor,
+  runCore,
+  saveCase,
+  savedCases,
+  type PatchCase,
+} from './patch-case.js'
 import { readData } from './oracle.js'
 
 const env = process.env
@@ -88,7 +98,13 @@ describe('patch: property over generated values files', () => {
       kind.reports.push(text)
       console.error(`${text}\nsaved: ${dir}\n`)
     }
-    const totals = { seed: SEED, rounds: round, tried, seconds: (Date.now() - started) / 1000, failures: [...kinds].map(([signature, k]) => ({ signature, ...k })) }
+    const totals = {
+      seed: SEED,
+      rounds: round,
+      tried,
+      seconds: (Date.now() - started) / 1000,
+      failures: [...kinds].map(([signature, k]) => ({ signature, ...k })),
+    }
     if (env.CFPULL_FUZZ_REPORT) writeFileSync(env.CFPULL_FUZZ_REPORT, JSON.stringify(totals, null, 2))
     expect(totals.failures.map((f) => `${f.signature} (x${f.count}) → ${f.saved.join(', ')}`)).toEqual([])
   })
@@ -103,46 +119,68 @@ describe('patch: property over generated values files', () => {
   })
 
   const saved = savedCases()
-  it.runIf(saved.length > 0).each(saved.map((s) => [s.dir.split('/').slice(-1)[0]!, s] as const))('replays saved counterexample %s', (_name, s) => {
-    try {
-      checkCase(s.text, s.opts)
-    } catch (err) {
-      throw new Error(describeCase(s.text, s.opts, err), { cause: err })
-    }
-  })
+  it.runIf(saved.length > 0).each(saved.map((s) => [s.dir.split('/').slice(-1)[0]!, s] as const))(
+    'replays saved counterexample %s',
+    (_name, s) => {
+      try {
+        checkCase(s.text, s.opts)
+      } catch (err) {
+        throw new Error(describeCase(s.text, s.opts, err), { cause: err })
+      }
+    },
+  )
 })
 
 describe('patch: property through the CLI', () => {
-  it(`exit 0 writes what the core returns; exit 3 leaves the file byte-identical (${CLI_RUNS} cases)`, { timeout: Math.max(60_000, CLI_RUNS * 200) }, async () => {
-    const dir = tempDir()
-    let n = 0
-    const cliProperty = fc.asyncProperty(caseArb, async (c) => {
-      const o = c.opts
-      const file = join(dir, `values-${n++}.yaml`)
-      const before = Buffer.from(c.file.text, 'utf8')
-      writeFileSync(file, before)
-      const args = ['patch', file, '--secret', o.secrets.join(','), '--chart-version', o.chartVersion, '--plugins', o.plugins, '--no-color']
-      // An empty --services list has no CLI spelling; the core call below matches what the CLI gets.
-      const services = o.services?.length ? o.services : undefined
-      if (services) args.push('--services', services.join(','))
-      if (o.pluginRegistry) args.push('--plugin-registry', o.pluginRegistry)
-      const r = await runCli(args)
-      const after = readFileSync(file)
-      const where = `cfpull ${args.join(' ')} → exit ${r.code}\nstderr: ${r.stderr}`
-      if (/^\s+at /m.test(r.stderr)) throw new CaseFailure('cli-stack-trace', where)
-      if (r.code === 0) {
-        const { services: _ignored, ...rest } = o
-        const core = runCore(c.file.text, { ...rest, ...(services && { services }) }, file)
-        if (!after.equals(Buffer.from(core.text, 'utf8'))) throw new CaseFailure('cli-wrote-other-text', where, after.toString('utf8'))
-        return
-      }
-      if (r.code !== 3) throw new CaseFailure(`cli-exit-${r.code}`, where)
-      if (!after.equals(before)) throw new CaseFailure('cli-touched-refused-file', where, after.toString('utf8'))
-      const first = r.stderr.split('\n')[0]!
-      const m = /^error: (.*?):(\d+):(\d+): \S/.exec(first)
-      if (!m || m[1] !== file) throw new CaseFailure('cli-error-line', `first stderr line ${JSON.stringify(first)} is not "error: ${file}:<line>:<col>: …"\n${where}`)
-    })
-    const details = await fc.check(cliProperty, { numRuns: CLI_RUNS, seed: SEED })
-    if (details.failed) throw new Error(report(details, 'CLI property'))
-  })
+  it(
+    `exit 0 writes what the core returns; exit 3 leaves the file byte-identical (${CLI_RUNS} cases)`,
+    { timeout: Math.max(60_000, CLI_RUNS * 200) },
+    async () => {
+      const dir = tempDir()
+      let n = 0
+      const cliProperty = fc.asyncProperty(caseArb, async (c) => {
+        const o = c.opts
+        const file = join(dir, `values-${n++}.yaml`)
+        const before = Buffer.from(c.file.text, 'utf8')
+        writeFileSync(file, before)
+        const args = [
+          'patch',
+          file,
+          '--secret',
+          o.secrets.join(','),
+          '--chart-version',
+          o.chartVersion,
+          '--plugins',
+          o.plugins,
+          '--no-color',
+        ]
+        // An empty --services list has no CLI spelling; the core call below matches what the CLI gets.
+        const services = o.services?.length ? o.services : undefined
+        if (services) args.push('--services', services.join(','))
+        if (o.pluginRegistry) args.push('--plugin-registry', o.pluginRegistry)
+        const r = await runCli(args)
+        const after = readFileSync(file)
+        const where = `cfpull ${args.join(' ')} → exit ${r.code}\nstderr: ${r.stderr}`
+        if (/^\s+at /m.test(r.stderr)) throw new CaseFailure('cli-stack-trace', where)
+        if (r.code === 0) {
+          const { services: _ignored, ...rest } = o
+          const core = runCore(c.file.text, { ...rest, ...(services && { services }) }, file)
+          if (!after.equals(Buffer.from(core.text, 'utf8')))
+            throw new CaseFailure('cli-wrote-other-text', where, after.toString('utf8'))
+          return
+        }
+        if (r.code !== 3) throw new CaseFailure(`cli-exit-${r.code}`, where)
+        if (!after.equals(before)) throw new CaseFailure('cli-touched-refused-file', where, after.toString('utf8'))
+        const first = r.stderr.split('\n')[0]!
+        const m = /^error: (.*?):(\d+):(\d+): \S/.exec(first)
+        if (!m || m[1] !== file)
+          throw new CaseFailure(
+            'cli-error-line',
+            `first stderr line ${JSON.stringify(first)} is not "error: ${file}:<line>:<col>: …"\n${where}`,
+          )
+      })
+      const details = await fc.check(cliProperty, { numRuns: CLI_RUNS, seed: SEED })
+      if (details.failed) throw new Error(report(details, 'CLI property'))
+    },
+  )
 })

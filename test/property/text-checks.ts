@@ -22,7 +22,8 @@ export function byteProblems(input: string, output: string): string[] {
     if (/(^|[^\r])\n/.test(output)) problems.push('a bare LF line break in a CRLF file')
   } else if (output.includes('\r')) problems.push('a CR in an LF file')
   const body = input.replace(/^\uFEFF/, '')
-  if (body !== '' && output.endsWith('\n') !== input.endsWith('\n')) problems.push(`final newline ${input.endsWith('\n') ? 'lost' : 'added'}`)
+  if (body !== '' && output.endsWith('\n') !== input.endsWith('\n'))
+    problems.push(`final newline ${input.endsWith('\n') ? 'lost' : 'added'}`)
   return problems
 }
 
@@ -41,7 +42,11 @@ export interface RewriteBudget {
  * or an `image_pull_secrets:` value replaced by the secret. Every other output line must
  * be inserted and hold content (never a blank or comment line: cfpull writes neither).
  */
-export function insertionProblems(input: string, output: string, budget: RewriteBudget): { problems: string[]; rewrites: number } {
+export function insertionProblems(
+  input: string,
+  output: string,
+  budget: RewriteBudget,
+): { problems: string[]; rewrites: number } {
   const a = linesOf(input)
   const b = linesOf(output)
   const problems: string[] = []
@@ -75,9 +80,13 @@ export function insertionProblems(input: string, output: string, budget: Rewrite
     if (k >= 0) {
       strayInserts.splice(k, 1)
       rewrites++
-    } else problems.push(`input line ${d + 1} ${JSON.stringify(a[d])} was deleted or changed beyond an allowed one-token rewrite`)
+    } else
+      problems.push(
+        `input line ${d + 1} ${JSON.stringify(a[d])} was deleted or changed beyond an allowed one-token rewrite`,
+      )
   }
-  for (const n of strayInserts) problems.push(`output line ${n + 1} ${JSON.stringify(b[n])} is an inserted blank or comment line`)
+  for (const n of strayInserts)
+    problems.push(`output line ${n + 1} ${JSON.stringify(b[n])} is an inserted blank or comment line`)
   return { problems, rewrites }
 }
 

@@ -10,8 +10,34 @@
 import fc from 'fast-check'
 
 /** Top-level keys, weighted towards services the chart versions under test all deploy. */
-export const COMMON_SERVICES = ['console', 'identity', 'secret', 'repository', 'supervisor', 'mongodb', 'inventory', 'config'] as const
-export const OTHER_SERVICES = ['console-api', 'plugin', 'monitoring', 'statistics', 'cost-analysis', 'notification', 'board', 'file-manager', 'dashboard', 'console-api-v2', 'redis', 'vault', 'consul', 'search', 'spacectl', 'marketplace-assets'] as const
+export const COMMON_SERVICES = [
+  'console',
+  'identity',
+  'secret',
+  'repository',
+  'supervisor',
+  'mongodb',
+  'inventory',
+  'config',
+] as const
+export const OTHER_SERVICES = [
+  'console-api',
+  'plugin',
+  'monitoring',
+  'statistics',
+  'cost-analysis',
+  'notification',
+  'board',
+  'file-manager',
+  'dashboard',
+  'console-api-v2',
+  'redis',
+  'vault',
+  'consul',
+  'search',
+  'spacectl',
+  'marketplace-assets',
+] as const
 export const NON_SERVICES = ['global', 'enabled', 'image', 'resources'] as const
 const OTHER_TOP = ['defaults', 'x-common', 'extra'] as const
 
@@ -26,7 +52,8 @@ export interface NameTok {
   style: 'plain' | 'dq' | 'sq'
 }
 
-export type IpsItem = { t: 'name'; name: NameTok; extra: boolean; trail: Trail } | { t: 'comment'; text: string } | { t: 'nameless' }
+export type IpsItem =
+  { t: 'name'; name: NameTok; extra: boolean; trail: Trail } | { t: 'comment'; text: string } | { t: 'nameless' }
 
 /** Every shape an existing imagePullSecrets value takes in the wild, valid or not. */
 export type Ips =
@@ -40,7 +67,8 @@ export type Ips =
   | { s: 'map'; name: NameTok }
   | { s: 'nameless'; flow: boolean }
 
-export type SeqItem = { t: 'scalar'; value: string } | { t: 'map'; pairs: Array<[string, string]> } | { t: 'comment'; text: string }
+export type SeqItem =
+  { t: 'scalar'; value: string } | { t: 'map'; pairs: Array<[string, string]> } | { t: 'comment'; text: string }
 
 export type Entry =
   | { t: 'kv'; key: string; value: string; anchor: boolean; trail: Trail }
@@ -79,7 +107,20 @@ export interface Section {
 }
 
 export type Corruption = { kind: (typeof CORRUPTIONS)[number]; at: number }
-const CORRUPTIONS = ['tab', 'unclosed-flow', 'placeholder', 'undefined-alias', 'second-doc', 'unclosed-quote', 'indent-plus', 'indent-minus', 'compact-nested', 'top-list', 'top-scalar', 'dedent-item'] as const
+const CORRUPTIONS = [
+  'tab',
+  'unclosed-flow',
+  'placeholder',
+  'undefined-alias',
+  'second-doc',
+  'unclosed-quote',
+  'indent-plus',
+  'indent-minus',
+  'compact-nested',
+  'top-list',
+  'top-scalar',
+  'dedent-item',
+] as const
 
 export interface FileModel {
   bom: boolean
@@ -88,7 +129,8 @@ export interface FileModel {
   docStart: string
   docEnd: boolean
   head: Extra[]
-  root: { t: 'block'; sections: Section[] } | { t: 'flow'; pairs: Array<[string, string]> } | { t: 'null'; token: string }
+  root:
+    { t: 'block'; sections: Section[] } | { t: 'flow'; pairs: Array<[string, string]> } | { t: 'null'; token: string }
   tail: Extra[]
   corruption: Corruption | null
 }
@@ -102,18 +144,119 @@ export interface GeneratedValues {
 // Pools
 
 /** Secret names: valid DNS-1123 names, several of which YAML 1.1 reads as non-strings unless quoted. */
-export const SECRET_POOL = ['my-credential', 'regcred', 'old-cred', 'x', 'a.b', 'yes', 'no', 'on', '123', '0644', 'null', 'true', '1e3', 'y', '1.0', '0x1f'] as const
+export const SECRET_POOL = [
+  'my-credential',
+  'regcred',
+  'old-cred',
+  'x',
+  'a.b',
+  'yes',
+  'no',
+  'on',
+  '123',
+  '0644',
+  'null',
+  'true',
+  '1e3',
+  'y',
+  '1.0',
+  '0x1f',
+] as const
 
 const EXISTING_NAMES = ['my-credential', 'regcred', 'old-cred', 'x', 'yes', '123', 'a.b', 'legacy'] as const
 
 const PLAIN_VALUES = [
-  'true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', '~', 'null', 'Null', '0644', '0o644', '0x1F', '1e3', '12:30', '1_000',
-  '2024-01-01', '.5', '-1', '3.14', '.inf', '.NaN', 'spaceone', 'cloudforet/console:1.12.0', 'http://example.com/a?b=c',
-  'a b c', 'foo-bar', 'latest', 'IfNotPresent', 'imagePullSecrets', 'name',
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  '~',
+  'null',
+  'Null',
+  '0644',
+  '0o644',
+  '0x1F',
+  '1e3',
+  '12:30',
+  '1_000',
+  '2024-01-01',
+  '.5',
+  '-1',
+  '3.14',
+  '.inf',
+  '.NaN',
+  'spaceone',
+  'cloudforet/console:1.12.0',
+  'http://example.com/a?b=c',
+  'a b c',
+  'foo-bar',
+  'latest',
+  'IfNotPresent',
+  'imagePullSecrets',
+  'name',
 ] as const
-const QUOTED_VALUES = [`'it''s'`, '"yes"', '"0644"', '""', "''", '"with: colon"', '"a # not a comment"', '"*not-alias"', "'&not-anchor'", '"tab\\there"', '"ünïcode ✓"', '!!str 0644', '"multi\\nline"', "'- name: fake'"] as const
-const KEYS = ['enabled', 'replicas', 'name', 'image', 'tag', 'version', 'port', 'host', 'url', 'database', 'config', 'env', 'labels', 'annotations', '"quoted key"', "'single'", 'yes', 'on', '"1"', '2', 'with-dash', 'dotted.key', 'KEY_UPPER', 'image_pull_secrets', 'namespace', 'global', 'endpoint', 'imagePullSecrets'] as const
-const COMMENTS = ['note', 'TODO: set later', 'imagePullSecrets: [old]', '- name: fake', 'key: value', '', '#', 'ünïcode ✓', '{ not: flow }', '---'] as const
+const QUOTED_VALUES = [
+  `'it''s'`,
+  '"yes"',
+  '"0644"',
+  '""',
+  "''",
+  '"with: colon"',
+  '"a # not a comment"',
+  '"*not-alias"',
+  "'&not-anchor'",
+  '"tab\\there"',
+  '"ünïcode ✓"',
+  '!!str 0644',
+  '"multi\\nline"',
+  "'- name: fake'",
+] as const
+const KEYS = [
+  'enabled',
+  'replicas',
+  'name',
+  'image',
+  'tag',
+  'version',
+  'port',
+  'host',
+  'url',
+  'database',
+  'config',
+  'env',
+  'labels',
+  'annotations',
+  '"quoted key"',
+  "'single'",
+  'yes',
+  'on',
+  '"1"',
+  '2',
+  'with-dash',
+  'dotted.key',
+  'KEY_UPPER',
+  'image_pull_secrets',
+  'namespace',
+  'global',
+  'endpoint',
+  'imagePullSecrets',
+] as const
+const COMMENTS = [
+  'note',
+  'TODO: set later',
+  'imagePullSecrets: [old]',
+  '- name: fake',
+  'key: value',
+  '',
+  '#',
+  'ünïcode ✓',
+  '{ not: flow }',
+  '---',
+] as const
 const FLOW_MAPS = ['{}', '{ }', '{a: 1}', '{a: 1, b: "x"}', '{enabled: true,}', '{ name: yes }', '{k: [1, 2]}'] as const
 const FLOW_SEQS = ['[]', '[ ]', '[a, b]', '["x", 2]', '[{a: 1}]', '[1,]'] as const
 const WORDS = ['alpha', 'beta', 'gamma', 'delta'] as const
@@ -124,9 +267,17 @@ const UNITS = [2, 2, 2, 4, 4, 1, 3] as const
 
 const unit = fc.constantFrom(...UNITS)
 /** true about once in `n + 1` draws. */
-const rarely = (n: number) => fc.oneof({ withCrossShrink: true }, { weight: n, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })
+const rarely = (n: number) =>
+  fc.oneof(
+    { withCrossShrink: true },
+    { weight: n, arbitrary: fc.constant(false) },
+    { weight: 1, arbitrary: fc.constant(true) },
+  )
 const keyArb = fc.constantFrom(...KEYS)
-const valueArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PLAIN_VALUES) }, { weight: 1, arbitrary: fc.constantFrom(...QUOTED_VALUES) })
+const valueArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...PLAIN_VALUES) },
+  { weight: 1, arbitrary: fc.constantFrom(...QUOTED_VALUES) },
+)
 const commentText = fc.constantFrom(...COMMENTS)
 
 const trailArb: fc.Arbitrary<Trail> = fc.oneof(
@@ -139,21 +290,82 @@ const nameTok = (pool: readonly string[]): fc.Arbitrary<NameTok> =>
   fc.record({ name: fc.constantFrom(...pool), style: fc.constantFrom<NameTok['style']>('plain', 'plain', 'dq', 'sq') })
 
 const ipsItem: fc.Arbitrary<IpsItem> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ t: fc.constant('name' as const), name: nameTok(EXISTING_NAMES), extra: fc.constant(false), trail: trailArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('name' as const), name: nameTok(EXISTING_NAMES), extra: fc.constant(true), trail: trailArb }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      t: fc.constant('name' as const),
+      name: nameTok(EXISTING_NAMES),
+      extra: fc.constant(false),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('name' as const),
+      name: nameTok(EXISTING_NAMES),
+      extra: fc.constant(true),
+      trail: trailArb,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('comment' as const), text: commentText }) },
   { weight: 1, arbitrary: fc.constant({ t: 'nameless' as const }) },
 )
 
 /** Existing imagePullSecrets values: mostly the shapes Helm accepts, a few it does not. */
 export const ipsArb: fc.Arbitrary<Ips> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ s: fc.constant('block' as const), indented: fc.boolean(), unit, items: fc.array(ipsItem, { minLength: 1, maxLength: 3 }), trail: trailArb }) },
-  { weight: 4, arbitrary: fc.record({ s: fc.constant('flow' as const), items: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }), spaced: fc.boolean(), trailingComma: fc.boolean(), trail: trailArb }) },
-  { weight: 1, arbitrary: fc.record({ s: fc.constant('flow-multi' as const), items: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }) }) },
-  { weight: 3, arbitrary: fc.record({ s: fc.constant('empty' as const), text: fc.constantFrom('[]', '[ ]', '[  ]'), trail: trailArb }) },
-  { weight: 4, arbitrary: fc.record({ s: fc.constant('null' as const), token: fc.constantFrom('', '~', 'null', 'Null'), trail: trailArb }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      s: fc.constant('block' as const),
+      indented: fc.boolean(),
+      unit,
+      items: fc.array(ipsItem, { minLength: 1, maxLength: 3 }),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      s: fc.constant('flow' as const),
+      items: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }),
+      spaced: fc.boolean(),
+      trailingComma: fc.boolean(),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      s: fc.constant('flow-multi' as const),
+      items: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      s: fc.constant('empty' as const),
+      text: fc.constantFrom('[]', '[ ]', '[  ]'),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      s: fc.constant('null' as const),
+      token: fc.constantFrom('', '~', 'null', 'Null'),
+      trail: trailArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ s: fc.constant('string' as const), name: nameTok(EXISTING_NAMES) }) },
-  { weight: 1, arbitrary: fc.record({ s: fc.constant('strings' as const), names: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }), flow: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      s: fc.constant('strings' as const),
+      names: fc.array(nameTok(EXISTING_NAMES), { minLength: 1, maxLength: 2 }),
+      flow: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ s: fc.constant('map' as const), name: nameTok(EXISTING_NAMES) }) },
   { weight: 1, arbitrary: fc.record({ s: fc.constant('nameless' as const), flow: fc.boolean() }) },
 )
@@ -161,20 +373,92 @@ const ipsKey = fc.constantFrom('imagePullSecrets', 'imagePullSecrets', 'imagePul
 
 const seqItem: fc.Arbitrary<SeqItem> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('scalar' as const), value: valueArb }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('map' as const), pairs: fc.array(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 2 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('map' as const),
+      pairs: fc.array(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 2 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('comment' as const), text: commentText }) },
 )
 
 const leafEntry: fc.Arbitrary<Entry> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ t: fc.constant('kv' as const), key: keyArb, value: valueArb, anchor: rarely(5), trail: trailArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('multi' as const), key: keyArb, words: fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...WORDS)) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('block-scalar' as const), key: keyArb, header: fc.constantFrom('|', '>', '|-', '>+'), lines: fc.array(fc.constantFrom('line one', '', 'key: not a key', '# not a comment'), { minLength: 1, maxLength: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('null' as const), key: keyArb, token: fc.constantFrom('', '~', 'null'), anchor: rarely(3), trail: trailArb }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('flow' as const), key: keyArb, text: fc.constantFrom(...FLOW_MAPS, ...FLOW_SEQS), anchor: rarely(3), trail: trailArb }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('seq' as const), key: keyArb, anchor: rarely(3), indented: fc.boolean(), unit, items: fc.array(seqItem, { minLength: 1, maxLength: 3 }), trail: trailArb }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('alias' as const), key: keyArb, ref: fc.nat(7), trail: trailArb }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      t: fc.constant('kv' as const),
+      key: keyArb,
+      value: valueArb,
+      anchor: rarely(5),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('multi' as const),
+      key: keyArb,
+      words: fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...WORDS)),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('block-scalar' as const),
+      key: keyArb,
+      header: fc.constantFrom('|', '>', '|-', '>+'),
+      lines: fc.array(fc.constantFrom('line one', '', 'key: not a key', '# not a comment'), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('null' as const),
+      key: keyArb,
+      token: fc.constantFrom('', '~', 'null'),
+      anchor: rarely(3),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('flow' as const),
+      key: keyArb,
+      text: fc.constantFrom(...FLOW_MAPS, ...FLOW_SEQS),
+      anchor: rarely(3),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('seq' as const),
+      key: keyArb,
+      anchor: rarely(3),
+      indented: fc.boolean(),
+      unit,
+      items: fc.array(seqItem, { minLength: 1, maxLength: 3 }),
+      trail: trailArb,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('alias' as const), key: keyArb, ref: fc.nat(7), trail: trailArb }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('merge' as const), ref: fc.nat(7), trail: trailArb }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('comment' as const), text: commentText, shift: fc.constantFrom<-1 | 0 | 1>(-1, 0, 0, 1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('comment' as const),
+      text: commentText,
+      shift: fc.constantFrom<-1 | 0 | 1>(-1, 0, 0, 1),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('blank' as const), spaces: fc.constantFrom('', '', '  ') }) },
 )
 
@@ -183,9 +467,18 @@ function entriesArb(depth: number): fc.Arbitrary<Entry[]> {
   const nested: fc.Arbitrary<Entry>[] = []
   if (depth > 0)
     nested.push(
-      fc.record({ t: fc.constant('map' as const), key: keyArb, anchor: rarely(3), unit, trail: trailArb, body: entriesArb(depth - 1) }),
+      fc.record({
+        t: fc.constant('map' as const),
+        key: keyArb,
+        anchor: rarely(3),
+        unit,
+        trail: trailArb,
+        body: entriesArb(depth - 1),
+      }),
     )
-  const entry = nested.length ? fc.oneof({ weight: 6, arbitrary: leafEntry }, { weight: 2, arbitrary: nested[0]! }) : leafEntry
+  const entry = nested.length
+    ? fc.oneof({ weight: 6, arbitrary: leafEntry }, { weight: 2, arbitrary: nested[0]! })
+    : leafEntry
   return fc.array(entry, { maxLength: depth === 2 ? 3 : 2 })
 }
 
@@ -202,13 +495,28 @@ const sectionEntries: fc.Arbitrary<Entry[]> = fc
     const out = [...entries]
     if (ips) out.splice(at % (out.length + 1), 0, { t: 'ips', ...ips })
     // HashiCorp's charts take global.imagePullSecrets (vault, consul in umbrella ≤ 1.11).
-    if (underGlobal) out.push({ t: 'map', key: 'global', anchor: false, unit: underGlobal[2], trail: null, body: [{ t: 'ips', key: underGlobal[0], ips: underGlobal[1] }] })
+    if (underGlobal)
+      out.push({
+        t: 'map',
+        key: 'global',
+        anchor: false,
+        unit: underGlobal[2],
+        trail: null,
+        body: [{ t: 'ips', key: underGlobal[0], ips: underGlobal[1] }],
+      })
     if (duplicate) out.push({ t: 'ips', ...duplicate })
     return out
   })
 
 const extraArb: fc.Arbitrary<Extra> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('comment' as const), text: commentText, col: fc.constantFrom(0, 0, 2, 4, 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('comment' as const),
+      text: commentText,
+      col: fc.constantFrom(0, 0, 2, 4, 1),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('blank' as const), spaces: fc.constantFrom('', '', ' ') }) },
 )
 const extrasArb = fc.array(extraArb, { maxLength: 1 })
@@ -216,11 +524,41 @@ const extrasArb = fc.array(extraArb, { maxLength: 1 })
 const sectionBody: fc.Arbitrary<SectionBody> = fc.oneof(
   { weight: 14, arbitrary: fc.record({ t: fc.constant('block' as const), unit, entries: sectionEntries }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('null' as const), token: fc.constantFrom('', '', '~', 'null') }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('flow' as const), text: fc.constantFrom(...FLOW_MAPS, '{imagePullSecrets: [{name: regcred}]}', '{imagePullSecrets: []}', '{imagePullSecrets: ~}', '{enabled: true, imagePullSecrets: [ ]}') }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('flow-multi' as const), pairs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 2 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('flow' as const),
+      text: fc.constantFrom(
+        ...FLOW_MAPS,
+        '{imagePullSecrets: [{name: regcred}]}',
+        '{imagePullSecrets: []}',
+        '{imagePullSecrets: ~}',
+        '{enabled: true, imagePullSecrets: [ ]}',
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('flow-multi' as const),
+      pairs: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 2 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('alias' as const), ref: fc.nat(7) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('scalar' as const), text: fc.constantFrom('true', '"off"', '1', 'disabled') }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('list' as const), items: fc.array(fc.constantFrom('a', 'b'), { minLength: 1, maxLength: 2 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('scalar' as const),
+      text: fc.constantFrom('true', '"off"', '1', 'disabled'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('list' as const),
+      items: fc.array(fc.constantFrom('a', 'b'), { minLength: 1, maxLength: 2 }),
+    }),
+  },
 )
 
 const sectionKey = fc.oneof(
@@ -238,16 +576,27 @@ const sectionHead = fc.record({
   after: extrasArb,
 })
 
-const sectionArb: fc.Arbitrary<Section> = fc.record({ key: sectionKey, head: sectionHead, body: sectionBody }).map(({ key, head, body }) => ({ key, ...head, body }))
+const sectionArb: fc.Arbitrary<Section> = fc
+  .record({ key: sectionKey, head: sectionHead, body: sectionBody })
+  .map(({ key, head, body }) => ({ key, ...head, body }))
 
-const block = (key: string, u: number, body: Entry[], anchor = false, trail: Trail = null): Entry => ({ t: 'map', key, anchor, unit: u, trail, body })
+const block = (key: string, u: number, body: Entry[], anchor = false, trail: Trail = null): Entry => ({
+  t: 'map',
+  key,
+  anchor,
+  unit: u,
+  trail,
+  body,
+})
 
 /** supervisor with image.version and application_scheduler.CONNECTORS.KubernetesConnector (the 1.x plugin path). */
 const supervisorArb: fc.Arbitrary<Section> = fc
   .record({
     head: sectionHead,
     units: fc.array(unit, { minLength: 5, maxLength: 5 }),
-    version: fc.option(fc.constantFrom('1.12.0', '1.10.4.2', '1.9.7', '2.0.dev19', '"2.0.0"', 'latest', '1.11'), { freq: 2 }),
+    version: fc.option(fc.constantFrom('1.12.0', '1.10.4.2', '1.9.7', '2.0.dev19', '"2.0.0"', 'latest', '1.11'), {
+      freq: 2,
+    }),
     shape: fc.constantFrom('block', 'block', 'block', 'null', 'flow-empty', 'missing'),
     namespace: fc.option(fc.constantFrom('spaceone-plugin', 'root-supervisor', '"123"', '123', '~'), { freq: 2 }),
     ips: fc.option(fc.record({ key: ipsKey, ips: ipsArb }), { freq: 2 }),
@@ -259,11 +608,19 @@ const supervisorArb: fc.Arbitrary<Section> = fc
     if (namespace !== null) kcBody.push({ t: 'kv', key: 'namespace', value: namespace, anchor: false, trail: null })
     if (ips) kcBody.push({ t: 'ips', ...ips })
     const kc: Entry =
-      shape === 'null' ? { t: 'null', key: 'KubernetesConnector', token: '', anchor: false, trail: null }
-      : shape === 'flow-empty' ? { t: 'flow', key: 'KubernetesConnector', text: '{}', anchor: false, trail: null }
-      : block('KubernetesConnector', u4, kcBody)
+      shape === 'null'
+        ? { t: 'null', key: 'KubernetesConnector', token: '', anchor: false, trail: null }
+        : shape === 'flow-empty'
+          ? { t: 'flow', key: 'KubernetesConnector', text: '{}', anchor: false, trail: null }
+          : block('KubernetesConnector', u4, kcBody)
     const entries: Entry[] = []
-    if (version !== null) entries.push(block('image', u1, [{ t: 'kv', key: 'name', value: 'cloudforet/supervisor', anchor: false, trail: null }, { t: 'kv', key: 'version', value: version, anchor: false, trail: null }]))
+    if (version !== null)
+      entries.push(
+        block('image', u1, [
+          { t: 'kv', key: 'name', value: 'cloudforet/supervisor', anchor: false, trail: null },
+          { t: 'kv', key: 'version', value: version, anchor: false, trail: null },
+        ]),
+      )
     if (shape !== 'missing') entries.push(block('application_scheduler', u2, [block('CONNECTORS', u3, [kc])]))
     entries.push(...extra)
     return { key: 'supervisor', ...head, body: { t: 'block', unit: u0, entries } }
@@ -278,7 +635,10 @@ const repositoryArb: fc.Arbitrary<Section> = fc
     registries: fc.uniqueArray(
       fc.record({
         type: fc.constantFrom('DOCKER_HUB', 'HARBOR', 'GITHUB'),
-        secret: fc.option(fc.constantFrom('old-cred', '"old-cred"', 'my-credential', '~', '', '123', '[a]', '"yes"', 'yes', '{}'), { freq: 3 }),
+        secret: fc.option(
+          fc.constantFrom('old-cred', '"old-cred"', 'my-credential', '~', '', '123', '[a]', '"yes"', 'yes', '{}'),
+          { freq: 3 },
+        ),
         flow: rarely(4),
       }),
       { selector: (r) => r.type, maxLength: 2 },
@@ -289,20 +649,37 @@ const repositoryArb: fc.Arbitrary<Section> = fc
   .map(({ head, units, defaultRegistry, registries, infoShape, extra }) => {
     const [u0, u1, u2, u3] = units as [number, number, number, number]
     const regs: Entry[] = registries.map((r) => {
-      if (r.flow) return { t: 'flow', key: r.type, text: `{url: ${r.type.toLowerCase()}.example.com${r.secret !== null && r.secret !== '' ? `, image_pull_secrets: ${r.secret}` : ''}}`, anchor: false, trail: null }
-      const body: Entry[] = [{ t: 'kv', key: 'url', value: `${r.type.toLowerCase()}.example.com`, anchor: false, trail: null }]
+      if (r.flow)
+        return {
+          t: 'flow',
+          key: r.type,
+          text: `{url: ${r.type.toLowerCase()}.example.com${r.secret !== null && r.secret !== '' ? `, image_pull_secrets: ${r.secret}` : ''}}`,
+          anchor: false,
+          trail: null,
+        }
+      const body: Entry[] = [
+        { t: 'kv', key: 'url', value: `${r.type.toLowerCase()}.example.com`, anchor: false, trail: null },
+      ]
       if (r.secret === '') body.push({ t: 'null', key: 'image_pull_secrets', token: '', anchor: false, trail: null })
-      else if (r.secret !== null) body.push({ t: 'kv', key: 'image_pull_secrets', value: r.secret, anchor: false, trail: null })
+      else if (r.secret !== null)
+        body.push({ t: 'kv', key: 'image_pull_secrets', value: r.secret, anchor: false, trail: null })
       return block(r.type, u3, body)
     })
     const info: Entry =
-      infoShape === 'null' ? { t: 'null', key: 'REGISTRY_INFO', token: '', anchor: false, trail: null }
-      : infoShape === 'flow-empty' ? { t: 'flow', key: 'REGISTRY_INFO', text: '{}', anchor: false, trail: null }
-      : block('REGISTRY_INFO', u2, regs)
+      infoShape === 'null'
+        ? { t: 'null', key: 'REGISTRY_INFO', token: '', anchor: false, trail: null }
+        : infoShape === 'flow-empty'
+          ? { t: 'flow', key: 'REGISTRY_INFO', text: '{}', anchor: false, trail: null }
+          : block('REGISTRY_INFO', u2, regs)
     const grpc: Entry[] = []
-    if (defaultRegistry !== null) grpc.push({ t: 'kv', key: 'DEFAULT_REGISTRY', value: defaultRegistry, anchor: false, trail: null })
+    if (defaultRegistry !== null)
+      grpc.push({ t: 'kv', key: 'DEFAULT_REGISTRY', value: defaultRegistry, anchor: false, trail: null })
     grpc.push(info)
-    return { key: 'repository', ...head, body: { t: 'block', unit: u0, entries: [block('application_grpc', u1, grpc), ...extra] } }
+    return {
+      key: 'repository',
+      ...head,
+      body: { t: 'block', unit: u0, entries: [block('application_grpc', u1, grpc), ...extra] },
+    }
   })
 
 const corruptionArb: fc.Arbitrary<Corruption> = fc.record({ kind: fc.constantFrom(...CORRUPTIONS), at: fc.nat(40) })
@@ -311,7 +688,13 @@ const rootArb: fc.Arbitrary<FileModel['root']> = fc.oneof(
   {
     weight: 20,
     arbitrary: fc
-      .tuple(fc.array(sectionArb, { maxLength: 3 }), fc.option(supervisorArb, { freq: 4 }), fc.option(repositoryArb, { freq: 4 }), fc.nat(6), fc.nat(6))
+      .tuple(
+        fc.array(sectionArb, { maxLength: 3 }),
+        fc.option(supervisorArb, { freq: 4 }),
+        fc.option(repositoryArb, { freq: 4 }),
+        fc.nat(6),
+        fc.nat(6),
+      )
       .map(([sections, sup, repo, i, j]) => {
         const out = [...sections]
         if (sup) out.splice(i % (out.length + 1), 0, sup)
@@ -319,7 +702,15 @@ const rootArb: fc.Arbitrary<FileModel['root']> = fc.oneof(
         return { t: 'block' as const, sections: out }
       }),
   },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('flow' as const), pairs: fc.array(fc.tuple(sectionKey, fc.constantFrom('{}', '{enabled: true}', '~', '{imagePullSecrets: []}')), { maxLength: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('flow' as const),
+      pairs: fc.array(fc.tuple(sectionKey, fc.constantFrom('{}', '{enabled: true}', '~', '{imagePullSecrets: []}')), {
+        maxLength: 3,
+      }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('null' as const), token: fc.constantFrom('', '~', 'null') }) },
 )
 
@@ -336,7 +727,10 @@ export const fileModelArb: fc.Arbitrary<FileModel> = fc.record({
 })
 
 /** Values-file text plus the model it was rendered from (the model is what gets shrunk). */
-export const valuesFileArb: fc.Arbitrary<GeneratedValues> = fileModelArb.map((model) => ({ text: renderFile(model), model }))
+export const valuesFileArb: fc.Arbitrary<GeneratedValues> = fileModelArb.map((model) => ({
+  text: renderFile(model),
+  model,
+}))
 
 // ---------------------------------------------------------------------------------------
 // Rendering
@@ -404,7 +798,9 @@ function renderIps(key: string, ips: Ips, col: number): string[] {
     case 'string':
       return [`${pad}${key}: ${nameText(ips.name)}`]
     case 'strings':
-      return ips.flow ? [`${pad}${key}: [${ips.names.map(nameText).join(', ')}]`] : [`${pad}${key}:`, ...ips.names.map((n) => `${sp(col + 2)}- ${nameText(n)}`)]
+      return ips.flow
+        ? [`${pad}${key}: [${ips.names.map(nameText).join(', ')}]`]
+        : [`${pad}${key}:`, ...ips.names.map((n) => `${sp(col + 2)}- ${nameText(n)}`)]
     case 'map':
       return [`${pad}${key}:`, `${sp(col + 2)}name: ${nameText(ips.name)}`]
     case 'nameless':
@@ -454,7 +850,10 @@ function renderEntry(e: Entry, col: number, ctx: Ctx): string[] {
       for (const item of e.items) {
         if (item.t === 'scalar') out.push(`${sp(dash)}- ${item.value}`)
         else if (item.t === 'comment') out.push(`${sp(dash)}#${item.text ? ` ${item.text}` : ''}`)
-        else item.pairs.forEach(([k, v], i) => out.push(`${sp(i === 0 ? dash : dash + 2)}${i === 0 ? '- ' : ''}${k}: ${v}`))
+        else
+          item.pairs.forEach(([k, v], i) =>
+            out.push(`${sp(i === 0 ? dash : dash + 2)}${i === 0 ? '- ' : ''}${k}: ${v}`),
+          )
       }
       return out
     }
