@@ -3,6 +3,8 @@ import { distinctNamespaces, resolveNamespaces, type Namespaces } from './namesp
 import { decidePlugins, type PluginDecision } from './plugins.js'
 import { parsePullSecretList } from './schema.js'
 import { dataAt } from './data-path.js'
+import { registryHostOf } from './image-ref.js'
+import { kubeletLocation, readPullSecret } from './kubelet-credentials.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -164,23 +166,23 @@ function configuredPluginSecrets(data: unknown, plugins: PluginDecision): string
 
 /** The registry host of an image reference, as the kubelet resolves it (no host = Docker Hub). */
 export function registryOfImage(image: string): string {
-  const first = image.split('/')[0]!
-  if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
-    return normalizeRegistry(first)
-  return 'docker.io'
+  // An unparsable reference cannot be pulled at all; its first part is still the best name to show.
+  return registryHostOf(image) ?? image.split('/')[0]!
 }
 
 /** A registry key of a docker config (`https://index.docker.io/v1/`, `harbor.example.com:443/x`) as a bare host. */
 export function normalizeRegistry(server: string): string {
-  const host = server.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')
-  return ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(host) ? 'docker.io' : host
+  const host = (kubeletLocation(server) ?? server).replace(/\/.*$/, '')
+  // The kubelet uses an index.docker.io entry for Docker Hub images: show both as docker.io.
+  return host === 'index.docker.io' ? 'docker.io' : host
 }
 
 /** The registry hosts a `.dockerconfigjson` (base64) holds credentials for; nothing else is read. */
 export function registryHostsOfDockerConfig(base64Config: string): string[] {
   try {
-    const json = new TextDecoder().decode(Uint8Array.from(atob(base64Config), (c) => c.charCodeAt(0)))
-    return Object.keys((JSON.parse(json) as { auths?: Record<string, unknown> }).auths ?? {}).map(normalizeRegistry)
+    return readPullSecret({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': base64Config } }).map(
+      (e) => normalizeRegistry(e.location),
+    )
   } catch {
     return []
   }

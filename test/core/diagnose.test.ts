@@ -70,7 +70,8 @@ describe('diagnoseValues', () => {
         'localhost:5000/x',
         'registry-1.docker.io/library/redis',
       ].map(registryOfImage),
-    ).toEqual(['docker.io', 'docker.io', 'harbor.example.com', 'localhost:5000', 'docker.io'])
+      // registry-1.docker.io is a host of its own to the kubelet: Docker Hub credentials do not cover it.
+    ).toEqual(['docker.io', 'docker.io', 'harbor.example.com', 'localhost:5000', 'registry-1.docker.io'])
     expect(normalizeRegistry('https://index.docker.io/v1/')).toBe('docker.io')
     expect(
       registryHostsOfDockerConfig(
