@@ -1,36 +1,67 @@
 #!/usr/bin/env bash
-# The GitHub Action's step (action.yml), kept in a file so the tests run exactly this.
-# Inputs arrive as CFPULL_* variables; results go to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY.
+# The GitHub Action's step: action.yml runs exactly this file, and so do the tests.
+# Inputs arrive as INPUT_* variables (action.yml sets them: a composite action gets none of its
+# own); results go to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY, problems become annotations.
 set -uo pipefail
 shopt -s globstar nullglob
+here="$(cd "$(dirname "$0")" && pwd)"
+cli="$here/../bin/cfpull.js"
 
-case "${CFPULL_MODE:-check}" in
+fail() {
+  printf '::error title=cfpull::%s\n' "$1"
+  exit 2
+}
+
+case "${INPUT_MODE:-check}" in
   check) mode=(--check) ;;
   patch) mode=() ;;
-  *) echo "::error::mode must be check or patch, not ${CFPULL_MODE}"; exit 2 ;;
+  *) fail "mode must be check or patch, not '${INPUT_MODE}'" ;;
 esac
+case "${INPUT_ONLY_PRESENT:-false}" in
+  true) opts=(--only-present) ;;
+  false | '') opts=() ;;
+  *) fail "only-present must be true or false, not '${INPUT_ONLY_PRESENT}'" ;;
+esac
+[ -n "${INPUT_SECRET:-}" ] || fail 'the secret input is empty: name the registry Secret, e.g. secret: my-credential'
+opts+=(--secret "${INPUT_SECRET}" --plugins "${INPUT_PLUGINS:-auto}")
+[ -n "${INPUT_PLUGIN_REGISTRY:-}" ] && opts+=(--plugin-registry "${INPUT_PLUGIN_REGISTRY}")
+[ -n "${INPUT_SERVICES:-}" ] && opts+=(--services "${INPUT_SERVICES}")
+[ -n "${INPUT_EXCLUDE:-}" ] && opts+=(--exclude "${INPUT_EXCLUDE}")
+[ -n "${INPUT_CHART_VALUES:-}" ] && opts+=(--chart-values "${INPUT_CHART_VALUES}")
+[ -n "${INPUT_CHART_VERSION:-}" ] && opts+=(--chart-version "${INPUT_CHART_VERSION}")
 
-# Word-split and glob-expand the values input on purpose: it is a list of patterns.
+# The values input is a list of patterns, expanded here rather than by a shell the user never sees:
+# split on whitespace with globbing off, then glob each word (globstar: ** spans directories).
 set -f
-patterns=(${CFPULL_VALUES})
+# shellcheck disable=SC2206
+patterns=(${INPUT_VALUES:-})
 set +f
+[ ${#patterns[@]} -gt 0 ] || fail 'the values input is empty: give files or globs, e.g. values: deploy/**/values*.yaml'
+declare -A seen=()
 files=()
 for pattern in "${patterns[@]}"; do
+  found=0
+  # shellcheck disable=SC2206
   matches=($pattern)
-  if [ ${#matches[@]} -eq 0 ]; then echo "::error::no file matches ${pattern}"; exit 2; fi
-  files+=("${matches[@]}")
+  for m in "${matches[@]}"; do
+    [ -f "$m" ] || continue
+    found=1
+    [ -n "${seen[$m]:-}" ] && continue
+    seen[$m]=1
+    files+=("$m")
+  done
+  [ "$found" = 1 ] || fail "no file matches ${pattern} (in ${PWD})"
 done
 
-args=(patch "${files[@]}" --secret "${CFPULL_SECRET}" --plugins "${CFPULL_PLUGINS:-auto}" "${mode[@]}" --json)
-[ -n "${CFPULL_CHART_VERSION:-}" ] && args+=(--chart-version "${CFPULL_CHART_VERSION}")
-[ -n "${GITHUB_STEP_SUMMARY:-}" ] && args+=(--summary "${GITHUB_STEP_SUMMARY}")
-
+summary=()
+[ -n "${GITHUB_STEP_SUMMARY:-}" ] && summary=(--summary "${GITHUB_STEP_SUMMARY}")
 report="$(mktemp)"
-node "$(dirname "$0")/../bin/cfpull.js" "${args[@]}" > "$report"
+errors="$(mktemp)"
+trap 'rm -f "$report" "$errors"' EXIT
+# `--` so that a file named like a flag stays a file.
+node "$cli" patch "${opts[@]}" "${mode[@]}" "${summary[@]}" --json -- "${files[@]}" >"$report" 2>"$errors"
 code=$?
-changed=$(node -e 'try { const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(d.summary && d.summary.changed > 0 ? "true" : "false") } catch { console.log("false") }' "$report")
-[ -n "${GITHUB_OUTPUT:-}" ] && echo "changed=${changed}" >> "$GITHUB_OUTPUT"
-# Errors as annotations, so they show on the pull request.
-node -e 'try { const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const f of d.files || []) if (f.error) console.log(`::error file=${f.error.file || f.file},line=${f.error.line || 1},col=${f.error.col || 1}::${f.error.message}`); else if (f.status === "changed" && process.argv[2] === "check") console.log(`::error file=${f.file}::needs imagePullSecrets: run cfpull patch ${f.file} --secret ${process.argv[3]}`) } catch {}' "$report" "${CFPULL_MODE:-check}" "${CFPULL_SECRET}"
-rm -f "$report"
+cat "$errors" >&2
+# Outputs and annotations, from the JSON report and the fix/next commands cfpull prints itself.
+node "$here/report.mjs" "$report" "$errors" "$code" "${INPUT_MODE:-check}" "${opts[@]}"
 exit $code

@@ -32,6 +32,11 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
         ),
       )
     const counts = countChanges(r.changes)
+    // --quiet silences the report, but a red --check gate must still say which file and why.
+    if (opts.check && r.changed && report.level === 'quiet') {
+      const n = r.changes.filter((ch) => ch.action !== 'unchanged').length
+      report.errorDetail(`${f.file}: ${n} section${n === 1 ? ' needs' : 's need'} ${opts.secrets.join(', ')}`)
+    }
     const verb = opts.check
       ? r.changed
         ? 'needs changes'

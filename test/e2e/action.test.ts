@@ -1,101 +1,143 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
+import { loadAction, runActionStep } from '../helpers/github-actions.js'
 import { tempDir } from '../helpers/tmp.js'
 
-// Runs the action's own step script (action/run.sh) the way the composite action does, with
-// the GitHub runner's files, on the built CLI.
+// The action's cfpull step, run the way the runner runs it: action.yml parsed by GitHub's parser,
+// its env: (the INPUT_* variables) evaluated from the `with:` inputs and defaults, then
+// action/run.sh in bash with GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, on the CLI npm test built.
+// The "Build cfpull" step (npm ci && npm run build in the action's checkout) is not run here.
 const repo = join(import.meta.dirname, '../..')
 const example = join(repo, 'examples/values.yaml')
+const action = loadAction('action.yml', readFileSync(join(repo, 'action.yml'), 'utf8'))
+const run = (workspace: string, inputs: Record<string, string>) => runActionStep(action, repo, 'run', workspace, inputs)
 
-async function runAction(dir: string, inputs: Record<string, string>) {
-  const output = join(dir, 'github-output')
-  const summary = join(dir, 'step-summary.md')
-  writeFileSync(output, '')
-  const r = await execa('bash', [join(repo, 'action/run.sh')], {
-    cwd: dir,
-    reject: false,
-    env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, NO_COLOR: '1', ...inputs },
-  })
-  return {
-    code: r.exitCode,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    output: readFileSync(output, 'utf8'),
-    summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '',
+function workspace(files: Record<string, string>): string {
+  const dir = tempDir()
+  for (const [name, from] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true })
+    copyFileSync(from, join(dir, name))
   }
+  return dir
 }
 
-describe('the GitHub Action step', () => {
-  it('check mode: exit 5, changed=true, a job summary row per file and an annotation', async () => {
-    const dir = tempDir()
-    mkdirSync(join(dir, 'envs/prod'), { recursive: true })
-    copyFileSync(example, join(dir, 'envs/prod/values.yaml'))
-    copyFileSync(example, join(dir, 'envs/values-dev.yaml'))
-    const r = await runAction(dir, {
-      CFPULL_VALUES: 'envs/**/values*.yaml',
-      CFPULL_SECRET: 'my-credential',
-      CFPULL_MODE: 'check',
-      CFPULL_PLUGINS: 'auto',
+const tableHead = [
+  '### cfpull patch: my-credential',
+  '',
+  '| file | status | changes | plugins | namespaces needing the Secret |',
+  '| --- | --- | --- | --- | --- |',
+]
+const harbor = 'registry (`repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets`)'
+
+describe('the GitHub Action', () => {
+  it('check: a quoted ** glob expanded by the action, exit 5, outputs, summary, annotations with the fix', async () => {
+    const dir = workspace({
+      'envs/prod/eu/values.yaml': example,
+      'envs/values-dev.yaml': example,
+      'envs/other.yaml': example,
     })
+    const r = await run(dir, { values: 'envs/**/values*.yaml', secret: 'my-credential' })
     expect(r.code).toBe(5)
-    expect(r.output).toBe('changed=true\n')
+    expect(r.outputs).toEqual({ changed: 'true', files: '["envs/prod/eu/values.yaml","envs/values-dev.yaml"]' })
     expect(r.summary).toBe(
       [
-        '### cfpull patch: my-credential',
-        '',
-        '| file | status | changes | plugins | namespaces needing the Secret |',
-        '| --- | --- | --- | --- | --- |',
-        '| `envs/prod/values.yaml` | ✖ needs changes | 14 sections patched, 9 added, plugins set | registry (`repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets`) | cloudforet, cloudforet-plugin |',
-        '| `envs/values-dev.yaml` | ✖ needs changes | 14 sections patched, 9 added, plugins set | registry (`repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets`) | cloudforet, cloudforet-plugin |',
+        ...tableHead,
+        `| \`envs/prod/eu/values.yaml\` | ✖ needs changes | 14 sections patched, 9 added, plugins set | ${harbor} | cloudforet, cloudforet-plugin |`,
+        `| \`envs/values-dev.yaml\` | ✖ needs changes | 14 sections patched, 9 added, plugins set | ${harbor} | cloudforet, cloudforet-plugin |`,
         '',
         '',
       ].join('\n'),
     )
     expect(r.stdout.split('\n')).toEqual([
-      '::error file=envs/prod/values.yaml::needs imagePullSecrets: run cfpull patch envs/prod/values.yaml --secret my-credential',
-      '::error file=envs/values-dev.yaml::needs imagePullSecrets: run cfpull patch envs/values-dev.yaml --secret my-credential',
+      '::error file=envs/prod/eu/values.yaml,title=cfpull%3A needs imagePullSecrets::24 sections need my-credential; fix: cfpull patch envs/prod/eu/values.yaml --secret my-credential',
+      '::error file=envs/values-dev.yaml,title=cfpull%3A needs imagePullSecrets::24 sections need my-credential; fix: cfpull patch envs/values-dev.yaml --secret my-credential',
     ])
     expect(readFileSync(join(dir, 'envs/values-dev.yaml'), 'utf8')).toBe(readFileSync(example, 'utf8'))
   })
 
-  it('patch mode: patches, changed=true; a second run: changed=false', async () => {
-    const dir = tempDir()
-    copyFileSync(example, join(dir, 'values.yaml'))
-    const first = await runAction(dir, {
-      CFPULL_VALUES: 'values.yaml',
-      CFPULL_SECRET: 'my-credential',
-      CFPULL_MODE: 'patch',
+  it("the annotation's fix command, run as printed, makes the check pass", async () => {
+    const dir = workspace({ 'deploy/values.yaml': example })
+    const inputs = { values: 'deploy/values.yaml', secret: 'my-credential' }
+    const r = await run(dir, inputs)
+    expect(r.code).toBe(5)
+    const fix = /; fix: cfpull (.*)$/.exec(r.stdout)![1]!
+    // The printed command is shell words; bash splits it as a user pasting it would.
+    const applied = await execa('bash', ['-c', `node ${join(repo, 'bin/cfpull.js')} ${fix}`], {
+      cwd: dir,
+      reject: false,
     })
-    expect([first.code, first.output]).toEqual([0, 'changed=true\n'])
-    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('image_pull_secrets: my-credential')
-    const second = await runAction(dir, {
-      CFPULL_VALUES: 'values.yaml',
-      CFPULL_SECRET: 'my-credential',
-      CFPULL_MODE: 'patch',
-    })
-    expect([second.code, second.output]).toEqual([0, 'changed=false\n'])
-    expect(second.summary).toContain('| `values.yaml` | ✔ up to date | 24 targets already in place |')
+    expect(applied.exitCode).toBe(0)
+    const again = await run(dir, inputs)
+    expect([again.code, again.outputs, again.stdout]).toEqual([0, { changed: 'false', files: '[]' }, ''])
+  })
+
+  it('patch: every patch input reaches cfpull; a second run changes nothing', async () => {
+    const dir = workspace({ 'values.yaml': example })
+    const inputs = {
+      values: 'values.yaml',
+      secret: 'my-credential',
+      mode: 'patch',
+      plugins: 'registry',
+      'plugin-registry': 'HARBOR',
+      services: 'console,identity,board',
+      exclude: 'board',
+      'only-present': 'true',
+      'chart-version': '1.12.16',
+    }
+    const first = await run(dir, inputs)
+    expect([first.code, first.outputs]).toEqual([0, { changed: 'true', files: '["values.yaml"]' }])
+    expect(first.stdout.split('\n')).toEqual([
+      '::notice file=values.yaml,title=cfpull%3A patched::3 sections now use my-credential',
+      '::notice title=cfpull%3A next step::cfpull create-secret --name my-credential --values values.yaml --docker-server <registry> --docker-username <user> --password-stdin',
+    ])
+    const text = readFileSync(join(dir, 'values.yaml'), 'utf8')
+    expect(text).toContain('image_pull_secrets: my-credential')
+    const second = await run(dir, inputs)
+    expect([second.code, second.outputs, second.stdout]).toEqual([0, { changed: 'false', files: '[]' }, ''])
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toBe(text)
+    expect(second.summary).toContain('| `values.yaml` | ✔ up to date | 3 targets already in place |')
+  })
+
+  it('chart-values: services come from the chart default values file', async () => {
+    const chartValues = join(repo, 'test/fixtures/chart/values.yaml')
+    const dir = workspace({ 'values.yaml': example, 'chart/values.yaml': chartValues })
+    const r = await run(dir, { values: 'values.yaml', secret: 'my-credential', 'chart-values': 'chart/values.yaml' })
+    expect(r.code).toBe(5)
+    expect(r.outputs.changed).toBe('true')
   })
 
   it('a file that is not YAML becomes an annotation at its line', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'values.yaml'), 'console:\n  password: **********\n')
-    const r = await runAction(dir, {
-      CFPULL_VALUES: 'values.yaml',
-      CFPULL_SECRET: 'my-credential',
-      CFPULL_MODE: 'check',
-    })
-    expect(r.code).toBe(3)
+    const r = await run(dir, { values: 'values.yaml', secret: 'my-credential' })
+    expect([r.code, r.outputs]).toEqual([3, { changed: 'false', files: '[]' }])
     expect(r.stdout).toBe(
       '::error file=values.yaml,line=2,col=13::values.yaml:2:13: ********** is an alias to an anchor that is not defined before it',
     )
   })
 
-  it('a pattern that matches nothing fails clearly', async () => {
-    const r = await runAction(tempDir(), { CFPULL_VALUES: 'nope/*.yaml', CFPULL_SECRET: 'x' })
+  it('a pattern that matches nothing, or a literal name that does not exist, fails clearly', async () => {
+    const dir = workspace({ 'deploy/values.yaml': example })
+    const glob = await run(dir, { values: 'deploy/values.yaml nope/**/*.yaml', secret: 'x' })
+    expect([glob.code, glob.stdout]).toEqual([2, `::error title=cfpull::no file matches nope/**/*.yaml (in ${dir})`])
+    const literal = await run(dir, { values: 'deploy/value.yaml', secret: 'x' })
+    expect([literal.code, literal.stdout]).toEqual([
+      2,
+      `::error title=cfpull::no file matches deploy/value.yaml (in ${dir})`,
+    ])
+  })
+
+  it('an input cfpull refuses is an annotation with its message, and nothing is written', async () => {
+    const dir = workspace({ 'values.yaml': example })
+    const r = await run(dir, { values: 'values.yaml', secret: 'my-credential', mode: 'patch', plugins: 'sometimes' })
     expect(r.code).toBe(2)
-    expect(r.stdout).toBe('::error::no file matches nope/*.yaml')
+    expect(r.stdout).toBe(
+      "::error title=cfpull::option '--plugins <mode>' argument 'sometimes' is invalid. Allowed choices are auto, connector, registry, none.",
+    )
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toBe(readFileSync(example, 'utf8'))
+    const bad = await run(dir, { values: 'values.yaml', secret: 'my-credential', 'only-present': 'yes' })
+    expect([bad.code, bad.stdout]).toEqual([2, "::error title=cfpull::only-present must be true or false, not 'yes'"])
   })
 })

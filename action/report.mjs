@@ -1,0 +1,86 @@
+// The Action's outputs and annotations, called by action/run.sh after its cfpull run:
+//   node report.mjs <report.json> <stderr.txt> <exit code> <check|patch> <patch options…>
+// Commands in annotations are the fix/next lines cfpull prints itself for the same file and
+// options, so they are as complete as cfpull's own.
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const [reportPath, errorsPath, code, mode, ...opts] = process.argv.slice(2)
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../bin/cfpull.js')
+
+// Workflow-command escaping, as in @actions/core (toolkit packages/core/src/command.ts).
+const escapeData = (s) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+const escapeProperty = (s) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
+
+function annotate(level, props, message) {
+  const p = Object.entries(props)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+    .join(',')
+  console.log(`::${level}${p ? ` ${p}` : ''}::${escapeData(message)}`)
+}
+
+function output(name, value) {
+  if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`)
+}
+
+/** The `fix:`/`next:` command cfpull prints for these files under --check. */
+function printedCommand(kind, files) {
+  let stdout
+  try {
+    stdout = execFileSync(process.execPath, [cli, 'patch', ...opts, '--check', '--no-color', '--', ...files], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+  } catch (err) {
+    // --check exits 5 when the file needs changes; its stdout is still the report.
+    stdout = err.stdout ?? ''
+  }
+  const line = stdout.split('\n').find((l) => l.trimStart().startsWith(`${kind}: `))
+  return line?.trimStart().slice(kind.length + 2)
+}
+
+let doc
+try {
+  doc = JSON.parse(readFileSync(reportPath, 'utf8'))
+} catch {
+  doc = undefined
+}
+if (!doc || !Array.isArray(doc.files)) {
+  // No report: cfpull refused the arguments (a usage error) before doing anything.
+  const first = readFileSync(errorsPath, 'utf8')
+    .split('\n')
+    .find((l) => l.trim())
+  annotate('error', { title: 'cfpull' }, first ? first.replace(/^error: /, '') : `cfpull exited ${code}`)
+  output('changed', 'false')
+  output('files', '[]')
+  process.exit(0)
+}
+
+const changed = doc.files.filter((f) => f.status === 'changed')
+output('changed', changed.length > 0 ? 'true' : 'false')
+output('files', JSON.stringify(changed.map((f) => f.file)))
+
+const secrets = opts[opts.indexOf('--secret') + 1]
+for (const f of doc.files) {
+  if (f.status === 'error') {
+    annotate('error', { file: f.error.file ?? f.file, line: f.error.line, col: f.error.col }, f.error.message)
+    continue
+  }
+  if (f.status !== 'changed') continue
+  const n = f.targets.filter((t) => t.action !== 'unchanged').length
+  const what = `${n} section${n === 1 ? '' : 's'} ${mode === 'check' ? 'need' : 'now use'}${n === 1 && mode === 'check' ? 's' : ''} ${secrets}`
+  if (mode === 'check') {
+    const fix = printedCommand('fix', [f.file])
+    annotate('error', { file: f.file, title: 'cfpull: needs imagePullSecrets' }, `${what}${fix ? `; fix: ${fix}` : ''}`)
+  } else annotate('notice', { file: f.file, title: 'cfpull: patched' }, what)
+}
+if (mode === 'patch' && changed.length > 0) {
+  const next = printedCommand(
+    'next',
+    changed.map((f) => f.file),
+  )
+  if (next) annotate('notice', { title: 'cfpull: next step' }, next)
+}
