@@ -309,7 +309,7 @@ class Splicer {
     const last = seq.items.at(-1) as { range?: [number, number, number] } | undefined
     const after = lineEnd(this.text, lastContent(this.text, last?.range?.[1] ?? seq.range![1]))
     const pad = ' '.repeat(this.colOf(seq.range![0]))
-    const eol = this.style.eol
+    const eol = this.eolAt(after)
     const edit = { at: after, del: 0, insert: missing.map((n) => `${eol}${pad}- name: ${quote(n)}`).join('') }
     this.edits.push(edit)
     this.markers.push({ outcome, origin: after, edit, rel: eol.length })
@@ -397,7 +397,6 @@ class Splicer {
   }
 
   private renderHost(host: Host): void {
-    const eol = this.style.eol
     if (host.kind === 'flow') {
       const edit = this.flowInsert(host.map!, '}', renderFlowEntries(host.tree))
       for (const o of leafOutcomes(host.tree)) this.markers.push({ outcome: o, origin: edit.at, edit, rel: 0 })
@@ -448,10 +447,12 @@ class Splicer {
     const marker = /^\.\.\.(?=[ \t]*(#|\r?$))/m.exec(text.slice(contentsEnd))
     const end = marker ? contentsEnd + marker.index : text.length
     const endsWithEol = end === 0 ? false : text[end - 1] === '\n'
+    // New lines end like the line they follow; an empty file gets its first line break here.
+    const eol = endsWithEol ? (text[end - 2] === '\r' ? '\r\n' : '\n') : this.eolAt(end)
     this.refuseAfterKeptScalar(text.slice(0, end) + (endsWithEol ? '' : eol))
     const body = lines.map(([l]) => l).join(eol)
     const hasContent = end > 0
-    const insert = endsWithEol || marker ? body + eol : (hasContent ? eol : '') + body
+    const insert = endsWithEol || marker || !hasContent ? body + eol : eol + body
     const edit: Edit = { at: end, del: 0, insert, last: true }
     this.edits.push(edit)
     let rel = endsWithEol || !hasContent || marker ? 0 : eol.length
@@ -502,7 +503,7 @@ class Splicer {
   }
 
   private pushLines(at: number, lines: Array<[string, TargetOutcome?]>): void {
-    const eol = this.style.eol
+    const eol = this.eolAt(at)
     const edit = { at, del: 0, insert: lines.map(([l]) => eol + l).join('') }
     this.edits.push(edit)
     let rel = eol.length
@@ -597,6 +598,17 @@ class Splicer {
       expected,
       codeFrame(this.text, pos),
     )
+  }
+
+  // The line break at `at` (the end of a line): new lines after that line end the same way, so
+  // in a file that mixes LF and CRLF every existing line keeps its own. A last line without
+  // one takes the break of the line before it.
+  private eolAt(at: number): string {
+    if (this.text.startsWith('\r\n', at)) return '\r\n'
+    if (this.text[at] === '\n') return '\n'
+    const prev = this.text.lastIndexOf('\n', at - 1)
+    if (prev < 0) return this.style.eol
+    return this.text[prev - 1] === '\r' ? '\r\n' : '\n'
   }
 
   private lineOf(offset: number): number {

@@ -181,7 +181,10 @@ function shapeOf(text: string): TextShape {
 
 /** Lines without their line break (a trailing \r stays, so CRLF lines still compare exactly). */
 function linesOf(text: string): string[] {
-  return text === '' ? [] : text.split('\n')
+  // A final line break ends the last line rather than starting one more.
+  const lines = text === '' ? [] : text.split('\n')
+  if (text.endsWith('\n')) lines.pop()
+  return lines
 }
 
 /** True when some map on `path` (Helm's view: last duplicate wins) holds the next key more than once. */
@@ -314,6 +317,8 @@ function checkText(
   const shapeOut = shapeOf(result.text)
   // A file with no line break at all (empty, or one line) has no style to keep: any uniform one will do.
   if (shapeIn.eol === 'none' && shapeOut.eol !== 'mixed') shapeIn.eol = shapeOut.eol
+  // Text cfpull writes into an empty file ends with a newline.
+  if (text.replace(/^\uFEFF/, '') === '' && result.text !== text) shapeIn.finalNewline = true
   if (!isDeepStrictEqual(shapeIn, shapeOut))
     problems.push(`text shape changed: input ${JSON.stringify(shapeIn)}, output ${JSON.stringify(shapeOut)}`)
 
