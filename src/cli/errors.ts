@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander'
-import { CfpullError, ExitCode, ValidationError, YamlSyntaxError } from '../core/errors.js'
+import { CfpullError, ExitCode, ValidationError, YamlSyntaxError, escapeControl } from '../core/errors.js'
 import type { Reporter } from './output.js'
 
 const ISSUES_URL = 'https://github.com/cloudforet-io/cfpull/issues/new'
@@ -24,7 +24,7 @@ export function printError(err: unknown, report: Reporter): void {
   if ((err instanceof YamlSyntaxError || err instanceof ValidationError) && err.frame)
     report.errorDetail(report.cErr.dim(err.frame))
   const hint = (err as { hint?: unknown } | null)?.hint
-  if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${hint}`)
+  if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${escapeControl(hint)}`)
   if (!(err instanceof CfpullError) || err.exitCode === ExitCode.Failure) {
     if (report.level === 'verbose' && err instanceof Error && err.stack) report.errorDetail(report.cErr.dim(err.stack))
     else report.errorDetail(`This is a bug in cfpull: run again with --verbose and report it at ${ISSUES_URL}`)

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk'
+import { escapeControl } from '../core/errors.js'
 
 export type Level = 'quiet' | 'normal' | 'verbose'
 
@@ -64,12 +65,12 @@ export class Reporter {
 
   /** A warning on stderr; kept under --quiet (it may matter), dropped under --json (it is in the document). */
   warn(line: string): void {
-    if (!this.json) this.io.stderr.write(`${this.colorErr.yellow('warning:')} ${line}\n`)
+    if (!this.json) this.io.stderr.write(`${this.colorErr.yellow('warning:')} ${escapeControl(line)}\n`)
   }
 
-  /** An error on stderr, always. */
+  /** An error on stderr, always. Warnings and errors quote users' files: control characters are escaped. */
   error(line: string): void {
-    this.io.stderr.write(`${this.colorErr.red('error:')} ${line}\n`)
+    this.io.stderr.write(`${this.colorErr.red('error:')} ${escapeControl(line)}\n`)
   }
 
   /** Extra error lines (a code frame, a hint, a stack) on stderr. */

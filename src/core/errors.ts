@@ -135,3 +135,17 @@ export class PreflightError extends CfpullError {
     )
   }
 }
+
+// C0 controls but tab, DEL, C1 controls, line/paragraph separators, bidi overrides and
+// isolates, and a BOM: bytes from a user's file that could move the cursor, recolour or
+// reorder the terminal (or hide text) when printed raw.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/** Text from a user's file made safe to print: each unsafe character as \xHH or \u{HHHH}. */
+export function escapeControl(s: string): string {
+  return s.replace(UNSAFE, (ch) => {
+    const code = ch.codePointAt(0)!
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`
+  })
+}

@@ -1,6 +1,8 @@
 import {
+  CST,
   type Document,
   LineCounter,
+  Parser,
   type YAMLParseError,
   isAlias,
   isMap,
@@ -9,7 +11,7 @@ import {
   visit,
   type Node as YamlNode,
 } from 'yaml'
-import { YamlSyntaxError, type SourcePos } from './errors.js'
+import { YamlSyntaxError, escapeControl, type SourcePos } from './errors.js'
 
 /** A values file read the way Helm reads it, with what is needed to map nodes back to text. */
 export interface ParsedValues {
@@ -56,26 +58,88 @@ export function posOf(lines: LineCounter, offset: number): SourcePos {
   return { line, col }
 }
 
-/** A short code frame around a position, as compilers print it. */
+/** A short code frame around a position, as compilers print it; the file's text is escaped and cut to fit. */
 export function codeFrame(text: string, pos: SourcePos, context = 1): string {
   const all = text.split(/\r?\n/)
   const from = Math.max(1, pos.line - context)
   const to = Math.min(all.length, pos.line + context)
   const width = String(to).length
+  // One window for every line of the frame, so the lines stay aligned with the caret.
+  const start = pos.col - 1 > FRAME_WIDTH - 20 ? pos.col - 1 - (FRAME_WIDTH >> 1) : 0
   const out: string[] = []
   for (let n = from; n <= to; n++) {
     const mark = n === pos.line ? '>' : ' '
-    out.push(`${mark} ${String(n).padStart(width)} | ${all[n - 1] ?? ''}`)
-    if (n === pos.line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, pos.col - 1))}^`)
+    const line = all[n - 1] ?? ''
+    out.push(`${mark} ${String(n).padStart(width)} | ${frameLine(line, start)}`)
+    if (n === pos.line) {
+      // The caret sits under the escaped text; tabs stay tabs so it lines up with them.
+      const before = frameLine(line.slice(0, Math.max(0, pos.col - 1)), start, false)
+      out.push(`  ${' '.repeat(width)} | ${before.replace(/[^\t]/g, ' ')}^`)
+    }
   }
   return out.join('\n')
 }
 
+const FRAME_WIDTH = 120
+
+// A line of a frame: escaped, from `start`, and cut at FRAME_WIDTH characters with … marks.
+function frameLine(line: string, start: number, cut = true): string {
+  const shown = escapeControl(line.slice(start))
+  const head = start > 0 && line !== '' ? '…' : ''
+  if (!cut || shown.length <= FRAME_WIDTH) return head + shown
+  return `${head}${shown.slice(0, FRAME_WIDTH)}…`
+}
+
 function syntaxError(text: string, file: string, lines: LineCounter, err: YAMLParseError): YamlSyntaxError {
+  if (err.code === 'MULTIPLE_DOCS') {
+    const pos = posOf(lines, err.pos[0])
+    return new YamlSyntaxError(
+      file,
+      pos,
+      'a second YAML document starts here; a values file is one document',
+      codeFrame(text, pos),
+      'put each document in a file of its own (helm takes several: -f a.yaml -f b.yaml), or remove the extra "---"',
+    )
+  }
+  const flow = /^Flow (sequence|map) in block collection/.exec(err.message) ? unclosedFlow(text, err.pos[0]) : undefined
+  if (flow) {
+    const pos = posOf(lines, flow.at)
+    const [kind, close] = flow.open === '[' ? ['sequence', ']'] : ['map', '}']
+    const line = lineAt(text, pos.line)
+    const hint = /:\s*\{[A-Za-z_][\w.-]*\}/.test(line)
+      ? 'a value that starts with { is read as a flow map: quote it, e.g. key: "{placeholder}.svc"'
+      : `close it with ${close}; a flow ${kind} may go on over several lines, each indented deeper than its key`
+    return new YamlSyntaxError(
+      file,
+      pos,
+      `the flow ${kind} that opens here with ${flow.open} is never closed with ${close}`,
+      codeFrame(text, pos),
+      hint,
+    )
+  }
   const pos = posOf(lines, err.pos[0])
   // yaml's messages end with " at line N, column M" plus a frame; cfpull prints its own.
   const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
   return new YamlSyntaxError(file, pos, reason, codeFrame(text, pos), hintFor(err.code, lineAt(text, pos.line)))
+}
+
+// The innermost flow collection opened before `at` whose closing bracket never came.
+function unclosedFlow(text: string, at: number): { at: number; open: string } | undefined {
+  let found: { at: number; open: string } | undefined
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue
+    CST.visit(token, (item) => {
+      for (const node of [item.key, item.value])
+        if (
+          node?.type === 'flow-collection' &&
+          node.offset < at &&
+          (!found || node.offset > found.at) &&
+          !node.end.some((t) => t.source === (node.start.source === '[' ? ']' : '}'))
+        )
+          found = { at: node.offset, open: node.start.source }
+    })
+  }
+  return found
 }
 
 function lineAt(text: string, line: number): string {
