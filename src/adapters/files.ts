@@ -19,12 +19,46 @@ export type FsOps = Pick<
   | 'readdir'
 >
 
-/** Reads a UTF-8 text file as is (a BOM stays in the string, so it is written back). */
+/**
+ * Reads a UTF-8 text file as is (a BOM stays in the string, so it is written back). Bytes that
+ * are not UTF-8, or a NUL, mean a binary file: one line says so instead of a frame of noise.
+ */
 export async function readText(file: string, fs: FsOps = nodeFs): Promise<string> {
+  let bytes: Uint8Array
   try {
-    return await fs.readFile(file, 'utf8')
+    bytes = await fs.readFile(file)
   } catch (err) {
     throw new FileError(file, describeFsError(err, 'read'), { cause: err })
+  }
+  return decodeText(file, bytes)
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** UTF-8 bytes to text; a FileError when they are not text. */
+export function decodeText(file: string, bytes: Uint8Array): string {
+  let text: string
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch (err) {
+    throw new FileError(file, 'not a UTF-8 text file', { cause: err })
+  }
+  if (text.includes('\0')) throw new FileError(file, 'not a UTF-8 text file')
+  return text
+}
+
+/**
+ * True when the input is a stream rather than a file that can be replaced: `-` (stdin), a
+ * FIFO, a character device or a socket (also through a link such as /dev/stdin or <(…)).
+ * Such input is read once and the result goes to stdout, never written back.
+ */
+export async function isStreamInput(file: string, fs: Pick<FsOps, 'stat'> = nodeFs): Promise<boolean> {
+  if (file === '-') return true
+  try {
+    const s = await fs.stat(file)
+    return s.isFIFO() || s.isCharacterDevice() || s.isSocket()
+  } catch {
+    return false
   }
 }
 
@@ -137,6 +171,10 @@ function describeFsError(err: unknown, verb: 'read' | 'write'): string {
         : 'permission denied (cannot write it or create a file beside it); the file was left as it was'
     case 'EISDIR':
       return 'is a directory, not a values file'
+    case 'ELOOP':
+      return 'is a symbolic link that loops (it points, through other links, back at itself)'
+    case 'ENOTDIR':
+      return 'no such file (a part of the path is not a directory)'
     case 'ENOSPC':
       return 'no space left on the device; the file was left as it was'
     case 'EROFS':

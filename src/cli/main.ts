@@ -19,7 +19,11 @@ function packageVersion(): string {
 export async function main(
   argv: string[] = process.argv,
   io: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env, argv: process.argv },
-  commands: Commands = makeCommands({ env: io.env, readStdin: readProcessStdin }),
+  commands: Commands = makeCommands({
+    env: io.env,
+    readStdin: readProcessStdin,
+    readStdinBytes: readProcessStdinBytes,
+  }),
 ): Promise<number> {
   if (io.stdout === process.stdout) ignoreClosedPipe()
   const report = new Reporter({ ...io, argv })
@@ -52,7 +56,11 @@ function ignoreClosedPipe(): void {
 }
 
 async function readProcessStdin(): Promise<string> {
+  return (await readProcessStdinBytes()).toString('utf8')
+}
+
+async function readProcessStdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }

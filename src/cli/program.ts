@@ -25,6 +25,8 @@ export interface Commands {
 export interface Ambient {
   env: Record<string, string | undefined>
   readStdin: () => Promise<string>
+  /** All of stdin as bytes (for `patch -`, which checks them as a file's); default: readStdin's text. */
+  readStdinBytes?: () => Promise<Uint8Array>
   /** The tool runner; default: execa, loaded on first use. */
   run?: Runner
 }
@@ -32,7 +34,10 @@ export interface Ambient {
 /** The real commands, each loaded only when it runs (patch never loads execa). */
 export function makeCommands(ambient: Ambient): Commands {
   return {
-    patch: async (opts) => (await import('../commands/patch.js')).patch(opts),
+    patch: async (opts) =>
+      (await import('../commands/patch.js')).patch(opts, {
+        readStdin: ambient.readStdinBytes ?? (async () => Buffer.from(await ambient.readStdin(), 'utf8')),
+      }),
     createSecret: async (opts, onPlan) => {
       const [{ createSecret }, { execaRunner }] = await Promise.all([
         import('../commands/create-secret.js'),
@@ -169,6 +174,11 @@ Examples:
         ...(o.services !== undefined && { services: o.services as string[] }),
         ...(o.exclude !== undefined && { exclude: o.exclude as string[] }),
         ...(o.output !== undefined && { output: o.output as string }),
+      }
+      // `-`, a FIFO or /dev/stdin is read once, like yq reads it: the result goes to stdout.
+      if (files.length === 1 && !opts.output && !opts.dryRun && !opts.check) {
+        const { isStreamInput } = await import('../adapters/files.js')
+        if (await isStreamInput(files[0]!)) opts.stdout = true
       }
       const result = await commands.patch(opts)
       exit.code = renderPatch(result, opts, report)

@@ -75,16 +75,15 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
   say(
     `${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`,
   )
-  if (opts.check && changed)
+  // Input read from stdin or a pipe has no file a command could name: patch it by its path, or
+  // name the namespaces instead of --values.
+  const toFix = run.files.filter((f) => f.result?.changed && !f.stream).map((f) => f.file)
+  const named = ok.find((f) => !f.stream)
+  if (opts.check && changed) {
+    if (toFix.length) say(`  fix: cfpull patch ${toFix.join(' ')} --secret ${opts.secrets.join(',')}`)
+  } else
     say(
-      `  fix: cfpull patch ${run.files
-        .filter((f) => f.result?.changed)
-        .map((f) => f.file)
-        .join(' ')} --secret ${opts.secrets.join(',')}`,
-    )
-  else
-    say(
-      `  next: cfpull create-secret --name ${name} --values ${ok[0]!.file} --docker-server <registry> --docker-username <user> --password-stdin`,
+      `  next: cfpull create-secret --name ${name} ${named ? `--values ${named.file}` : namespaces.map((n) => `-n ${n}`).join(' ')} --docker-server <registry> --docker-username <user> --password-stdin`,
     )
 }
 

@@ -1,4 +1,4 @@
-import { readText, writeTextAtomic } from '../adapters/files.js'
+import { decodeText, isStreamInput, readText, writeTextAtomic } from '../adapters/files.js'
 import { chartFromValues } from '../core/chart-from-values.js'
 import { chartInfo, type ChartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
@@ -23,8 +23,19 @@ export interface PatchOptions {
   check: boolean
 }
 
+/** How `-` is named in messages and results. */
+export const STDIN_NAME = '<stdin>'
+
+/** What patch needs from the process. */
+export interface PatchDeps {
+  /** All of stdin, for the values file `-`. */
+  readStdin?: () => Promise<Uint8Array>
+}
+
 export interface PatchFileResult {
   file: string
+  /** Read from stdin or a pipe: there is no file to write back or to name in a command. */
+  stream?: boolean
   status: 'changed' | 'unchanged' | 'error'
   /** Where the result was written, when it was. */
   writtenTo?: string
@@ -44,7 +55,7 @@ export interface PatchRunResult {
  * `cfpull patch`: adds the pull secrets to each values file. One bad file does not stop the
  * others; the exit code is the worst of them. Prints nothing: the CLI renders the result.
  */
-export async function patch(opts: PatchOptions): Promise<PatchRunResult> {
+export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<PatchRunResult> {
   // Everything that is wrong with the flags is reported before any file is read.
   checkSecretNames(opts.secrets)
   if (opts.files.length === 0) throw new UsageError('no values file: cfpull patch <values.yaml...> --secret <name>')
@@ -53,18 +64,42 @@ export async function patch(opts: PatchOptions): Promise<PatchRunResult> {
   if (opts.output && opts.stdout) throw new UsageError('-o and --stdout cannot be combined')
   if (opts.chartVersion && opts.chartValues)
     throw new UsageError('--chart-version and --chart-values cannot be combined')
+  if (opts.files.filter((f) => f === '-').length > 1) throw new UsageError('- (stdin) can be given only once')
+  const streams = new Set<string>()
+  for (const f of opts.files) if (await isStreamInput(f)) streams.add(f)
+  const inPlace = !opts.output && !opts.stdout && !opts.dryRun && !opts.check
+  if (inPlace && streams.size)
+    throw new UsageError(
+      `${streamName([...streams][0]!)} cannot be patched in place: give it as the only values file (the result goes to stdout), or use -o, --dry-run or --check`,
+    )
   const chart = opts.chartValues
     ? chartFromValues(await readText(opts.chartValues), opts.chartValues)
     : chartInfo(opts.chartVersion)
 
   const files: PatchFileResult[] = []
-  for (const file of opts.files) files.push(await patchOne(file, chart, opts))
+  for (const file of opts.files) files.push(await patchOne(file, chart, opts, streams.has(file), deps))
   return { chart, files, exitCode: worst(files.map((f) => f.exitCode)) }
 }
 
-async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Promise<PatchFileResult> {
+function streamName(file: string): string {
+  return file === '-' ? '- (stdin)' : `${file} (a pipe or device, not a file)`
+}
+
+function nameOf(file: string): string {
+  return file === '-' ? STDIN_NAME : file
+}
+
+async function patchOne(
+  input: string,
+  chart: ChartInfo,
+  opts: PatchOptions,
+  stream: boolean,
+  deps: PatchDeps,
+): Promise<PatchFileResult> {
+  const file = nameOf(input)
   try {
-    const before = await readText(file)
+    const before =
+      input === '-' ? decodeText(file, (await deps.readStdin?.()) ?? new Uint8Array()) : await readText(input)
     const result = addImagePullSecrets(before, {
       secrets: opts.secrets,
       chart,
@@ -78,7 +113,7 @@ async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Pro
       ...(opts.exclude && { exclude: opts.exclude }),
     })
     const status = result.changed ? 'changed' : 'unchanged'
-    const out: PatchFileResult = { file, status, before, result, exitCode: ExitCode.Ok }
+    const out: PatchFileResult = { file, ...(stream && { stream }), status, before, result, exitCode: ExitCode.Ok }
     if (opts.check) {
       out.exitCode = result.changed ? ExitCode.CheckFailed : ExitCode.Ok
       return out
@@ -93,7 +128,13 @@ async function patchOne(file: string, chart: ChartInfo, opts: PatchOptions): Pro
     }
     return out
   } catch (error) {
-    return { file, status: 'error', error, exitCode: error instanceof CfpullError ? error.exitCode : ExitCode.Failure }
+    return {
+      file,
+      ...(stream && { stream }),
+      status: 'error',
+      error,
+      exitCode: error instanceof CfpullError ? error.exitCode : ExitCode.Failure,
+    }
   }
 }
 

@@ -11,7 +11,14 @@ export interface CliRun {
 /** Runs the CLI in-process with captured streams, as `cfpull <args>` would run. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; tty?: boolean; commands?: Commands; stdin?: string; run?: Runner } = {},
+  options: {
+    env?: Record<string, string>
+    tty?: boolean
+    commands?: Commands
+    /** What stdin holds; bytes for input that is not UTF-8 text. */
+    stdin?: string | Uint8Array
+    run?: Runner
+  } = {},
 ): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
@@ -27,7 +34,8 @@ export async function runCli(
     options.commands ??
       makeCommands({
         env: options.env ?? {},
-        readStdin: async () => options.stdin ?? '',
+        readStdin: async () => Buffer.from(options.stdin ?? '').toString('utf8'),
+        readStdinBytes: async () => Buffer.from(options.stdin ?? ''),
         ...(options.run && { run: options.run }),
       }),
   )
