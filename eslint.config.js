@@ -144,5 +144,10 @@ export default tseslint.config(
     },
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }] },
   },
+  {
+    // bin/package.json makes the loader CommonJS (it starts faster than an ES module).
+    files: ['bin/cfpull.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+  },
   prettier,
 )

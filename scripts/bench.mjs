@@ -33,7 +33,7 @@ const BIN = join(root, 'bin', 'cfpull.js')
 const EXAMPLE = join(root, 'examples', 'values.yaml')
 const SIZES = [500, 1000, 2000, 4000]
 
-for (const f of ['bin/cfpull.js', 'dist/cli.js', 'dist/index.js'])
+for (const f of ['bin/cfpull.js', 'dist/cli.cjs', 'dist/index.js'])
   if (!existsSync(join(root, f))) fail(`${f} is missing: run \`npm ci\` (or \`npm run build\`) first`)
 
 const tmp = mkdtempSync(join(tmpdir(), 'cfpull-bench-'))

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { buildSync } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { readText, writeTextAtomic, type FsOps } from '../../src/adapters/files.js'
 import { FileError } from '../../src/core/errors.js'
@@ -93,9 +95,19 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const file = join(dir, 'values.yaml')
     writeFileSync(file, ORIGINAL)
     // A real crash: a child writes through an fs whose rename kills the process with SIGKILL.
+    // dist/ ships only bundles, so the child gets this module compiled on its own.
+    const files = join(tempDir(), 'files.mjs')
+    buildSync({
+      entryPoints: [join(import.meta.dirname, '../../src/adapters/files.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      outfile: files,
+      logLevel: 'error',
+    })
     const script = `
       import * as fs from 'node:fs/promises'
-      import { writeTextAtomic } from ${JSON.stringify(new URL('../../dist/adapters/files.js', import.meta.url).href)}
+      import { writeTextAtomic } from ${JSON.stringify(pathToFileURL(files).href)}
       const crashing = { ...fs, rename: async () => process.kill(process.pid, 'SIGKILL') }
       await writeTextAtomic(${JSON.stringify(file)}, ${JSON.stringify(PATCHED)}, { fs: crashing })
     `

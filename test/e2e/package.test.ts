@@ -21,9 +21,10 @@ describe('the npm package', () => {
       'README.ko.md',
       'README.md',
       'bin/cfpull.js',
+      'bin/package.json',
       'package.json',
     ])
-    expect(paths).toContain('dist/cli.js')
+    expect(paths).toContain('dist/cli.cjs')
     expect(paths).toContain('dist/index.js')
     expect(paths).toContain('dist/index.d.ts')
     expect(paths.some((p) => /^(src|test|scripts|examples|\.ci|\.github)\//.test(p))).toBe(false)

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto'
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import Module from 'node:module'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/tmp.js'
+
+// bin/cfpull.js compiles dist/cli.cjs with a V8 code cache (Node 20). The cache may change how
+// fast the CLI starts, never what it does: every case runs without a cache, with an empty one
+// (the run writes it), and with the cache that run wrote, and all three must agree to the byte.
+const repo = join(import.meta.dirname, '../..')
+const example = readFileSync(join(repo, 'examples/values.yaml'), 'utf8')
+// Node >= 22.1 has its own compile cache, which bin/cfpull.js uses instead.
+const usesV8Cache = !('enableCompileCache' in Module)
+
+interface Outcome {
+  exitCode: number | undefined
+  stdout: string
+  stderr: string
+  file: string | undefined
+}
+
+/** Runs the CLI in `work` (values.yaml reset to the example first), `cache` as $XDG_CACHE_HOME or 'off'. */
+async function run(work: string, args: string[], cache: string, bin = join(repo, 'bin/cfpull.js')) {
+  const values = join(work, 'values.yaml')
+  writeFileSync(values, example)
+  const env: Record<string, string> = { NO_COLOR: '1', HOME: work }
+  if (cache === 'off') env.CFPULL_NO_CACHE = '1'
+  else env.XDG_CACHE_HOME = cache
+  const r = await execa(process.execPath, [bin, ...args], { reject: false, cwd: work, env, extendEnv: false })
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, file: readFileSync(values, 'utf8') } as Outcome
+}
+
+/** The one cache file in `cache`/cfpull, with what identifies this version of it. */
+function cacheFileIn(cache: string) {
+  const dir = join(cache, 'cfpull')
+  const names = readdirSync(dir)
+  expect(names).toHaveLength(1)
+  const path = join(dir, names[0]!)
+  const st = lstatSync(path)
+  return { path, name: names[0]!, ino: st.ino, mtimeMs: st.mtimeMs, mode: st.mode & 0o777, uid: st.uid, st }
+}
+
+// The CLI cases of test/e2e/bin.test.ts, and what else a user sees: each error kind, --json
+// (error type names survive the bundle), help, completion, doctor offline.
+const CASES: string[][] = [
+  ['--version'],
+  ['--help'],
+  ['patch', '--help'],
+  ['patch', 'values.yaml', '--secret', 'Bad Name'],
+  ['patch', 'values.yaml', '--secret', 'my-credential', '--dry-run'],
+  ['patch', 'values.yaml', '--secret', 'my-credential', '--json'],
+  ['patch', 'values.yaml', '--secret', 'my-credential'],
+  ['patch', 'values.yaml', '--secret', 'my-credential', '--check'],
+  ['patch', 'values.yaml', '--secret', 'my-credential', '--stdout'],
+  ['patch', 'missing.yaml', '--secret', 'my-credential', '--json'],
+  ['patch', join(repo, 'test/fixtures/invalid/bad-indent.yaml'), '--secret', 'x', '--check'],
+  ['patch', join(repo, 'test/fixtures/invalid/section-list.yaml'), '--secret', 'x', '--json'],
+  ['doctor', '-f', 'values.yaml'],
+  ['doctor', '-f', 'values.yaml', '--json'],
+  ['completion', 'bash'],
+  ['no-such-command'],
+]
+
+describe('the code cache', () => {
+  it.each(CASES.map((args) => [args.join(' '), args]))(
+    'cfpull %s: the same with no cache, a cold one and a warm one',
+    async (_, args) => {
+      const work = tempDir()
+      const cache = join(work, 'cache')
+      const off = await run(work, args, 'off')
+      expect(existsSync(cache)).toBe(false)
+      const cold = await run(work, args, cache)
+      const written = usesV8Cache ? cacheFileIn(cache) : undefined
+      const warm = await run(work, args, cache)
+      expect(cold).toEqual(off)
+      expect(warm).toEqual(off)
+      if (written) {
+        // The warm run was served by the cache: V8 accepted it, so it was not rewritten.
+        const after = cacheFileIn(cache)
+        expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs])
+      } else {
+        // Node >= 22.1: Node's own compile cache, in cfpull's directory.
+        expect(readdirSync(join(cache, 'cfpull'))).toEqual(['node-compile-cache'])
+      }
+    },
+  )
+})
+
+describe.runIf(usesV8Cache)('the V8 code cache (Node 20)', () => {
+  it('lives in $XDG_CACHE_HOME/cfpull (0700), one file 0600 named by bundle, Node, V8 and arch', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    await run(work, ['--version'], cache)
+    expect(statSync(join(cache, 'cfpull')).mode & 0o777).toBe(0o700)
+    const f = cacheFileIn(cache)
+    expect(f.mode).toBe(0o600)
+    expect(f.uid).toBe(process.getuid!())
+    const sha = createHash('sha256')
+      .update(readFileSync(join(repo, 'dist/cli.cjs')))
+      .digest('hex')
+    expect(f.name).toBe(
+      `cli-${sha.slice(0, 32)}-node${process.versions.node}-v8-${process.versions.v8}-${process.arch}.bin`,
+    )
+    // The header: format, the sha256 of the V8 data after it, the kinds of run it has served.
+    const bytes = readFileSync(f.path)
+    const [magic, header] = bytes.toString('latin1').split('\n', 2)
+    expect(magic).toBe('cfpull-v8-cache 1')
+    const data = bytes.subarray(magic!.length + header!.length + 2)
+    expect(header).toBe(`${createHash('sha256').update(data).digest('hex')} -`)
+    // Without HOME or XDG_CACHE_HOME set to a usable place, and under CFPULL_NO_CACHE, nothing is written.
+    await run(work, ['--version'], 'off')
+    expect(readdirSync(work).sort()).toEqual(['cache', 'values.yaml'])
+  })
+
+  it('grows to cover each kind of run, then stays: --version first does not leave patch uncached', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    const patch = ['patch', 'values.yaml', '--secret', 'my-credential', '--check']
+    await run(work, ['--version'], cache)
+    const a = cacheFileIn(cache)
+    await run(work, patch, cache)
+    const b = cacheFileIn(cache)
+    expect(b.ino).not.toBe(a.ino)
+    // It holds what patch compiled on top of what --version had.
+    expect(b.st.size).toBeGreaterThan(a.st.size)
+    expect(readFileSync(b.path, 'latin1').split('\n')[1]!.split(' ').slice(1)).toEqual(['-', 'patch'])
+    await run(work, patch, cache)
+    await run(work, ['--version'], cache)
+    expect(cacheFileIn(cache).ino).toBe(b.ino)
+  })
+
+  it('a damaged cache (its checksum does not match) is ignored and rewritten', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    const args = ['patch', 'values.yaml', '--secret', 'my-credential', '--dry-run']
+    const off = await run(work, args, 'off')
+    await run(work, args, cache)
+    const f = cacheFileIn(cache)
+    const bytes = readFileSync(f.path)
+    const header = bytes.indexOf(10, bytes.indexOf(10) + 1) + 1
+    for (let i = header + 64; i < bytes.length; i += 97) bytes[i] = bytes[i]! ^ 0xff
+    writeFileSync(f.path, bytes)
+    expect(await run(work, args, cache)).toEqual(off)
+    const rewritten = cacheFileIn(cache)
+    expect(rewritten.ino).not.toBe(f.ino)
+    expect(readFileSync(rewritten.path).equals(bytes)).toBe(false)
+    // and the new one is accepted
+    expect(await run(work, args, cache)).toEqual(off)
+    expect(cacheFileIn(cache).ino).toBe(rewritten.ino)
+  })
+
+  it('a file not in the cache format, or readable by others, is ignored and rewritten', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    const off = await run(work, ['--help'], 'off')
+    await run(work, ['--help'], cache)
+    const f = cacheFileIn(cache)
+    writeFileSync(f.path, 'not a cache')
+    expect(await run(work, ['--help'], cache)).toEqual(off)
+    expect(readFileSync(cacheFileIn(cache).path, 'latin1')).toMatch(/^cfpull-v8-cache 1\n[0-9a-f]{64} -\+help\n/)
+    const open = cacheFileIn(cache)
+    chmodSync(open.path, 0o644)
+    expect(await run(work, ['--help'], cache)).toEqual(off)
+    const again = cacheFileIn(cache)
+    expect([again.ino === open.ino, again.mode]).toEqual([false, 0o600])
+  })
+
+  it('a symlink in place of the cache file is not followed, and is replaced by a file of our own', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    const off = await run(work, ['--version'], 'off')
+    await run(work, ['--version'], cache)
+    const f = cacheFileIn(cache)
+    const elsewhere = join(work, 'elsewhere.bin')
+    copyFileSync(f.path, elsewhere)
+    chmodSync(elsewhere, 0o600)
+    const before = readFileSync(elsewhere)
+    rmSync(f.path)
+    symlinkSync(elsewhere, f.path)
+    expect(await run(work, ['--version'], cache)).toEqual(off)
+    const now = cacheFileIn(cache)
+    expect(now.st.isFile()).toBe(true)
+    expect(readFileSync(elsewhere).equals(before)).toBe(true)
+  })
+
+  it('a cache directory others may write to is not used at all', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    mkdirSync(join(cache, 'cfpull'), { recursive: true })
+    chmodSync(join(cache, 'cfpull'), 0o777)
+    expect(await run(work, ['--version'], cache)).toEqual(await run(work, ['--version'], 'off'))
+    expect(readdirSync(join(cache, 'cfpull'))).toEqual([])
+  })
+
+  // Making a file another user owns takes root; CI runs as root (README "Development").
+  it.runIf(process.getuid?.() === 0)('a cache file or directory another user owns is not trusted', async () => {
+    const work = tempDir()
+    const cache = join(work, 'cache')
+    const args = ['patch', 'values.yaml', '--secret', 'my-credential', '--dry-run']
+    const off = await run(work, args, 'off')
+    await run(work, args, cache)
+    const f = cacheFileIn(cache)
+    chownSync(f.path, 65534, 65534)
+    expect(await run(work, args, cache)).toEqual(off)
+    const mine = cacheFileIn(cache)
+    expect([mine.uid, mine.ino === f.ino]).toEqual([0, false])
+    chownSync(join(cache, 'cfpull'), 65534, 65534)
+    expect(await run(work, args, cache)).toEqual(off)
+    expect(cacheFileIn(cache).ino).toBe(mine.ino)
+  })
+
+  it('a changed bundle gets a new cache, the old file is removed, and a cache V8 rejects is rewritten', async () => {
+    const work = tempDir()
+    const copy = join(work, 'pkg')
+    for (const f of ['bin/cfpull.js', 'bin/package.json', 'dist/cli.cjs']) cpSync(join(repo, f), join(copy, f))
+    const bin = join(copy, 'bin/cfpull.js')
+    const cache = join(work, 'cache')
+    const off = await run(work, ['--version'], 'off', bin)
+    await run(work, ['--version'], cache, bin)
+    const first = cacheFileIn(cache)
+    const old = readFileSync(first.path)
+    appendFileSync(join(copy, 'dist/cli.cjs'), '// changed\n')
+    expect(await run(work, ['--version'], cache, bin)).toEqual(off)
+    const second = cacheFileIn(cache)
+    expect(second.name).not.toBe(first.name)
+    // The old bundle's cache under the new key: its checksum holds, but V8 sees that it was made
+    // for other source, rejects it, and the run that found it writes a good one.
+    writeFileSync(second.path, old, { mode: 0o600 })
+    const planted = cacheFileIn(cache)
+    expect(await run(work, ['--version'], cache, bin)).toEqual(off)
+    const third = cacheFileIn(cache)
+    expect(third.ino).not.toBe(planted.ino)
+    expect(readFileSync(third.path).equals(old)).toBe(false)
+    await run(work, ['--version'], cache, bin)
+    expect(cacheFileIn(cache).ino).toBe(third.ino)
+  })
+})
