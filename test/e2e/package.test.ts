@@ -1,33 +1,74 @@
-import { copyFileSync, readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs'
+import { dirname, join, normalize } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/tmp.js'
 
-// What users install: npm pack (of the dist npm test just built), installed into a fresh prefix
+// What users install: npm pack (of the dist npm test just built), installed into an empty prefix
 // the way `npm install -g` does, then run from that prefix's bin.
 const repo = join(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string }
 
+interface Packed {
+  filename: string
+  files: Array<{ path: string }>
+}
+
+// The relative module specifiers a shipped file loads: import/export … from, import(), require().
+function relativeImports(text: string): string[] {
+  const specs = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*|import\s+)(['"])(\.{1,2}\/[^'"]+)\1/g)]
+  return specs.map((m) => m[2]!)
+}
+
 describe('the npm package', () => {
-  it('holds only what runs, installs, and works', async () => {
+  it('runs no script when installed, ships the CLI once, and works from an empty prefix', async () => {
     const dir = tempDir()
-    // --ignore-scripts: prepare would rebuild dist/ while other tests use it.
+    // --ignore-scripts: prepack would rebuild dist/ while other tests use it (npm test built it).
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo })
-    const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
+    const [info] = JSON.parse(packed.stdout) as Packed[]
     const paths = info!.files.map((f) => f.path)
-    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual([
-      'LICENSE',
-      'README.ko.md',
-      'README.md',
-      'bin/cfpull.js',
-      'bin/package.json',
-      'package.json',
-    ])
+    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(
+      ['LICENSE', 'README.ko.md', 'README.md', 'package.json', ...paths.filter((p) => p.startsWith('bin/'))].sort(),
+    )
+    expect(paths).toContain('bin/cfpull.js')
     expect(paths).toContain('dist/cli.cjs')
     expect(paths).toContain('dist/index.js')
     expect(paths).toContain('dist/index.d.ts')
-    expect(paths.some((p) => /^(src|test|scripts|examples|\.ci|\.github)\//.test(p))).toBe(false)
+    // The CLI is the bundle; tsc's unbundled copy of the CLI (cli/, commands/, adapters/) would be
+    // the same code twice. No source maps, sources, tests or tooling.
+    expect(paths.filter((p) => /^dist\/(cli|commands|adapters)\//.test(p) || p.endsWith('.map'))).toEqual([])
+    expect(paths.filter((p) => /^(src|test|scripts|examples|action|\.ci|\.github)\//.test(p))).toEqual([])
+    // Every relative import of a shipped file is shipped (the types of the library too).
+    const unresolved: string[] = []
+    for (const p of paths.filter((x) => /\.(c?js|d\.ts)$/.test(x)))
+      for (const spec of relativeImports(readFileSync(join(repo, p), 'utf8'))) {
+        const target = normalize(join(dirname(p), spec))
+        const candidates = p.endsWith('.d.ts') ? [target.replace(/\.js$/, '.d.ts'), target] : [target]
+        if (!candidates.some((c) => paths.includes(c))) unresolved.push(`${p} → ${spec}`)
+      }
+    expect(unresolved).toEqual([])
+    // …and every shipped code file is loaded from an entry point: the CLI bundle that
+    // bin/cfpull.js loads, or the library's `exports` entry. No code ships unused or twice.
+    expect(readFileSync(join(repo, 'bin/cfpull.js'), 'utf8')).toContain("'dist', 'cli.cjs'")
+    const reached = new Set<string>()
+    const visit = (p: string): void => {
+      if (reached.has(p) || !paths.includes(p)) return
+      reached.add(p)
+      for (const spec of relativeImports(readFileSync(join(repo, p), 'utf8'))) {
+        const target = normalize(join(dirname(p), spec))
+        visit(p.endsWith('.d.ts') ? target.replace(/\.js$/, '.d.ts') : target)
+      }
+    }
+    for (const entry of ['dist/cli.cjs', 'dist/index.js', 'dist/index.d.ts']) visit(entry)
+    expect(paths.filter((p) => /^dist\/.*\.c?js$/.test(p) && !reached.has(p))).toEqual([])
+
+    // Built by prepack, so the tarball carries no install-time script (the issue: prepare did).
+    const manifest = JSON.parse(
+      (await execa('tar', ['-xOzf', join(dir, info!.filename), 'package/package.json'])).stdout,
+    ) as { scripts?: Record<string, string> }
+    const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare']
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => lifecycle.includes(s))).toEqual([])
+    expect(manifest.scripts?.prepack).toBe('node scripts/build.mjs')
 
     const prefix = join(dir, 'prefix')
     await execa(
@@ -35,6 +76,7 @@ describe('the npm package', () => {
       [
         'install',
         '--global',
+        '--ignore-scripts',
         '--prefix',
         prefix,
         '--no-audit',
@@ -44,21 +86,31 @@ describe('the npm package', () => {
       ],
       { cwd: dir },
     )
-    const cfpull = join(prefix, 'bin', 'cfpull')
-    const version = await execa(cfpull, ['--version'], { cwd: dir })
-    expect(version.stdout).toBe(pkg.version)
+    const installed = join(prefix, 'lib', 'node_modules', pkg.name)
+    const cfpull = (args: string[]) =>
+      execa(join(prefix, 'bin', 'cfpull'), args, { cwd: dir, reject: false, env: { NO_COLOR: '1' } })
+    expect((await cfpull(['--version'])).stdout).toBe(pkg.version)
 
     const values = join(dir, 'values.yaml')
     copyFileSync(join(repo, 'examples/values.yaml'), values)
-    const patched = await execa(cfpull, ['patch', values, '--secret', 'my-credential', '--quiet'], { cwd: dir })
-    expect(patched.exitCode).toBe(0)
+    const before = await cfpull(['patch', values, '--secret', 'my-credential', '--check', '--quiet'])
+    expect([before.exitCode, before.stdout, before.stderr]).toEqual([
+      5,
+      '',
+      `${values}: 24 sections need my-credential`,
+    ])
+    const patched = await cfpull(['patch', values, '--secret', 'my-credential', '--quiet'])
+    expect([patched.exitCode, patched.stderr]).toEqual([0, ''])
     expect(readFileSync(values, 'utf8')).toContain('image_pull_secrets: my-credential')
-    expect(
-      (await execa(cfpull, ['patch', values, '--secret', 'my-credential', '--check'], { cwd: dir })).exitCode,
-    ).toBe(0)
+    expect((await cfpull(['patch', values, '--secret', 'my-credential', '--check'])).exitCode).toBe(0)
+
+    const completion = await cfpull(['completion', 'bash'])
+    expect(completion.exitCode).toBe(0)
+    expect(completion.stdout).toContain('complete -F _cfpull cfpull')
+    await execa('bash', ['-n'], { input: completion.stdout })
+
     // The installed package runs from its own node_modules, not the repo's.
-    expect(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules')).sort()).toEqual(
-      expect.arrayContaining(['commander', 'yaml']),
-    )
+    expect(readdirSync(join(installed, 'node_modules')).sort()).toEqual(expect.arrayContaining(['commander', 'yaml']))
+    expect(existsSync(join(installed, 'src'))).toBe(false)
   }, 120_000)
 })
