@@ -85,3 +85,35 @@ export function helmUpgradeArgs(
     ...o.extra,
   ]
 }
+
+/** The argv of `helm template`: the manifests an install or upgrade with these values would apply. */
+export function helmTemplateArgs(o: {
+  release: string
+  chart: string
+  namespace: string
+  valuesFile: string
+  version?: string
+}): string[] {
+  return [
+    'template',
+    o.release,
+    o.chart,
+    '-n',
+    o.namespace,
+    '-f',
+    o.valuesFile,
+    ...(o.version ? ['--version', o.version] : []),
+  ]
+}
+
+/** Renders the chart with `helm template` (no cluster needed) and returns the manifests. */
+export async function helmTemplate(run: Runner, bin: string, args: string[], step: string): Promise<string> {
+  let r
+  try {
+    r = await run(bin, args)
+  } catch (err) {
+    throw err instanceof ToolFailedError ? err.inStep(step) : err
+  }
+  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  return r.stdout
+}

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { rootCertificates } from 'node:tls'
+import { MANIFEST_ACCEPT, manifestKind, type ManifestProbe } from '../core/pull-check.js'
 
 export interface RegistryCredentials {
   username: string
@@ -408,4 +409,64 @@ function unreachable(url: URL, err: Error): RegistryUnreachableError {
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message))
     return new RegistryUnreachableError(where, 'tls', `TLS: ${err.message}${code ? ` (${code})` : ''}`)
   return new RegistryUnreachableError(where, 'unreachable', `${code ? `${code}: ` : ''}${err.message}`)
+}
+
+/**
+ * Asks for a manifest as a container runtime does before it pulls: `HEAD
+ * /v2/<repository>/manifests/<reference>` with the index and manifest media types in Accept and a
+ * token for `repository:<repository>:pull`. An index is then fetched with GET (a HEAD has no body
+ * and the platforms are in it), and so is a 404, whose error body (and the repository's tag list)
+ * tells a missing tag from a missing repository. Network trouble and a refused token are answers too, never exceptions.
+ */
+export async function probeManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<ManifestProbe> {
+  const path = `/v2/${repository}/manifests/${reference}`
+  const options = { scope: `repository:${repository}:pull`, accept: MANIFEST_ACCEPT.split(', ') }
+  try {
+    const head = await client.request('HEAD', path, options)
+    const type = contentType(head)
+    const needBody = head.status === 404 || (head.status === 200 && (manifestKind(type) === 'index' || !type))
+    const res = needBody ? await client.request('GET', path, options) : head
+    const probe: ManifestProbe = { kind: 'response', status: res.status }
+    const ct = contentType(res)
+    if (ct) probe.contentType = ct
+    if (res.status === 401) {
+      const c = parseChallenge(header(res, 'www-authenticate'))
+      if (c) probe.challenge = { scheme: c.scheme, ...(c.params.error && { error: c.params.error }) }
+    }
+    if (res.status === 200 && manifestKind(ct) === 'index') probe.body = res.body.toString('utf8')
+    if (res.status >= 400) {
+      const codes = errorCodes(res)
+      if (codes.length) probe.errorCodes = codes
+    }
+    // Distribution answers MANIFEST_UNKNOWN for a repository that does not exist too; its tag
+    // list tells the two apart (NAME_UNKNOWN), which decides what the user must mirror.
+    if (res.status === 404 && !probe.errorCodes?.includes('NAME_UNKNOWN')) {
+      const tags = await client.request('GET', `/v2/${repository}/tags/list?n=1`, { scope: options.scope })
+      const codes = tags.status === 404 ? errorCodes(tags) : []
+      if (codes.includes('NAME_UNKNOWN')) probe.errorCodes = codes
+      else if (tags.status === 200) probe.errorCodes = ['MANIFEST_UNKNOWN']
+    }
+    return probe
+  } catch (err) {
+    if (err instanceof RegistryUnreachableError) return { kind: 'unreachable', reason: err.detail }
+    if (err instanceof RegistryTokenError) return { kind: 'token-refused', status: err.status }
+    throw err
+  }
+}
+
+function contentType(res: RegistryResponse): string | undefined {
+  return header(res, 'content-type')
+}
+
+function errorCodes(res: RegistryResponse): string[] {
+  try {
+    const parsed = JSON.parse(res.body.toString('utf8')) as { errors?: Array<{ code?: unknown }> }
+    return (parsed.errors ?? []).flatMap((e) => (typeof e.code === 'string' ? [e.code] : []))
+  } catch {
+    return []
+  }
 }

@@ -5,12 +5,14 @@ import { REGISTRY_TYPES } from '../core/plugins.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, RestartMode } from '../commands/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
+import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
 import { applyProgress, renderApply } from './render-apply.js'
 import { renderCreateSecret } from './render-create-secret.js'
 import { renderDoctor } from './render-doctor.js'
+import { pullProgress, renderDoctorPull } from './render-doctor-pull.js'
 import { renderPatch } from './render-patch.js'
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
@@ -19,6 +21,7 @@ export interface Commands {
   createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
   apply(opts: ApplyOptions, onStep: ApplyDeps['onStep']): Promise<ApplyResult>
   doctor(opts: DoctorOptions): Promise<DoctorResult>
+  doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -63,6 +66,18 @@ export function makeCommands(ambient: Ambient): Commands {
         import('../adapters/run.js'),
       ])
       return doctor(opts, { run: ambient.run ?? execaRunner, env: ambient.env })
+    },
+    doctorPull: async (opts, onProgress) => {
+      const [{ doctorPull }, { execaRunner }] = await Promise.all([
+        import('../commands/doctor-pull.js'),
+        import('../adapters/run.js'),
+      ])
+      return doctorPull(opts, {
+        run: ambient.run ?? execaRunner,
+        env: ambient.env,
+        readStdin: ambient.readStdin,
+        ...(onProgress && { onProgress }),
+      })
     },
   }
 }
@@ -343,6 +358,21 @@ Examples:
     .option('--release <name>', 'Helm release name', 'cloudforet')
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <file>', 'kubeconfig file')
+    .option('--pull', 'ask the registry for every image, with the credential each pod would use', false)
+    .option('--chart <chart>', 'with --pull: render this chart (helm template) to check every image, defaults included')
+    .option(
+      '--platform <os/arch>',
+      'with --pull: a platform every multi-arch image must have; repeatable (default linux/amd64, or the nodes with --cluster)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--docker-server <server>', 'with --pull: the registry the credentials are for')
+    .option('--docker-username <user>', 'with --pull: registry user')
+    .option('--password-stdin', 'with --pull: read the registry password from stdin', false)
+    .option(
+      '--from-docker-config [file]',
+      'with --pull: credentials from a docker config.json (default ~/.docker/config.json)',
+    )
+    .option('--registry-ca <file>', 'with --pull: PEM of a private CA the registries use')
     .addHelpText(
       'after',
       `
@@ -351,10 +381,40 @@ Exit codes: 0 nothing wrong, 6 problems that stop images from pulling, 3 bad inp
 Examples:
   $ cfpull doctor -f values.yaml
   $ cfpull doctor -f values.yaml --cluster -n spaceone
-  $ cfpull doctor -f values.yaml --cluster --json | jq '.findings[] | select(.severity=="error")'`,
+  $ cfpull doctor -f values.yaml --cluster --json | jq '.findings[] | select(.severity=="error")'
+  $ cfpull doctor -f values.yaml --pull --docker-server harbor.example.com --docker-username robot --password-stdin
+  $ cfpull doctor -f values.yaml --pull --chart cloudforet/spaceone --chart-version 2.0.0-dev35 --from-docker-config
+  $ cfpull doctor -f values.yaml --pull --cluster -n spaceone`,
     )
     .action(async (o: Record<string, unknown>) => {
       report.configure(o)
+      if (o.pull) {
+        const pullOpts: DoctorPullOptions = {
+          values: o.values as string,
+          cluster: !!o.cluster,
+          namespace: o.namespace as string,
+          release: o.release as string,
+          passwordStdin: !!o.passwordStdin,
+          ...(o.chart !== undefined && { chart: o.chart as string }),
+          ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
+          ...(o.secret !== undefined && { secret: o.secret as string }),
+          ...(o.platform !== undefined && { platforms: o.platform as string[] }),
+          ...(o.dockerServer !== undefined && { server: o.dockerServer as string }),
+          ...(o.dockerUsername !== undefined && { username: o.dockerUsername as string }),
+          ...(o.fromDockerConfig !== undefined && {
+            fromDockerConfig: o.fromDockerConfig === true ? '' : (o.fromDockerConfig as string),
+          }),
+          ...(o.registryCa !== undefined && { registryCa: o.registryCa as string }),
+          ...(o.context !== undefined && { context: o.context as string }),
+          ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
+        }
+        const onProgress = pullProgress(report, ambient.env, ambient.stderrIsTTY)
+        exit.code = renderDoctorPull(await commands.doctorPull(pullOpts, onProgress), pullOpts, report)
+        return
+      }
+      for (const flag of ['chart', 'platform', 'dockerServer', 'dockerUsername', 'fromDockerConfig', 'registryCa'])
+        if (o[flag] !== undefined)
+          throw new UsageError(`--${flag.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --pull`)
       const opts: DoctorOptions = {
         values: o.values as string,
         cluster: !!o.cluster,

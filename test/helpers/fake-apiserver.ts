@@ -138,6 +138,17 @@ const RESOURCES: ResourceDef[] = [
     shortNames: ['ns'],
   },
   {
+    // Read-only in practice (cfpull lists them for their architectures); seed them with `seed`.
+    group: '',
+    version: 'v1',
+    plural: 'nodes',
+    singular: 'node',
+    kind: 'Node',
+    namespaced: false,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['no'],
+  },
+  {
     group: '',
     version: 'v1',
     plural: 'pods',
@@ -1047,6 +1058,7 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
         }
         break
       case 'Namespace':
+      case 'Node':
       case 'Pod':
       case 'Deployment':
         props = { spec: loose, status: loose }

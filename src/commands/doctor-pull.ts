@@ -1,0 +1,258 @@
+import { readText } from '../adapters/files.js'
+import { helmTemplate, helmTemplateArgs } from '../adapters/helm.js'
+import { kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
+import { toolBinary, type Runner } from '../adapters/run.js'
+import { PLUGIN_LABEL } from '../core/apply-plan.js'
+import { LATEST_CHART_VERSION, chartInfo, knownChartVersions } from '../core/charts.js'
+import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
+import { resolveNamespaces } from '../core/namespaces.js'
+import {
+  fixFor,
+  normalizePlatform,
+  parsePlatform,
+  pullFails,
+  type ImageLine,
+  type ImageUse,
+  type Platform,
+} from '../core/pull-check.js'
+import { keyringEntry, keyringOfDockerConfig, type KeyringEntry } from '../core/pull-keyring.js'
+import { renderedImages } from '../core/rendered-images.js'
+import { parseValues } from '../core/values.js'
+import { imagesFromValues } from '../core/values-images.js'
+import { checkPulls, readClusterSecrets, type SecretLookup } from './pull-check.js'
+
+export interface DoctorPullOptions {
+  values: string
+  /** Render this chart with `helm template` (every image, chart defaults included). */
+  chart?: string
+  chartVersion?: string
+  /** Credentials from the cluster's Secrets, images also from the live Deployments. */
+  cluster: boolean
+  namespace: string
+  release: string
+  secret?: string
+  /** `os/arch[/variant]`; default linux/amd64, or the nodes' platforms with --cluster. */
+  platforms?: string[]
+  server?: string
+  username?: string
+  passwordStdin: boolean
+  /** A docker config.json; '' for the default location. */
+  fromDockerConfig?: string
+  registryCa?: string
+  /** Per registry request, in milliseconds. */
+  timeoutMs?: number
+  context?: string
+  kubeconfig?: string
+}
+
+export interface DoctorPullDeps {
+  run: Runner
+  env: Record<string, string | undefined>
+  readStdin: () => Promise<string>
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface DoctorPullLine extends ImageLine {
+  fix?: string
+}
+
+export interface DoctorPullResult {
+  values: string
+  /** Where the images came from, in order: `values`, `chart <ref>`, `cluster`. */
+  sources: string[]
+  /** Where the credentials came from. */
+  credentials: 'flags' | 'docker-config' | 'cluster' | 'none'
+  platforms: string[]
+  platformSource: 'flag' | 'nodes' | 'default'
+  images: DoctorPullLine[]
+  /** Services running a chart default image that was not checked (no --chart, no --cluster). */
+  uncheckedDefaults: string[]
+  notes: string[]
+  checks: number
+  exitCode: ExitCodeValue
+}
+
+const PASSWORD_ENV = 'CFPULL_REGISTRY_PASSWORD'
+const DEFAULT_PLATFORM = 'linux/amd64'
+
+/**
+ * `cfpull doctor --pull`: will every pod of this install be able to pull its image? Each image
+ * is asked of its registry with the credential the kubelet would pick for its pod.
+ */
+export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps): Promise<DoctorPullResult> {
+  const flagCreds = opts.server !== undefined || opts.username !== undefined || opts.passwordStdin
+  if (opts.cluster && (flagCreds || opts.fromDockerConfig !== undefined))
+    throw new UsageError(
+      '--cluster checks with the Secrets in the cluster, as the kubelet would: drop --docker-server/--docker-username/--password-stdin/--from-docker-config',
+    )
+  if (flagCreds && opts.fromDockerConfig !== undefined)
+    throw new UsageError(
+      'give the credentials once: --docker-server/--docker-username/--password-stdin or --from-docker-config',
+    )
+  const platformsFlag = (opts.platforms ?? []).map(parsePlatform)
+  const text = await readText(opts.values)
+  const { data } = parseValues(text, opts.values)
+  const known = opts.chartVersion && knownChartVersions().includes(opts.chartVersion.replace(/^v/, ''))
+  const notes: string[] = []
+  if (opts.chartVersion && !known && !opts.chart)
+    notes.push(
+      `chart version ${opts.chartVersion} is not one cfpull knows: services and namespaces as in ${LATEST_CHART_VERSION}`,
+    )
+  const chart = chartInfo(known ? opts.chartVersion : LATEST_CHART_VERSION)
+  const t: KubeTarget = {
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+    bin: toolBinary('kubectl', deps.env),
+  }
+
+  // Which images.
+  const sources: string[] = []
+  const uses: ImageUse[] = []
+  let uncheckedDefaults: string[] = []
+  if (opts.chart) {
+    sources.push(`chart ${opts.chart}${opts.chartVersion ? ` ${opts.chartVersion}` : ''}`)
+    const args = helmTemplateArgs({
+      release: opts.release,
+      chart: opts.chart,
+      namespace: opts.namespace,
+      valuesFile: opts.values,
+      ...(opts.chartVersion && { version: opts.chartVersion }),
+    })
+    const out = await helmTemplate(deps.run, toolBinary('helm', deps.env), args, `helm template ${opts.chart}`)
+    uses.push(...usesOfManifests(out, opts.namespace, notes, 'the rendered chart'))
+  } else {
+    sources.push('values')
+    const v = imagesFromValues(data, chart, opts.namespace)
+    uses.push(...v.uses)
+    if (!opts.cluster) uncheckedDefaults = v.chartDefaults
+  }
+
+  const ns = resolveNamespaces(data, chart)
+  let platforms = platformsFlag
+  let platformSource: DoctorPullResult['platformSource'] = platformsFlag.length ? 'flag' : 'default'
+  let secret: (namespace: string, name: string) => SecretLookup
+  let credentials: DoctorPullResult['credentials'] = 'none'
+  if (opts.cluster) {
+    sources.push('cluster')
+    const coreNs = [...new Set([ns.core ?? opts.namespace, ns.supervisor ?? opts.namespace])]
+    for (const n of coreNs) {
+      const list = await kubectlJson<unknown>(
+        deps.run,
+        t,
+        ['get', 'deployment', '-n', n],
+        `doctor: list deployments in ${n}`,
+      )
+      uses.push(...usesOfManifests(JSON.stringify(list), n, notes, `the deployments in ${n}`))
+    }
+    const plugins = await kubectlJson<unknown>(
+      deps.run,
+      t,
+      ['get', 'deployment', '-n', ns.plugins, '-l', PLUGIN_LABEL],
+      `doctor: list plugin deployments in ${ns.plugins}`,
+    )
+    uses.push(...usesOfManifests(JSON.stringify(plugins), ns.plugins, notes, `the plugin deployments in ${ns.plugins}`))
+    if (!platformsFlag.length) {
+      const nodes = await kubectlJson<{ items?: NodeJson[] }>(deps.run, t, ['get', 'nodes'], 'doctor: list nodes')
+      platforms = nodePlatforms(nodes.items ?? [])
+      if (platforms.length) platformSource = 'nodes'
+      else notes.push(`the cluster lists no nodes: checking indexes for ${DEFAULT_PLATFORM}`)
+    }
+    const secrets = await readClusterSecrets(deps.run, t, uses)
+    secret = (namespace, name) => secrets.get(`${namespace}/${name}`) ?? { missing: true }
+    credentials = 'cluster'
+  } else {
+    const entries = await offlineKeyring(opts, deps)
+    if (entries) credentials = opts.fromDockerConfig !== undefined ? 'docker-config' : 'flags'
+    const names = new Set(opts.secret ? [opts.secret] : uses.flatMap((u) => u.pullSecrets))
+    // Offline there is no Secret to read: the credentials given stand for the Secret the pods name.
+    secret = (_namespace, name) =>
+      !entries
+        ? {
+            unreadable:
+              'is not read offline (pass --docker-server/--docker-username/--password-stdin, --from-docker-config, or --cluster)',
+          }
+        : names.has(name)
+          ? { entries: entries.map((e) => ({ ...e, secret: name })) }
+          : { unreadable: `is not --secret ${opts.secret}` }
+  }
+  if (!platforms.length) platforms = [parsePlatform(DEFAULT_PLATFORM)]
+
+  const ca = opts.registryCa ? [await readText(opts.registryCa)] : undefined
+  const checked = await checkPulls(
+    { uses, secret, platforms },
+    {
+      env: deps.env,
+      ...(ca && { ca }),
+      ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+      ...(deps.onProgress && { onProgress: deps.onProgress }),
+    },
+  )
+  const fixCtx = { values: opts.values, ...(opts.secret && { secret: opts.secret }) }
+  const images = checked.images.map((l): DoctorPullLine => {
+    const fix = pullFails(l.status) ? fixFor(l, fixCtx) : undefined
+    return { ...l, ...(fix && { fix }) }
+  })
+  return {
+    values: opts.values,
+    sources,
+    credentials,
+    platforms: checked.platforms,
+    platformSource,
+    images,
+    uncheckedDefaults,
+    notes,
+    checks: checked.checks,
+    exitCode: images.some((l) => pullFails(l.status)) ? ExitCode.Findings : ExitCode.Ok,
+  }
+}
+
+function usesOfManifests(text: string, namespace: string, notes: string[], what: string): ImageUse[] {
+  const r = renderedImages(text, namespace)
+  if (r.unreadable.length)
+    notes.push(
+      `${r.unreadable.length} document${r.unreadable.length === 1 ? '' : 's'} of ${what} could not be read: their images were not checked`,
+    )
+  return r.workloads.flatMap((w) =>
+    [...new Set(w.containers.map((c) => c.image))].map((image) => ({
+      image,
+      workload: w.name,
+      namespace: w.namespace,
+      pullSecrets: w.imagePullSecrets,
+    })),
+  )
+}
+
+interface NodeJson {
+  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } }
+}
+
+/** The distinct platforms of the nodes (a pod may land on any of them). */
+function nodePlatforms(nodes: NodeJson[]): Platform[] {
+  const seen = new Map<string, Platform>()
+  for (const n of nodes) {
+    const info = n.status?.nodeInfo
+    if (!info?.architecture) continue
+    const p = normalizePlatform({ os: info.operatingSystem || 'linux', architecture: info.architecture })
+    seen.set(`${p.os}/${p.architecture}`, p)
+  }
+  return [...seen.values()]
+}
+
+async function offlineKeyring(opts: DoctorPullOptions, deps: DoctorPullDeps): Promise<KeyringEntry[] | undefined> {
+  if (opts.fromDockerConfig !== undefined) {
+    const file =
+      opts.fromDockerConfig ||
+      (deps.env.DOCKER_CONFIG ? `${deps.env.DOCKER_CONFIG}/config.json` : `${deps.env.HOME ?? '~'}/.docker/config.json`)
+    const entries = keyringOfDockerConfig(await readText(file))
+    if (!entries) throw new UsageError(`${file} is not a docker config.json (not JSON)`)
+    return entries
+  }
+  if (opts.server === undefined && opts.username === undefined && !opts.passwordStdin) return undefined
+  if (!opts.server || !opts.username)
+    throw new UsageError('--docker-server and --docker-username go together (with the password on --password-stdin)')
+  let password: string | undefined
+  if (opts.passwordStdin) password = (await deps.readStdin()).replace(/\r?\n$/, '')
+  else password = deps.env[PASSWORD_ENV]
+  if (!password) throw new UsageError(`no registry password: pipe it to --password-stdin or set ${PASSWORD_ENV}`)
+  return keyringEntry(opts.server, { username: opts.username, password })
+}

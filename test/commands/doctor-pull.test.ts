@@ -1,0 +1,180 @@
+// `cfpull doctor --pull` against real registries: Debian's Distribution 2.8 on 127.0.0.1 with TLS,
+// Basic (htpasswd) and token auth, seeded through its HTTP API. Every answer below is what the
+// registry really said to the request cfpull made.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const PASSWORD = 'right-horse-battery'
+let a: TestRegistry // htpasswd: the main mirror
+let b: TestRegistry // token auth: alice may pull everything but private/*
+let c: TestRegistry // htpasswd, credentials keyed by a path prefix
+let d: TestRegistry // htpasswd, the Secret holds a wrong password
+let e: TestRegistry // started, then stopped: nothing listens on its port
+let ports: Record<string, string>
+let caBundle: string
+let dir: string
+
+beforeAll(async () => {
+  ;[a, b, c, d, e] = await Promise.all([
+    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
+    startRegistry({
+      mode: 'token',
+      users: { alice: PASSWORD },
+      policy: (user, repository) => (user === 'alice' && !repository.startsWith('private/') ? ['pull'] : []),
+    }),
+    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
+    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
+    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
+  ])
+  await Promise.all([
+    a.seedImage('cloudforet/console', '1.12.12'),
+    a.seedImage('cloudforet/identity', '1.12.3', { format: 'oci', platforms: ['linux/amd64', 'linux/arm64'] }),
+    a.seedImage('cloudforet/monitoring', '1.12.0', { format: 'oci', platforms: ['linux/amd64'] }),
+    a.seedImage('cloudforet/config', '1.12.0'),
+    b.seedImage('cloudforet/inventory', '1.12.1'),
+    b.seedImage('private/billing', '1.0'),
+    c.seedImage('team-a/board', '1.0'),
+    c.seedImage('team-b/file-manager', '1.0'),
+    d.seedImage('cloudforet/dashboard', '1.0'),
+  ])
+  ports = Object.fromEntries(
+    Object.entries({ A: a, B: b, C: c, D: d, E: e }).map(([k, r]) => [r.host.split(':')[1]!, k]),
+  )
+  dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'cfpull-pull-'))
+  caBundle = join(dir, 'ca.pem')
+  writeFileSync(caBundle, [a, b, c, d, e].map((r) => r.caPem).join(''))
+  await e.stop()
+})
+afterAll(async () => {
+  await Promise.all([a, b, c, d].map((r) => r?.stop()))
+  ;(await import('node:fs')).rmSync(dir, { recursive: true, force: true })
+})
+
+const tidy = (s: string) =>
+  s
+    .replace(/(127\.0\.0\.1|localhost|\*\.0\.0\.1):(\d+)/g, (_m, h: string, p: string) => `${h}:<${ports[p] ?? p}>`)
+    .replace(/\/tmp\/cfpull-[\w]+\//g, '<tmp>/')
+const auth = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString('base64') })
+
+function values(images: Record<string, string>): string {
+  const file = join(tempDir(), 'values.yaml')
+  const lines = ['global:', '  namespace: cloudforet', '  supervisor_namespace: cloudforet']
+  for (const [svc, image] of Object.entries(images)) {
+    const i = image.lastIndexOf(':')
+    lines.push(
+      `${svc}:`,
+      '  image:',
+      `    name: ${image.slice(0, i)}`,
+      `    version: ${JSON.stringify(image.slice(i + 1))}`,
+      '  imagePullSecrets:',
+      '    - name: my-credential',
+    )
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`)
+  return file
+}
+
+function dockerConfig(auths: Record<string, object>): string {
+  const file = join(tempDir(), 'config.json')
+  writeFileSync(file, JSON.stringify({ auths }))
+  return file
+}
+
+describe('cfpull doctor --pull (real registries)', () => {
+  it('answers every case of the matrix, one line per image, exit 6', async () => {
+    const file = values({
+      console: `${a.host}/cloudforet/console:1.12.12`,
+      identity: `${a.host}/cloudforet/identity:1.12.3`,
+      monitoring: `${a.host}/cloudforet/monitoring:1.12.0`,
+      config: `${a.host}/cloudforet/config:9.9.9`,
+      secret: `${a.host}/cloudforet/nothing:1`,
+      inventory: `${b.host}/cloudforet/inventory:1.12.1`,
+      'cost-analysis': `${b.host}/private/billing:1.0`,
+      notification: `${b.host.replace('127.0.0.1', 'localhost')}/cloudforet/inventory:1.12.1`,
+      board: `${c.host}/team-a/board:1.0`,
+      'file-manager': `${c.host}/team-b/file-manager:1.0`,
+      dashboard: `${d.host}/cloudforet/dashboard:1.0`,
+      statistics: `${e.host}/cloudforet/statistics:1.0`,
+    })
+    const config = dockerConfig({
+      [`https://${a.host}`]: auth('alice', PASSWORD),
+      [`*.0.0.1:${b.host.split(':')[1]}`]: { username: 'alice', password: PASSWORD },
+      [`${c.host}/team-a`]: auth('alice', PASSWORD),
+      [d.host]: auth('alice', 'not-the-password'),
+      [e.host]: auth('alice', PASSWORD),
+    })
+    const r = await runCli([
+      'doctor',
+      '-f',
+      file,
+      '--pull',
+      '--from-docker-config',
+      config,
+      '--registry-ca',
+      caBundle,
+      '--platform',
+      'linux/amd64',
+      '--platform',
+      'linux/arm64',
+      '--no-color',
+    ])
+    expect(r.code, r.stderr).toBe(6)
+    expect(r.stderr).toBe('')
+    expect(tidy(r.stdout)).toBe(
+      [
+        'cfpull doctor --pull <tmp>/values.yaml: 12 images from values, credentials from the docker config, platform linux/amd64, linux/arm64',
+        '',
+        '  ✖ 127.0.0.1:<A>/cloudforet/config:9.9.9       not found (tag or repository)',
+        '      config in cloudforet · my-credential (https://127.0.0.1:<A>)',
+        '      no tag 9.9.9 in cloudforet/config',
+        '      fix: push or mirror 127.0.0.1:<A>/cloudforet/config:9.9.9 to 127.0.0.1:<A>, or set the image to one that exists',
+        '  ✖ 127.0.0.1:<B>/private/billing:1.0           no pull permission',
+        '      cost-analysis in cloudforet · my-credential (*.0.0.1:<B>)',
+        '      the token grants no pull on private/billing (some registries answer the same for a repository that does not exist)',
+        '      fix: give the account of my-credential (*.0.0.1:<B>) pull (read) access to private/billing on 127.0.0.1:<B>',
+        '  ✖ 127.0.0.1:<D>/cloudforet/dashboard:1.0      credentials rejected',
+        '      dashboard in cloudforet · my-credential (127.0.0.1:<D>)',
+        '      fix: cfpull create-secret --name my-credential -n cloudforet --docker-server 127.0.0.1:<D> --docker-username <user> --password-stdin',
+        '  ✖ 127.0.0.1:<C>/team-b/file-manager:1.0       no credentials for 127.0.0.1:<C>',
+        '      file-manager in cloudforet',
+        '      my-credential has no entry that matches 127.0.0.1:<C>/team-b/file-manager',
+        '      fix: cfpull create-secret --name my-credential -n cloudforet --docker-server 127.0.0.1:<C> --docker-username <user> --password-stdin',
+        '  ✖ 127.0.0.1:<A>/cloudforet/monitoring:1.12.0  no linux/arm64 variant',
+        '      monitoring in cloudforet · my-credential (https://127.0.0.1:<A>)',
+        '      the index has linux/amd64',
+        '      fix: mirror every platform of 127.0.0.1:<A>/cloudforet/monitoring:1.12.0 (skopeo copy --all, or crane copy), not only one',
+        '  ✖ localhost:<B>/cloudforet/inventory:1.12.1   no credentials for localhost:<B>',
+        '      notification in cloudforet',
+        '      my-credential has no entry that matches localhost:<B>/cloudforet/inventory',
+        '      fix: cfpull create-secret --name my-credential -n cloudforet --docker-server localhost:<B> --docker-username <user> --password-stdin',
+        '  ✖ 127.0.0.1:<A>/cloudforet/nothing:1          not found (tag or repository)',
+        '      secret in cloudforet · my-credential (https://127.0.0.1:<A>)',
+        '      no repository cloudforet/nothing on 127.0.0.1:<A>',
+        '      fix: push or mirror 127.0.0.1:<A>/cloudforet/nothing:1 to 127.0.0.1:<A>, or set the image to one that exists',
+        '  ✖ 127.0.0.1:<E>/cloudforet/statistics:1.0     registry unreachable',
+        '      statistics in cloudforet · my-credential (127.0.0.1:<E>)',
+        '      ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<E>',
+        '      fix: check that 127.0.0.1:<E> resolves and answers from here (and --registry-ca for a private CA)',
+        '  ✔ 127.0.0.1:<C>/team-a/board:1.0              pulls',
+        '      board in cloudforet · my-credential (127.0.0.1:<C>/team-a)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/console:1.12.12    pulls',
+        '      console in cloudforet · my-credential (https://127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/identity:1.12.3    pulls',
+        '      identity in cloudforet · my-credential (https://127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<B>/cloudforet/inventory:1.12.1   pulls',
+        '      inventory in cloudforet · my-credential (*.0.0.1:<B>)',
+        '',
+        'ℹ 11 services (console-api, console-api-v2, marketplace-assets, plugin, repository, search, spacectl, supervisor, cfctl, mongodb, redis) run a chart default image, not checked: add --chart cloudforet/spaceone --chart-version <version> to render the chart and check every image (or --cluster for the running ones)',
+        '',
+        '8 of 12 images will not pull',
+        '',
+      ].join('\n'),
+    )
+    for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64'), 'not-the-password'])
+      expect(r.stdout + r.stderr).not.toContain(secret)
+  })
+})
