@@ -87,13 +87,15 @@ export interface ExitBox {
   code: number
 }
 
+// Repeated and comma-separated names, each once, in the order first given; an empty one
+// (`a,,b`, a trailing comma) is a mistake to report, not to skip.
 function list(value: string, previous: string[] = []): string[] {
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  if (items.length === 0) throw new InvalidArgumentError('expected one or more comma-separated names')
-  return [...previous, ...items]
+  const items = value.split(',').map((s) => s.trim())
+  if (items.some((s) => s === ''))
+    throw new InvalidArgumentError(
+      items.every((s) => s === '') ? 'expected one or more comma-separated names' : 'a name in the list is empty',
+    )
+  return [...new Set([...previous, ...items])]
 }
 
 function globalFlags(cmd: Command): Command {

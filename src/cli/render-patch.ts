@@ -1,6 +1,6 @@
 import type { PatchFileResult, PatchOptions, PatchRunResult } from '../commands/patch.js'
 import { ExitCode } from '../core/errors.js'
-import type { PullSecretChange } from '../core/image-pull-secrets.js'
+import type { PullSecretChange, PullSecretWarning } from '../core/image-pull-secrets.js'
 import { distinctNamespaces } from '../core/namespaces.js'
 import { unifiedDiff } from '../core/unified-diff.js'
 import { describeError, errorJson, printError } from './errors.js'
@@ -22,7 +22,7 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
       continue
     }
     const r = f.result!
-    for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${w.message}`)
+    for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${wouldWording(w, f)}`)
     if (opts.stdout) report.data(r.text)
     if (opts.dryRun && r.changed)
       report.data(
@@ -85,6 +85,13 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
     say(
       `  next: cfpull create-secret --name ${name} ${named ? `--values ${named.file}` : namespaces.map((n) => `-n ${n}`).join(' ')} --docker-server <registry> --docker-username <user> --password-stdin`,
     )
+}
+
+// Core words a replacement as done; when nothing was written (--check, --dry-run, --stdout) it
+// is what would happen.
+function wouldWording(w: PullSecretWarning, f: PatchFileResult): string {
+  if (w.code !== 'replaced' || f.writtenTo) return w.message
+  return w.message.replace(/; now (?=[^;]*$)/, '; would now be ')
 }
 
 interface Counts {

@@ -4,6 +4,7 @@ import { chartInfo, type ChartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/image-pull-secrets.js'
 import type { PluginMode } from '../core/plugins.js'
+import { checkServiceNames } from '../core/service-names.js'
 
 export interface PatchOptions {
   files: string[]
@@ -62,6 +63,8 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
   if ((opts.output || opts.stdout) && opts.files.length > 1)
     throw new UsageError(`${opts.output ? '-o' : '--stdout'} takes one values file, got ${opts.files.length}`)
   if (opts.output && opts.stdout) throw new UsageError('-o and --stdout cannot be combined')
+  if (opts.stdout && opts.dryRun)
+    throw new UsageError('--stdout and --dry-run cannot be combined: both print on stdout (the file, or a diff)')
   if (opts.chartVersion && opts.chartValues)
     throw new UsageError('--chart-version and --chart-values cannot be combined')
   if (opts.files.filter((f) => f === '-').length > 1) throw new UsageError('- (stdin) can be given only once')
@@ -75,6 +78,11 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
   const chart = opts.chartValues
     ? chartFromValues(await readText(opts.chartValues), opts.chartValues)
     : chartInfo(opts.chartVersion)
+  checkServiceNames(
+    [...(opts.services ?? []), ...(opts.exclude ?? [])],
+    chart,
+    opts.chartValues ? `the chart whose values are ${opts.chartValues}` : undefined,
+  )
 
   const files: PatchFileResult[] = []
   for (const file of opts.files) files.push(await patchOne(file, chart, opts, streams.has(file), deps))

@@ -4,6 +4,7 @@ import { CfpullError, InternalError, UsageError, ValidationError } from './error
 import { resolveNamespaces, type Namespaces } from './namespaces.js'
 import { decidePlugins, type PluginDecision, type PluginMode } from './plugins.js'
 import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from './schema.js'
+import { checkServiceNames } from './service-names.js'
 import { spliceTargets, type SpliceTarget, type TargetOutcome } from './yaml-splice.js'
 import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from './values.js'
 
@@ -57,7 +58,9 @@ export interface PullSecretResult {
  * Splices new lines into `text` (nothing else changes), then checks that the result reads
  * back as the input's data plus exactly the additions, and that a second run is a no-op.
  */
-export function addImagePullSecrets(text: string, options: PullSecretOptions): PullSecretResult {
+export function addImagePullSecrets(text: string, given: PullSecretOptions): PullSecretResult {
+  // A name given twice is one name: it is written once.
+  const options = { ...given, secrets: [...new Set(given.secrets)] }
   const file = options.file ?? '<input>'
   checkSecretNames(options.secrets)
   const values = parseValues(text, file)
@@ -66,7 +69,7 @@ export function addImagePullSecrets(text: string, options: PullSecretOptions): P
     throw invalid(values, file, [], describeShape(data), 'a map of chart values')
 
   const warnings: PullSecretWarning[] = []
-  const services = selectServices(data, options, warnings)
+  const services = selectServices(data, options)
   for (const svc of services)
     validate(values, file, [svc], ServiceSectionSchema, "a map of the service's values (or empty)")
   validate(values, file, [...CONNECTOR_PATH], KubernetesConnectorSchema, 'a map whose namespace is a string')
@@ -132,11 +135,9 @@ export function checkSecretNames(names: string[]): void {
   }
 }
 
-function selectServices(data: unknown, options: PullSecretOptions, warnings: PullSecretWarning[]): string[] {
+function selectServices(data: unknown, options: PullSecretOptions): string[] {
   const known = options.chart.services
-  for (const s of [...(options.services ?? []), ...(options.exclude ?? [])])
-    if (!known.includes(s))
-      warnings.push({ code: 'unknown-service', message: `${s} is not a service of chart ${options.chart.version}` })
+  checkServiceNames([...(options.services ?? []), ...(options.exclude ?? [])], options.chart)
   let list = options.services ? [...new Set(options.services)] : known
   if (options.exclude?.length) list = list.filter((s) => !options.exclude!.includes(s))
   if (options.onlyPresent) list = list.filter((s) => dataAt(data, [s]) !== undefined)

@@ -43,9 +43,11 @@ export const optionsArb: fc.Arbitrary<CaseOptions> = fc
     plugins: fc.constantFrom<PluginMode>('auto', 'auto', 'none', 'connector', 'registry'),
     pluginRegistry: fc.option(fc.constantFrom('HARBOR', 'GITHUB'), { freq: 4 }),
   })
+  // A name the chart does not deploy is a usage error before any file is read (test/cli/flags):
+  // the property is about the edit, so it keeps only the chart's services.
   .map(({ services, pluginRegistry, ...rest }) => ({
     ...rest,
-    ...(services && { services }),
+    ...(services && { services: services.filter((s) => chartInfo(rest.chartVersion).services.includes(s)) }),
     ...(pluginRegistry && { pluginRegistry }),
   }))
 
