@@ -6,8 +6,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 // What the registry tests run for real (test/helpers/registry.ts): Debian's Distribution 2.8
 // registry, htpasswd from apache2-utils, and openssl for the self-signed certificates.
-const APT_PACKAGES = ['docker-registry', 'apache2-utils', 'openssl']
-const APT_BINARIES = ['/usr/bin/docker-registry', 'htpasswd', 'openssl']
+// The CI integration tests run the real pre-commit (and git, which it drives), and the
+// completion tests load cfpull's scripts in real zsh and fish.
+const APT_PACKAGES = ['docker-registry', 'apache2-utils', 'openssl', 'git', 'pre-commit', 'zsh', 'fish']
+const APT_BINARIES = ['/usr/bin/docker-registry', 'htpasswd', 'openssl', 'git', 'pre-commit', 'zsh', 'fish']
 
 // Runs once per vitest run, before any test file. Fetching and installing here (rather than
 // skipping tests when a tool is missing) means a suite that could not run them fails instead of
@@ -50,8 +52,8 @@ function installAptPackages(): void {
   if (!ok || still.length > 0) {
     throw new Error(
       `test setup failed: ${still.join(', ') || 'apt-get'} missing and \`apt-get install ${APT_PACKAGES.join(' ')}\` ` +
-        `did not succeed${asRoot ? '' : ' (not root, and sudo -n was refused)'}; the registry tests need the real ` +
-        'Distribution registry: install those Debian packages and rerun',
+        `did not succeed${asRoot ? '' : ' (not root, and sudo -n was refused)'}; the registry, pre-commit and ` +
+        'shell completion tests need the real tools: install those Debian packages and rerun',
     )
   }
 }

@@ -139,7 +139,13 @@ export function buildProgram(
       .description('add imagePullSecrets to every service of the chart, and to the plugins, in values files')
       .argument('<values...>', 'values files to patch (in place, unless -o/--stdout/--dry-run/--check)'),
   )
-    .requiredOption('-s, --secret <name>', 'registry Secret name; repeat or comma-separate for several', list)
+    .addOption(
+      // CFPULL_SECRET: for hooks and pipelines that run cfpull without a place for arguments.
+      new Option('-s, --secret <name>', 'registry Secret name; repeat or comma-separate for several')
+        .env('CFPULL_SECRET')
+        .argParser(list)
+        .makeOptionMandatory(),
+    )
     .option('--chart-version <version>', `spaceone chart version whose services to cover`, undefined)
     .option(
       '--chart-values <file>',
