@@ -1,3 +1,7 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { HelmRevision } from '../core/apply-plan.js'
 import { ToolFailedError } from '../core/errors.js'
 import type { KubeTarget } from './kubectl.js'
 import { toolBinary, type Runner } from './run.js'
@@ -57,6 +61,9 @@ export async function helmRelease(
   return list.find((x) => x.name === release) ?? null
 }
 
+/** How helm upgrade treats the release's earlier values. */
+export type ValuesMode = 'reuse' | 'reset'
+
 /** The argv of `helm upgrade`, for running and for --dry-run printing alike. */
 export function helmUpgradeArgs(
   o: {
@@ -65,6 +72,8 @@ export function helmUpgradeArgs(
     namespace: string
     valuesFile: string
     version: string
+    /** reuse: the file merged over the deployed release's values; reset: the file alone (and chart defaults). */
+    values: ValuesMode
     timeout?: string
     extra: string[]
   },
@@ -80,19 +89,114 @@ export function helmUpgradeArgs(
     o.valuesFile,
     '--version',
     o.version,
+    // Always explicit: with neither flag helm reuses the old values when the file happens to be empty.
+    o.values === 'reuse' ? '--reset-then-reuse-values' : '--reset-values',
     ...(o.timeout ? ['--timeout', o.timeout] : []),
     ...helmTargetArgs(t),
     ...o.extra,
   ]
 }
 
-/** The argv of `helm template`: the manifests an install or upgrade with these values would apply. */
+/** The argv of `helm history` (JSON). */
+export function helmHistoryArgs(t: KubeTarget, namespace: string, release: string): string[] {
+  return ['history', release, '-n', namespace, '-o', 'json', '--max', '256', ...helmTargetArgs(t)]
+}
+
+/** The release's revisions (`helm history -o json`), or null when there is no release of that name. */
+export async function helmHistory(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+): Promise<HelmRevision[] | null> {
+  const r = await run(bin, helmHistoryArgs(t, namespace, release))
+  if (r.exitCode !== 0) {
+    if (/release: not found/.test(r.stderr)) return null
+    throw new ToolFailedError('helm', r.exitCode, r.stderr, `helm history in namespace ${namespace}`)
+  }
+  return parseJson<HelmRevision[]>(r.stdout, `helm history in namespace ${namespace}`) ?? []
+}
+
+/** The argv of `helm get values` (the user-supplied values of one revision, JSON). */
+export function helmGetValuesArgs(t: KubeTarget, namespace: string, release: string, revision: number): string[] {
+  return ['get', 'values', release, '-n', namespace, '--revision', String(revision), '-o', 'json', ...helmTargetArgs(t)]
+}
+
+/** The values a revision was installed or upgraded with (`-f`, `--set`, …), without chart defaults. */
+export async function helmGetValues(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+  revision: number,
+): Promise<Record<string, unknown>> {
+  const step = `helm get values of ${release} revision ${revision}`
+  const r = await run(bin, helmGetValuesArgs(t, namespace, release, revision))
+  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  const v = parseJson<unknown>(r.stdout, step)
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+}
+
+/** Flags of helm upgrade that change what renders (values) or where the chart comes from: helm template takes them too. */
+const TEMPLATE_FLAGS_WITH_VALUE = new Set([
+  '--set',
+  '--set-string',
+  '--set-file',
+  '--set-json',
+  '--set-literal',
+  '-f',
+  '--values',
+  '--repo',
+  '--ca-file',
+  '--cert-file',
+  '--key-file',
+  '--keyring',
+  '--username',
+  '--password',
+  '--kube-version',
+  '--api-versions',
+  '-a',
+])
+const TEMPLATE_FLAGS = new Set([
+  '--devel',
+  '--insecure-skip-tls-verify',
+  '--plain-http',
+  '--pass-credentials',
+  '--verify',
+])
+
+/** The part of the extra helm upgrade arguments that helm template understands and that can change the render. */
+export function renderingArgs(extra: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < extra.length; i++) {
+    const a = extra[i]!
+    const flag = a.split('=')[0]!
+    if (TEMPLATE_FLAGS.has(flag)) out.push(a)
+    else if (TEMPLATE_FLAGS_WITH_VALUE.has(flag)) {
+      out.push(a)
+      if (!a.includes('=') && i + 1 < extra.length) out.push(extra[++i]!)
+    }
+  }
+  return out
+}
+
+/**
+ * The argv of `helm template` rendering what the upgrade will install: same chart, version,
+ * namespace and values. `releaseValuesOnStdin`: the release's values come first on stdin
+ * (`-f -`), then the file, as --reset-then-reuse-values merges them.
+ */
 export function helmTemplateArgs(o: {
   release: string
   chart: string
   namespace: string
   valuesFile: string
   version?: string
+  /** The release's values come first on stdin (`-f -`), then the file, as --reset-then-reuse-values merges them. */
+  releaseValuesOnStdin?: boolean
+  /** helm upgrade's extra arguments: those that change the render are passed on. */
+  extra?: string[]
 }): string[] {
   return [
     'template',
@@ -100,9 +204,11 @@ export function helmTemplateArgs(o: {
     o.chart,
     '-n',
     o.namespace,
+    ...(o.version ? ['--version', o.version] : []),
+    ...(o.releaseValuesOnStdin ? ['-f', '-'] : []),
     '-f',
     o.valuesFile,
-    ...(o.version ? ['--version', o.version] : []),
+    ...renderingArgs(o.extra ?? []),
   ]
 }
 
@@ -116,4 +222,49 @@ export async function helmTemplate(run: Runner, bin: string, args: string[], ste
   }
   if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
   return r.stdout
+}
+
+/** The state helm has for a release now (`helm status -o json`), or null when it has none. */
+export async function helmStatus(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+): Promise<{ revision: number; status: string; description?: string } | null> {
+  const r = await run(bin, ['status', release, '-n', namespace, '-o', 'json', ...helmTargetArgs(t)])
+  if (r.exitCode !== 0) {
+    if (/release: not found/.test(r.stderr)) return null
+    throw new ToolFailedError('helm', r.exitCode, r.stderr, `helm status of ${release}`)
+  }
+  const s = parseJson<{ version?: number; info?: { status?: string; description?: string } }>(
+    r.stdout,
+    `helm status of ${release}`,
+  )
+  return {
+    revision: s?.version ?? 0,
+    status: s?.info?.status ?? 'unknown',
+    ...(s?.info?.description && { description: s.info.description }),
+  }
+}
+
+function parseJson<T>(stdout: string, step: string): T | null {
+  try {
+    return JSON.parse(stdout || 'null') as T | null
+  } catch {
+    throw new ToolFailedError(
+      'helm',
+      undefined,
+      '',
+      step,
+      undefined,
+      `printed something that is not JSON: ${JSON.stringify(stdout.slice(0, 60))}`,
+    )
+  }
+}
+
+/** Two fresh files for the output of a helm upgrade that must be able to outlive cfpull. */
+export async function helmUpgradeLogFiles(): Promise<{ stdoutFile: string; stderrFile: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cfpull-helm-upgrade-'))
+  return { stdoutFile: join(dir, 'stdout.log'), stderrFile: join(dir, 'stderr.log') }
 }

@@ -145,3 +145,25 @@ function hintFor(stderr: string): string | undefined {
     return 'kubectl cannot reach the API server: check the cluster address in your kubeconfig and the network'
   return undefined
 }
+
+/**
+ * A Secret's type and data, read in memory for the preflight's credential check, or null when
+ * it does not exist. The caller must not print, log or return the data.
+ */
+export async function readSecret(
+  run: Runner,
+  t: KubeTarget,
+  name: string,
+  namespace: string,
+): Promise<{ type?: string; data?: Record<string, string> } | null> {
+  const step = `get secret ${name} in namespace ${namespace}`
+  const out = await kubectl(run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'], step)
+  if (out.trim() === '') return null
+  try {
+    const s = JSON.parse(out) as { type?: string; data?: Record<string, string> }
+    return { ...(s.type !== undefined && { type: s.type }), ...(s.data && { data: s.data }) }
+  } catch {
+    // Never quote the output: it is the Secret.
+    throw new ToolFailedError('kubectl', undefined, '', step, undefined, 'printed something that is not JSON')
+  }
+}

@@ -12,6 +12,13 @@ export interface RunOptions {
   cwd?: string
   /** Kill the child after this many milliseconds. */
   timeout?: number
+  /**
+   * Let the child outlive an interrupt: its own process group (a terminal's Ctrl-C does not
+   * reach it), not killed when cfpull exits, output to these files rather than pipes (a pipe
+   * closed under it would kill it with SIGPIPE). `onStart` gets a function that lets cfpull exit
+   * without waiting for it.
+   */
+  keepRunning?: { stdoutFile: string; stderrFile: string; onStart?: (detach: () => void) => void }
 }
 
 /**
@@ -38,6 +45,7 @@ export function toolNotFound(tool: string, file: string): ToolNotFoundError {
 /** The real runner: execa, loaded only when a command first runs a tool. */
 export const execaRunner: Runner = async (file, args, opts = {}) => {
   const { execa } = await import('execa')
+  if (opts.keepRunning) return runKeptRunning(file, args, opts.keepRunning, opts.cwd)
   const r = await execa(file, args, {
     reject: false,
     stripFinalNewline: false,
@@ -58,6 +66,42 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
     throw new ToolFailedError(tool, undefined, String(r.stderr ?? ''), undefined, undefined, stopped)
   }
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }
+}
+
+async function runKeptRunning(
+  file: string,
+  args: string[],
+  k: NonNullable<RunOptions['keepRunning']>,
+  cwd?: string,
+): Promise<RunResult> {
+  const [{ execa }, { readFile }] = await Promise.all([import('execa'), import('node:fs/promises')])
+  const child = execa(file, args, {
+    reject: false,
+    env: { NO_COLOR: '1' },
+    stdin: 'ignore',
+    stdout: { file: k.stdoutFile },
+    stderr: { file: k.stderrFile },
+    detached: true,
+    cleanup: false,
+    ...(cwd && { cwd }),
+  })
+  k.onStart?.(() => child.unref())
+  const r = await child
+  const read = (f: string) => readFile(f, 'utf8').catch(() => '')
+  const [stdout, stderr] = await Promise.all([read(k.stdoutFile), read(k.stderrFile)])
+  const tool = file.split('/').pop()!
+  if (r.failed && r.exitCode === undefined) {
+    if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw toolNotFound(tool, file)
+    throw new ToolFailedError(
+      tool,
+      undefined,
+      stderr,
+      undefined,
+      undefined,
+      r.signal ? `was killed by ${r.signal}` : `failed to run (${r.shortMessage})`,
+    )
+  }
+  return { stdout, stderr, exitCode: r.exitCode ?? 1 }
 }
 
 function formatMs(ms: number): string {

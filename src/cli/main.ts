@@ -23,6 +23,7 @@ export async function main(
     env: io.env,
     readStdin: readProcessStdin,
     readStdinBytes: readProcessStdinBytes,
+    signals: processSignals,
   }),
 ): Promise<number> {
   if (io.stdout === process.stdout) ignoreClosedPipe()
@@ -53,6 +54,17 @@ function ignoreClosedPipe(): void {
     process.exitCode ??= 0
     process.stdout.destroy()
   })
+}
+
+// While a handler is subscribed, SIGINT/SIGTERM no longer end the process: apply decides.
+function processSignals(handler: (signal: string) => void): () => void {
+  const on = (signal: NodeJS.Signals) => handler(signal)
+  process.on('SIGINT', on)
+  process.on('SIGTERM', on)
+  return () => {
+    process.off('SIGINT', on)
+    process.off('SIGTERM', on)
+  }
 }
 
 async function readProcessStdin(): Promise<string> {

@@ -19,7 +19,7 @@ import { renderPatch } from './render-patch.js'
 export interface Commands {
   patch(opts: PatchOptions): Promise<PatchRunResult>
   createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
-  apply(opts: ApplyOptions, onStep: ApplyDeps['onStep']): Promise<ApplyResult>
+  apply(opts: ApplyOptions, onStep: ApplyDeps['onStep'], onNotice?: ApplyDeps['onNotice']): Promise<ApplyResult>
   doctor(opts: DoctorOptions): Promise<DoctorResult>
   doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
 }
@@ -32,6 +32,8 @@ export interface Ambient {
   readStdinBytes?: () => Promise<Uint8Array>
   /** The tool runner; default: execa, loaded on first use. */
   run?: Runner
+  /** SIGINT/SIGTERM, for apply's wait on a running helm upgrade; main() passes the process's. */
+  signals?: ApplyDeps['signals']
 }
 
 /** The real commands, each loaded only when it runs (patch never loads execa). */
@@ -53,12 +55,18 @@ export function makeCommands(ambient: Ambient): Commands {
         ...(onPlan && { onPlan }),
       })
     },
-    apply: async (opts, onStep) => {
+    apply: async (opts, onStep, onNotice) => {
       const [{ apply }, { execaRunner }] = await Promise.all([
         import('../commands/apply.js'),
         import('../adapters/run.js'),
       ])
-      return apply(opts, { run: ambient.run ?? execaRunner, env: ambient.env, ...(onStep && { onStep }) })
+      return apply(opts, {
+        run: ambient.run ?? execaRunner,
+        env: ambient.env,
+        ...(onStep && { onStep }),
+        ...(onNotice && { onNotice }),
+        ...(ambient.signals && { signals: ambient.signals }),
+      })
     },
     doctor: async (opts) => {
       const [{ doctor }, { execaRunner }] = await Promise.all([
@@ -286,7 +294,7 @@ Examples:
     program
       .command('apply')
       .description(
-        'helm upgrade with the patched values, restart the pods in every namespace, and fix stale plugin Deployments',
+        'prove the upgrade leaves every pod pulling, helm upgrade pinned to the deployed chart, restart only what needs it, recreate stale plugins',
       )
       .argument('[helm-args...]', 'extra arguments for helm upgrade, after --'),
   )
@@ -301,17 +309,27 @@ Examples:
     .addOption(
       new Option(
         '--restart <mode>',
-        'how pods pick up the secret: delete (the documented step), rollout (no downtime), none',
+        'how pods pick up the secret: auto (wait for the rollouts helm starts, then delete only pods stuck pulling), delete (every release pod at once, the documented step), rollout (rollout restart + status), none',
       )
-        .choices(['delete', 'rollout', 'none'])
-        .default('delete'),
+        .choices(['auto', 'delete', 'rollout', 'none'])
+        .default('auto'),
     )
     .option(
       '--recreate-plugins',
-      'delete plugin Deployments that lack the secret, so the supervisor recreates them',
+      'delete the Deployment and Service of each plugin that lacks the secret, and wait for the supervisor to recreate them',
       false,
     )
-    .option('--timeout <duration>', 'timeout for helm upgrade and rollout status', '10m')
+    .option(
+      '--reuse-values',
+      "keep the release's values, with the file merged over them (helm --reset-then-reuse-values)",
+      false,
+    )
+    .option(
+      '--reset-values',
+      "take the file alone, even where it drops the release's values (helm --reset-values)",
+      false,
+    )
+    .option('--timeout <duration>', 'bound for helm upgrade, the rollouts and the wait for plugins', '10m')
     .option('--allow-unpatched', 'go on when the values are not fully patched', false)
     .option('--dry-run', 'run the preflight, print the commands that would run, and stop', false)
     .option('--context <name>', 'kubeconfig context (helm: --kube-context)')
@@ -321,7 +339,8 @@ Examples:
       `
 Examples:
   $ cfpull apply -n spaceone -f values.yaml --dry-run
-  $ cfpull apply -n spaceone -f values.yaml --restart rollout --recreate-plugins
+  $ cfpull apply -n spaceone -f values.yaml --recreate-plugins
+  $ cfpull apply -n spaceone -f values.yaml --reuse-values     # keep earlier --set values
   $ cfpull apply -n spaceone -f values.yaml --version 1.12.16 -- --atomic`,
     )
     .action(async (helmArgs: string[], o: Record<string, unknown>) => {
@@ -339,14 +358,21 @@ Examples:
         timeout: o.timeout as string,
         dryRun: !!o.dryRun,
         allowUnpatched: !!o.allowUnpatched,
+        reuseValues: !!o.reuseValues,
+        resetValues: !!o.resetValues,
         helmArgs,
         ...(o.version !== undefined && { version: o.version as string }),
         ...(o.context !== undefined && { context: o.context as string }),
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
       }
+      if (opts.reuseValues && opts.resetValues)
+        throw new UsageError('--reuse-values and --reset-values exclude each other')
       const { parseDuration } = await import('../commands/apply.js')
       parseDuration(opts.timeout)
-      const result = await commands.apply(opts, applyProgress(report, ambient.env, ambient.stderrIsTTY))
+      const result = await commands.apply(opts, applyProgress(report, ambient.env, ambient.stderrIsTTY), (m) =>
+        // The document on stdout is for the end; a notice the user must see now goes to stderr even then.
+        report.json ? report.errorDetail(`warning: ${m}`) : report.warn(m),
+      )
       exit.code = renderApply(result, opts, report)
     })
 

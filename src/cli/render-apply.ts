@@ -42,9 +42,14 @@ function stepLine(s: StepResult, report: Reporter): string {
     skipped: c.dim('-'),
     planned: c.cyan('→'),
     running: '…',
+    interrupted: c.yellow('!'),
   }[s.status]
   const secs = s.status === 'planned' || s.status === 'skipped' ? '' : c.dim(` (${(s.durationMs / 1000).toFixed(1)}s)`)
   return `${mark} ${s.name}${secs}${s.detail ? `: ${s.detail}` : ''}`
+}
+
+function changedSteps(r: ApplyResult): string[] {
+  return r.steps.filter((s) => s.changed).map((s) => s.name)
 }
 
 /** Prints the outcome of `cfpull apply`; returns the exit code. */
@@ -58,6 +63,9 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       release: r.release,
       namespace: r.namespace,
       chartVersion: r.chartVersion ?? null,
+      deployedRevision: r.deployedRevision ?? null,
+      changed: changedSteps(r),
+      interrupted: r.interrupted ?? null,
       findings: r.findings,
       notes: r.notes,
       warnings: r.warnings,
@@ -67,6 +75,7 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
         durationMs: s.durationMs,
         commands: s.commands,
         ...(s.detail && { detail: s.detail }),
+        ...(s.changed && { changed: true }),
         ...(s.error !== undefined && { error: errorJson(s.error) }),
       })),
     })
@@ -80,7 +89,33 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       report.errorDetail(`  ${report.cErr.red(symbols.cross)} ${f.message}`)
       if (f.fix) report.errorDetail(`    fix: ${f.fix}`)
     }
-  } else if (failed) printError(failed.error, report)
+  } else if (failed) {
+    printError(failed.error, report)
+    // A failure after the cluster changed must not read like one before it.
+    const before = changedSteps(r).filter((n) => n !== failed.name)
+    const parts: string[] = []
+    if (before.length) parts.push(`changed before it: ${before.join(', ')}`)
+    else if (!failed.changed) parts.push('nothing in the cluster was changed')
+    if (failed.changed)
+      parts.push(
+        failed.name === 'helm upgrade'
+          ? `helm upgrade ran and failed, so the release may be partly changed: helm status ${r.release} -n ${r.namespace}`
+          : `${failed.name} failed part-way, after changing something`,
+      )
+    parts.push('no step after it ran')
+    report.errorDetail(`  ${parts.join('; ')}`)
+  }
+  if (r.interrupted) {
+    const i = r.interrupted
+    report.error(
+      i.stoppedWaiting
+        ? `interrupted by ${i.signal}: cfpull stopped waiting, helm upgrade goes on by itself; helm status now: ${i.helmState ?? 'unknown'}`
+        : `interrupted by ${i.signal}: helm upgrade was left to finish; helm status: ${i.helmState ?? 'unknown'}`,
+    )
+    report.errorDetail(
+      `  the restarts and the plugin step did not run; check with: helm status ${r.release} -n ${r.namespace}, then run cfpull apply again`,
+    )
+  }
   if (opts.dryRun && r.exitCode === 0) {
     report.info('Would run, in order:')
     for (const s of r.steps)

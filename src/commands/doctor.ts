@@ -274,7 +274,7 @@ async function inspectCluster(
       severity: 'warning',
       code: 'plugin-deployment-missing-secret',
       namespace: v.namespaces.plugins,
-      message: `plugin deployments ${stalePlugins.map((d) => d.name).join(', ')} lack ${pluginSecrets.join(', ')}; the supervisor reuses them as they are`,
+      message: `plugin deployments ${stalePlugins.map((d) => d.name).join(', ')} lack ${pluginSecrets.join(', ')}; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n ${v.namespaces.plugins} delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it`,
       fix: `cfpull apply -n ${opts.namespace} -f ${opts.values} --recreate-plugins`,
     })
   return { secrets, failingPods, imageRegistries }

@@ -57,6 +57,8 @@ export function chartVersionOf(chart: string): string | null {
 export interface PluginDeployment {
   name: string
   namespace: string
+  /** The supervisor's `plugin_id` label: it is on the plugin's Deployment and Service alike. */
+  pluginId?: string
   pullSecrets: string[]
 }
 
@@ -64,13 +66,14 @@ export interface PluginDeployment {
 export function pluginDeployments(parsed: unknown): PluginDeployment[] {
   const list = (parsed ?? {}) as {
     items?: Array<{
-      metadata?: { name?: string; namespace?: string }
+      metadata?: { name?: string; namespace?: string; labels?: Record<string, string> }
       spec?: { template?: { spec?: { imagePullSecrets?: Array<{ name?: string }> } } }
     }>
   }
   return (list.items ?? []).map((d) => ({
     name: d.metadata?.name ?? '',
     namespace: d.metadata?.namespace ?? '',
+    ...(d.metadata?.labels?.plugin_id && { pluginId: d.metadata.labels.plugin_id }),
     pullSecrets: (d.spec?.template?.spec?.imagePullSecrets ?? []).flatMap((s) => (s.name ? [s.name] : [])),
   }))
 }
@@ -78,4 +81,182 @@ export function pluginDeployments(parsed: unknown): PluginDeployment[] {
 /** Quotes an argv for display as a shell command (what --dry-run prints). */
 export function shellLine(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Release history: which revision runs, and whether helm can upgrade at all.
+
+/** One entry of `helm history -o json`. */
+export interface HelmRevision {
+  revision: number
+  status: string
+  /** e.g. `spaceone-1.12.16` */
+  chart: string
+  app_version?: string
+  description?: string
+  updated?: string
+}
+
+export interface HistoryPlan {
+  latest?: HelmRevision
+  /** The last revision whose status is `deployed`: what runs now, and what an upgrade pins to. */
+  deployed?: HelmRevision
+  /** Set when the latest revision is pending-install/upgrade/rollback: helm refuses to upgrade. */
+  pending?: HelmRevision
+}
+
+/** Reads the history as helm's upgrade does: the last `deployed` revision is the current one. */
+export function planFromHistory(history: readonly HelmRevision[]): HistoryPlan {
+  const sorted = [...history].sort((a, b) => a.revision - b.revision)
+  const latest = sorted.at(-1)
+  const deployed = [...sorted].reverse().find((r) => r.status === 'deployed')
+  return {
+    ...(latest && { latest }),
+    ...(deployed && { deployed }),
+    ...(latest?.status.startsWith('pending-') && { pending: latest }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values the release has that the file would drop.
+
+export interface ValueChange {
+  /** Dotted path (`global.namespace`, `console.replicas`). */
+  path: string
+  kind: 'dropped' | 'changed'
+}
+
+/** Paths that decide where pods run: reported first, since moving them moves every pod. */
+export const NAMESPACE_PATHS = [
+  'global.namespace',
+  'global.supervisor_namespace',
+  [...CONNECTOR_PATH, 'namespace'].join('.'),
+]
+
+/**
+ * What a `helm upgrade -f file --reset-values` would lose or change of the release's
+ * user-supplied values (`helm get values`): every leaf (lists count as one value) that the file
+ * lacks or sets differently. Namespace paths first, then in the release's key order.
+ */
+export function changedReleaseValues(release: unknown, file: unknown): ValueChange[] {
+  const out: ValueChange[] = []
+  const walk = (r: unknown, f: unknown, path: string[]) => {
+    if (isMap(r) && Object.keys(r).length) {
+      for (const [k, v] of Object.entries(r)) {
+        const fv = isMap(f) && Object.hasOwn(f, k) ? f[k] : undefined
+        if (fv === undefined || fv === null) {
+          // An empty map dropped changes nothing helm renders.
+          if (v !== null && !(isMap(v) && Object.keys(v).length === 0))
+            out.push({ path: [...path, k].join('.'), kind: 'dropped' })
+        } else if (isMap(v) && !isMap(fv)) out.push({ path: [...path, k].join('.'), kind: 'changed' })
+        else walk(v, fv, [...path, k])
+      }
+      return
+    }
+    if (!deepEqual(r, f) && path.length) out.push({ path: path.join('.'), kind: 'changed' })
+  }
+  walk(release, file, [])
+  const rank = (p: string) => {
+    const i = NAMESPACE_PATHS.indexOf(p)
+    return i === -1 ? NAMESPACE_PATHS.length : i
+  }
+  return out
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c.path) - rank(b.c.path) || a.i - b.i)
+    .map((x) => x.c)
+}
+
+/**
+ * Helm's merge of user values (what `--reset-then-reuse-values`, or `-f a -f b`, computes):
+ * maps merge key by key, anything else in `over` replaces, and a null in `over` deletes.
+ */
+export function mergeValues(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k]
+    else out[k] = isMap(v) && isMap(out[k]) ? mergeValues(out[k], v) : v
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods and tool output after the upgrade.
+
+/** Waiting reasons of a container whose image cannot be pulled: nothing restarts such a pod by itself. */
+export const PULL_FAILURE_REASONS = ['ImagePullBackOff', 'ErrImagePull']
+
+interface PodJson {
+  metadata?: {
+    name?: string
+    labels?: Record<string, string>
+    ownerReferences?: Array<{ kind?: string; name?: string }>
+  }
+  status?: {
+    containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }>
+    initContainerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }>
+  }
+}
+
+/**
+ * Pods of the release that are stuck pulling: a container waiting with ImagePullBackOff or
+ * ErrImagePull, and the pod either labelled with the release or owned by one of its workloads
+ * (a ReplicaSet `<deployment>-<hash>`, or a StatefulSet/DaemonSet/Job of that name).
+ */
+export function stuckReleasePods(
+  parsed: unknown,
+  release: string,
+  workloads: ReadonlyArray<{ kind: string; name: string }>,
+): string[] {
+  const items = ((parsed ?? {}) as { items?: PodJson[] }).items ?? []
+  const deployments = workloads.filter((w) => w.kind === 'Deployment').map((w) => w.name)
+  const others = new Set(workloads.filter((w) => w.kind !== 'Deployment').map((w) => `${w.kind}/${w.name}`))
+  return items
+    .filter((p) => {
+      const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
+      if (!statuses.some((s) => PULL_FAILURE_REASONS.includes(s.state?.waiting?.reason ?? ''))) return false
+      if (p.metadata?.labels?.[INSTANCE_LABEL] === release) return true
+      return (p.metadata?.ownerReferences ?? []).some(
+        (o) =>
+          (o.kind === 'ReplicaSet' && deployments.some((d) => o.name?.startsWith(`${d}-`))) ||
+          others.has(`${o.kind}/${o.name}`),
+      )
+    })
+    .map((p) => p.metadata?.name ?? '')
+    .filter(Boolean)
+}
+
+/** Deployment name → generation, from a parsed `kubectl get deployments -o json`. */
+export function deploymentGenerations(parsed: unknown): Map<string, number> {
+  const items = ((parsed ?? {}) as { items?: Array<{ metadata?: { name?: string; generation?: number } }> }).items
+  return new Map((items ?? []).map((d) => [d.metadata?.name ?? '', d.metadata?.generation ?? 0]))
+}
+
+/** The objects kubectl names with `-o name` (`pod/console-1`): "No resources found" is zero, not one. */
+export function namedObjects(output: string): string[] {
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[a-z0-9.-]+\/[^\s]+$/.test(l))
+}
+
+/** `1 pod` / `2 pods`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
+function isMap(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== typeof b || typeof a !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b as object)
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  )
 }

@@ -8,6 +8,8 @@ export const ExitCode = {
   CheckFailed: 5,
   /** doctor found problems of severity error. */
   Findings: 6,
+  /** SIGINT/SIGTERM stopped a command after it began to change the cluster (128 + SIGINT, the shell's convention). */
+  Interrupted: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -22,7 +22,7 @@ describe('cfpull completion', () => {
     expect(bashComplete(code, ['cfpull', 'cr'])).toBe('create-secret')
     expect(bashComplete(code, ['cfpull', 'patch', '--plu'])).toBe('--plugins --plugin-registry')
     expect(bashComplete(code, ['cfpull', 'patch', '--plugins', 'r'])).toBe('registry')
-    expect(bashComplete(code, ['cfpull', 'apply', '--restart', ''])).toBe('delete rollout none')
+    expect(bashComplete(code, ['cfpull', 'apply', '--restart', ''])).toBe('auto delete rollout none')
     expect(bashComplete(code, ['cfpull', 'create-secret', '--password'])).toBe('--password-stdin')
   })
 
@@ -33,7 +33,7 @@ describe('cfpull completion', () => {
       `    '(-s --secret)'{-s,--secret}'[registry Secret name; repeat or comma-separate for several]:value:' \\\n`,
     )
     expect(code).toContain(
-      `    '--restart[how pods pick up the secret\\: delete (the documented step), rollout (no downtime), none]:value:(delete rollout none)' \\\n`,
+      `    '--restart[how pods pick up the secret\\: auto (wait for the rollouts helm starts, then delete only pods stuck pulling), delete (every release pod at once, the documented step), rollout (rollout restart + status), none]:value:(auto delete rollout none)' \\\n`,
     )
     expect(code).toContain(`    doctor) shift words; (( CURRENT-- )); _cfpull_doctor ;;\n`)
   })

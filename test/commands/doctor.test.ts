@@ -185,7 +185,7 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
       '  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n',
     )
     expect(r.stdout).toContain(
-      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses them as they are\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`,
+      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n cloudforet-plugin delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`,
     )
     // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
     expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)

@@ -65,6 +65,10 @@ export interface FakeApiServer {
   failNext(match: RequestMatch, status: number, reason?: string, message?: string, times?: number): void
   /** Destroys the socket of the next `times` (default 1) matching requests without answering. */
   closeConnectionNext(match: RequestMatch, times?: number): void
+  /** Holds the next `times` (default 1) matching requests for `ms` before handling them (a slow API server). */
+  delayNext(match: RequestMatch, ms: number, times?: number): void
+  /** The requests that could change something (POST, PUT, PATCH, DELETE), `kubectl auth can-i` reviews left out. */
+  writes(): RecordedRequest[]
   /** Puts an object in the store (filling uid, resourceVersion, creationTimestamp, ...). */
   seed(obj: any): any
   /** The stored object, or undefined. */
@@ -177,6 +181,18 @@ const RESOURCES: ResourceDef[] = [
     namespaced: true,
     verbs: ALL_VERBS,
     shortNames: ['sa'],
+  },
+  {
+    // The supervisor makes a Service per plugin; `kubectl delete deploy,svc` needs it discoverable.
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['svc'],
+    categories: ['all'],
   },
   {
     group: 'apps',
@@ -769,6 +785,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
   Namespace: ['spec', 'status'],
   Pod: ['spec', 'status'],
   Deployment: ['spec', 'status'],
+  Service: ['spec', 'status'],
 }
 const KNOWN_META = [
   'name',
@@ -1498,6 +1515,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const objects = new Map<string, any>()
   const failures: Failure[] = []
   const drops: { match: RequestMatch; remaining: number }[] = []
+  const delays: { match: RequestMatch; ms: number; remaining: number }[] = []
   const watchers = new Set<Watcher>()
   const sockets = new Set<Socket>()
   const autoRollout = options.autoRollout ?? true
@@ -2379,60 +2397,66 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       }
       requests.push(rec)
       const full = `${url.pathname}${url.search}`
-
-      const drop = drops.find((d) => d.remaining > 0 && matchesRequest(d.match, method, full))
-      if (drop) {
-        drop.remaining--
-        req.socket.destroy()
-        return
-      }
-      const failure = failures.find((f) => f.remaining > 0 && matchesRequest(f.match, method, full))
-      if (failure) {
-        failure.remaining--
-        const reason = failure.reason ?? DEFAULT_REASONS[failure.status] ?? 'Unknown'
-        const message = failure.message ?? defaultFailureMessage(failure.status, method, url.pathname)
-        send(
-          res,
-          failure.status,
-          statusBody(failure.status, reason, message),
-          failure.status === 429 ? { 'Retry-After': '0' } : {},
-        )
-        return
-      }
-
-      try {
-        const discovery = handleDiscovery(url.pathname, req.headers.accept ?? '', req.headers.host ?? '127.0.0.1')
-        if (discovery) {
-          send(res, discovery.code, discovery.body, discovery.headers)
+      const handle = () => {
+        const drop = drops.find((d) => d.remaining > 0 && matchesRequest(d.match, method, full))
+        if (drop) {
+          drop.remaining--
+          req.socket.destroy()
           return
         }
-        const r = route(url.pathname)
-        if (!r) throw new UnhandledRequest()
-        const reply = handleResource(req, res, r, query, Buffer.concat(chunks), rec)
-        if (reply !== 'streaming') send(res, reply.code, reply.body, reply.headers)
-      } catch (e: any) {
-        if (e?.unhandled) {
-          unhandled.push(rec)
+        const failure = failures.find((f) => f.remaining > 0 && matchesRequest(f.match, method, full))
+        if (failure) {
+          failure.remaining--
+          const reason = failure.reason ?? DEFAULT_REASONS[failure.status] ?? 'Unknown'
+          const message = failure.message ?? defaultFailureMessage(failure.status, method, url.pathname)
           send(
             res,
-            404,
-            statusBody(404, 'NotFound', 'the server could not find the requested resource', {
-              causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
-            }),
+            failure.status,
+            statusBody(failure.status, reason, message),
+            failure.status === 429 ? { 'Retry-After': '0' } : {},
           )
-        } else if (e && typeof e.code === 'number' && e.status?.kind === 'Status')
-          send(res, e.code, e.status, e.headers)
-        else
-          send(
-            res,
-            500,
-            statusBody(
+          return
+        }
+
+        try {
+          const discovery = handleDiscovery(url.pathname, req.headers.accept ?? '', req.headers.host ?? '127.0.0.1')
+          if (discovery) {
+            send(res, discovery.code, discovery.body, discovery.headers)
+            return
+          }
+          const r = route(url.pathname)
+          if (!r) throw new UnhandledRequest()
+          const reply = handleResource(req, res, r, query, Buffer.concat(chunks), rec)
+          if (reply !== 'streaming') send(res, reply.code, reply.body, reply.headers)
+        } catch (e: any) {
+          if (e?.unhandled) {
+            unhandled.push(rec)
+            send(
+              res,
+              404,
+              statusBody(404, 'NotFound', 'the server could not find the requested resource', {
+                causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+              }),
+            )
+          } else if (e && typeof e.code === 'number' && e.status?.kind === 'Status')
+            send(res, e.code, e.status, e.headers)
+          else
+            send(
+              res,
               500,
-              'InternalError',
-              `Internal error occurred: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-            ),
-          )
+              statusBody(
+                500,
+                'InternalError',
+                `Internal error occurred: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+              ),
+            )
+        }
       }
+      const delay = delays.find((d) => d.remaining > 0 && matchesRequest(d.match, method, full))
+      if (delay) {
+        delay.remaining--
+        setTimeout(handle, delay.ms)
+      } else handle()
     })
   })
   server.on('connection', (s) => {
@@ -2504,6 +2528,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     },
     closeConnectionNext(match, times = 1) {
       drops.push({ match, remaining: times })
+    },
+    delayNext(match, ms, times = 1) {
+      delays.push({ match, ms, remaining: times })
+    },
+    writes() {
+      return requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && !r.path.includes('selfsubjectaccessreviews'))
     },
     seed,
     get(kind, namespace, name) {

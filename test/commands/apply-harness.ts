@@ -1,0 +1,197 @@
+// The state every apply test starts from: a real, working install on the loopback API server.
+// A release that exists (a helm release record), the registry Secret with Docker Hub
+// credentials in every namespace, a patched values file, pods and plugins as they run. Each
+// test then breaks exactly one thing, so no check can pass because another failed first.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
+import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
+import { helmReleaseSecret } from '../helpers/helm-release.js'
+import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { recordingRunner, type RecordedCall } from '../helpers/recording-runner.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
+
+export const chart = join(import.meta.dirname, '../fixtures/chart')
+/** A password that must never show up in any output. */
+export const PASSWORD = 'pa55-w0rd-never-printed'
+
+// Plugins run where the connector says; without it the chart default (spaceone-plugin) applies.
+export const connectorNamespace =
+  'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
+
+export const dockerConfig = (servers: string[]) =>
+  JSON.stringify({
+    auths: Object.fromEntries(
+      servers.map((s) => [
+        s,
+        { username: 'robot', password: PASSWORD, auth: Buffer.from(`robot:${PASSWORD}`).toString('base64') },
+      ]),
+    ),
+  })
+
+export const registrySecret = (
+  namespace: string,
+  servers = ['https://index.docker.io/v1/'],
+  type = 'kubernetes.io/dockerconfigjson',
+) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'my-credential', namespace },
+  type,
+  data: { '.dockerconfigjson': Buffer.from(dockerConfig(servers)).toString('base64') },
+})
+
+/** A pod as the kubelet reports it: running, or waiting to pull. */
+export const pod = (
+  namespace: string,
+  name: string,
+  o: { labels?: Record<string, string>; owner?: { kind: string; name: string }; waiting?: string } = {},
+) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name,
+    namespace,
+    labels: o.labels ?? {},
+    ...(o.owner && {
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: o.owner.kind, name: o.owner.name, uid: 'u', controller: true }],
+    }),
+  },
+  spec: { containers: [{ name: 'c', image: 'cloudforet/x:1' }] },
+  status: {
+    phase: o.waiting ? 'Pending' : 'Running',
+    containerStatuses: [
+      {
+        name: 'c',
+        image: 'cloudforet/x:1',
+        ready: !o.waiting,
+        restartCount: 0,
+        state: o.waiting
+          ? { waiting: { reason: o.waiting, message: 'Back-off pulling image "cloudforet/x:1"' } }
+          : { running: { startedAt: '2026-01-01T00:00:00Z' } },
+      },
+    ],
+  },
+})
+
+/** A plugin as the supervisor makes it: a Deployment and a Service of one name, labelled alike. */
+export const plugin = (id: string, secrets: string[], namespace = 'cloudforet-plugin') => {
+  const name = `${id}-a1b2c3`
+  const labels = {
+    supervisor_name: 'root',
+    domain_id: 'domain-1',
+    plugin_id: id,
+    version: '1.0',
+    resource_type: 'inventory.Collector',
+  }
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace, labels, annotations: { 'spaceone.supervisor.name': 'root' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { plugin_id: id } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{ name, image: `cloudforet/${id}:1.0` }],
+            ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: {
+          'spaceone.supervisor.name': 'root',
+          'spaceone.supervisor.plugin.endpoint': `grpc://${name}:50051`,
+        },
+      },
+      spec: { selector: { plugin_id: id }, ports: [{ port: 50051, targetPort: 50051, protocol: 'TCP' }] },
+    },
+  ]
+}
+
+export interface ApplyEnv {
+  api: FakeApiServer
+  dir: string
+  kubeconfig: string
+  values: string
+  env: Record<string, string>
+  apply(args: string[], o?: { env?: Record<string, string> }): Promise<ApplyRun>
+  tidy(s: string): string
+  /** Runs the pinned helm against the loopback server (to install, or to look). */
+  helm(args: string[]): Promise<string>
+}
+
+export interface ApplyRun {
+  code: number
+  stdout: string
+  stderr: string
+  calls: RecordedCall[]
+}
+
+/** Registers the beforeEach/afterEach that build and tear down the working install; read `env` inside tests. */
+export function useApplyEnv(): ApplyEnv {
+  const e = {} as ApplyEnv
+  beforeEach(async () => {
+    e.dir = tempDir()
+    e.env = {
+      KUBECACHEDIR: join(e.dir, 'kcache'),
+      HELM_CACHE_HOME: join(e.dir, 'hc'),
+      HELM_CONFIG_HOME: join(e.dir, 'hg'),
+      HELM_DATA_HOME: join(e.dir, 'hd'),
+    }
+    for (const [k, v] of Object.entries(e.env)) vi.stubEnv(k, v)
+    e.api = await startFakeApiServer({ namespaces: ['default', 'spaceone', 'cloudforet', 'cloudforet-plugin'] })
+    e.kubeconfig = writeKubeconfig(e.dir, e.api.url)
+    e.api.seed(
+      helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0' }),
+    )
+    e.api.seed(registrySecret('cloudforet'))
+    e.api.seed(registrySecret('cloudforet-plugin'))
+    e.values = join(e.dir, 'values.yaml')
+    writeFileSync(e.values, readFileSync(join(chart, 'override.yaml'), 'utf8') + connectorNamespace)
+    expect((await runCli(['patch', e.values, '--secret', 'my-credential', '-q'])).code).toBe(0)
+    e.apply = async (args, o = {}) => {
+      const rec = recordingRunner()
+      const r = await runCli(
+        ['apply', '-n', 'spaceone', '-f', e.values, '--chart', chart, '--kubeconfig', e.kubeconfig, ...args],
+        { run: rec.run, env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm'), ...o.env } },
+      )
+      // Whatever happened, the password never reached an output.
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD)
+      return { ...r, calls: rec.calls }
+    }
+    e.tidy = (s) =>
+      s
+        .replaceAll(e.dir, '<tmp>')
+        .replaceAll(chart, '<chart>')
+        .replaceAll(toolPath('kubectl'), 'kubectl')
+        .replaceAll(toolPath('helm'), 'helm')
+        .replace(/\(\d+\.\ds\)/g, '(t)')
+    e.helm = async (args) => {
+      const { execa } = await import('execa')
+      const r = await execa(toolPath('helm'), [...args, '--kubeconfig', e.kubeconfig], {
+        env: { ...e.env, HOME: e.dir, NO_COLOR: '1' },
+        extendEnv: false,
+        reject: false,
+      })
+      if (r.exitCode !== 0) throw new Error(`helm ${args.join(' ')}: ${r.stderr}`)
+      return r.stdout
+    }
+  })
+  afterEach(async () => {
+    vi.unstubAllEnvs()
+    await e.api.close()
+  })
+  return e
+}
