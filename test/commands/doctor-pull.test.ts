@@ -3,10 +3,11 @@
 // registry really said to the request cfpull made.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
 
 const PASSWORD = 'right-horse-battery'
 let a: TestRegistry // htpasswd: the main mirror
@@ -176,5 +177,174 @@ describe('cfpull doctor --pull (real registries)', () => {
     )
     for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64'), 'not-the-password'])
       expect(r.stdout + r.stderr).not.toContain(secret)
+  })
+})
+
+describe('cfpull doctor --pull: sources, credentials and output forms', () => {
+  it('--chart renders the chart: chart-default tags and every Deployment are checked', async () => {
+    const work = tempDir()
+    for (const [k, v] of Object.entries({ HELM_CACHE_HOME: 'hc', HELM_CONFIG_HOME: 'hg', HELM_DATA_HOME: 'hd' }))
+      vi.stubEnv(k, join(work, v))
+    onTestFinished(() => {
+      vi.unstubAllEnvs()
+    })
+    await a.seedImage('cloudforet/identity', '1.12.0')
+    await a.seedImage('cloudforet/repository', '1.12.0')
+    await a.seedImage('cloudforet/supervisor', '1.12.0')
+    const file = join(work, 'values.yaml')
+    // identity and repository set only the name: their tag is the chart's default (1.12.0).
+    writeFileSync(
+      file,
+      [
+        'global:',
+        '  namespace: cloudforet',
+        ...['console', 'identity', 'repository', 'supervisor', 'mongodb'].flatMap((svc) => [
+          `${svc}:`,
+          '  imagePullSecrets:',
+          '    - name: my-credential',
+          '  image:',
+          `    name: ${a.host}/cloudforet/${svc}`,
+          ...(svc === 'console' ? ['    version: 1.12.12'] : svc === 'mongodb' ? ['    version: "6.0"'] : []),
+        ]),
+        '',
+      ].join('\n'),
+    )
+    const r = await runCli(
+      [
+        'doctor',
+        '-f',
+        file,
+        '--pull',
+        '--chart',
+        join(import.meta.dirname, '../fixtures/chart'),
+        '-n',
+        'spaceone',
+        '--docker-server',
+        a.host,
+        '--docker-username',
+        'alice',
+        '--password-stdin',
+        '--registry-ca',
+        caBundle,
+      ],
+      { stdin: `${PASSWORD}\n`, env: { CFPULL_HELM: toolPath('helm') } },
+    )
+    expect(r.code, r.stderr).toBe(6)
+    expect(tidy(r.stdout).replace(/^( {2}[✖✔] \S+) +/gm, '$1  ')).toBe(
+      [
+        `cfpull doctor --pull <tmp>/values.yaml: 5 images from chart ${join(import.meta.dirname, '../fixtures/chart')}, credentials from --docker-server, platform linux/amd64`,
+        '',
+        '  ✖ 127.0.0.1:<A>/cloudforet/mongodb:6.0  not found (tag or repository)',
+        '      mongodb in cloudforet · my-credential (127.0.0.1:<A>)',
+        '      no repository cloudforet/mongodb on 127.0.0.1:<A>',
+        '      fix: push or mirror 127.0.0.1:<A>/cloudforet/mongodb:6.0 to 127.0.0.1:<A>, or set the image to one that exists',
+        '  ✔ 127.0.0.1:<A>/cloudforet/console:1.12.12  pulls',
+        '      console in cloudforet · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/identity:1.12.0  pulls',
+        '      identity, identity-scheduler in cloudforet · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/repository:1.12.0  pulls',
+        '      repository in cloudforet · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/supervisor:1.12.0  pulls',
+        '      supervisor in spaceone · my-credential (127.0.0.1:<A>)',
+        '',
+        '1 of 5 images will not pull',
+        '',
+      ].join('\n'),
+    )
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD)
+  })
+
+  it('--json: one document, the same answers per image, no credential anywhere', async () => {
+    const file = values({
+      console: `${a.host}/cloudforet/console:1.12.12`,
+      dashboard: `${d.host}/cloudforet/dashboard:1.0`,
+    })
+    const config = dockerConfig({ [a.host]: auth('alice', PASSWORD), [d.host]: auth('alice', 'not-the-password') })
+    const r = await runCli([
+      'doctor',
+      '-f',
+      file,
+      '--pull',
+      '--from-docker-config',
+      config,
+      '--registry-ca',
+      caBundle,
+      '--json',
+    ])
+    expect(r.code).toBe(6)
+    expect(r.stderr).toBe('')
+    const doc = JSON.parse(tidy(r.stdout))
+    expect(doc).toEqual({
+      command: 'doctor',
+      check: 'pull',
+      exitCode: 6,
+      ok: false,
+      values: '<tmp>/values.yaml',
+      sources: ['values'],
+      credentials: 'docker-config',
+      platforms: ['linux/amd64'],
+      platformSource: 'default',
+      images: [
+        {
+          image: '127.0.0.1:<D>/cloudforet/dashboard:1.0',
+          host: '127.0.0.1:<D>',
+          status: 'credentials-rejected',
+          text: 'credentials rejected',
+          workloads: ['dashboard'],
+          namespaces: ['cloudforet'],
+          pullSecrets: ['my-credential'],
+          credentials: ['my-credential (127.0.0.1:<D>)'],
+          fix: 'cfpull create-secret --name my-credential -n cloudforet --docker-server 127.0.0.1:<D> --docker-username <user> --password-stdin',
+        },
+        {
+          image: '127.0.0.1:<A>/cloudforet/console:1.12.12',
+          host: '127.0.0.1:<A>',
+          status: 'pulls',
+          text: 'pulls',
+          workloads: ['console'],
+          namespaces: ['cloudforet'],
+          pullSecrets: ['my-credential'],
+          credentials: ['my-credential (127.0.0.1:<A>)'],
+        },
+      ],
+      uncheckedDefaults: expect.arrayContaining(['identity', 'supervisor']),
+      notes: [],
+      checks: 2,
+    })
+    for (const secret of [PASSWORD, 'not-the-password', auth('alice', PASSWORD).auth])
+      expect(r.stdout).not.toContain(secret)
+  })
+
+  it('a progress line on a terminal, none in a pipe or in CI', async () => {
+    const file = values({
+      console: `${a.host}/cloudforet/console:1.12.12`,
+      identity: `${a.host}/cloudforet/identity:1.12.3`,
+    })
+    const config = dockerConfig({ [a.host]: auth('alice', PASSWORD) })
+    const args = ['doctor', '-f', file, '--pull', '--from-docker-config', config, '--registry-ca', caBundle]
+    const tty = await runCli(args, { tty: true })
+    expect(tty.code).toBe(0)
+    /* eslint-disable no-control-regex -- the escape codes are the progress line under test */
+    expect(tty.stderr.split(/\r\u001b\[2K/).filter(Boolean)).toEqual([
+      'checking images with their registries: 0/2',
+      'checking images with their registries: 1/2',
+    ])
+    /* eslint-enable no-control-regex */
+    expect(tty.stderr.endsWith('\r\u001b[2K')).toBe(true)
+    expect((await runCli(args, { tty: true, env: { CI: 'true' } })).stderr).toBe('')
+    expect((await runCli(args)).stderr).toBe('')
+  })
+
+  it('offline without credentials: private images say so, and how to give them', async () => {
+    const file = values({ console: `${a.host}/cloudforet/console:1.12.12` })
+    const r = await runCli(['doctor', '-f', file, '--pull', '--registry-ca', caBundle, '--json'])
+    expect(r.code).toBe(6)
+    const [line] = JSON.parse(tidy(r.stdout)).images
+    expect(line).toMatchObject({
+      status: 'no-credentials',
+      text: 'no credentials for 127.0.0.1:<A>',
+      detail:
+        'Secret my-credential in cloudforet is not read offline (pass --docker-server/--docker-username/--password-stdin, --from-docker-config, or --cluster)',
+    })
   })
 })
