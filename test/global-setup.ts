@@ -6,10 +6,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 // What the registry tests run for real (test/helpers/registry.ts): Debian's Distribution 2.8
 // registry, htpasswd from apache2-utils, and openssl for the self-signed certificates.
-// The CI integration tests run the real pre-commit (and git, which it drives), and the
-// completion tests load cfpull's scripts in real zsh and fish.
-const APT_PACKAGES = ['docker-registry', 'apache2-utils', 'openssl', 'git', 'pre-commit', 'zsh', 'fish']
-const APT_BINARIES = ['/usr/bin/docker-registry', 'htpasswd', 'openssl', 'git', 'pre-commit', 'zsh', 'fish']
+// The CI integration tests run the real pre-commit and gitlab-ci-local (with git and rsync, which
+// they drive), and the completion tests load cfpull's scripts in real zsh and fish.
+const APT_PACKAGES = ['docker-registry', 'apache2-utils', 'openssl', 'git', 'rsync', 'pre-commit', 'zsh', 'fish']
+const APT_BINARIES = ['/usr/bin/docker-registry', 'htpasswd', 'openssl', 'git', 'rsync', 'pre-commit', 'zsh', 'fish']
 
 // Runs once per vitest run, before any test file. Fetching and installing here (rather than
 // skipping tests when a tool is missing) means a suite that could not run them fails instead of

@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
-import { loadAction, runActionStep } from '../helpers/github-actions.js'
+import { parse } from 'yaml'
+import { loadAction, runActionStep, workflowErrors } from '../helpers/github-actions.js'
 import { tempDir } from '../helpers/tmp.js'
 
 // The action's cfpull step, run the way the runner runs it: action.yml parsed by GitHub's parser,
@@ -32,6 +33,27 @@ const tableHead = [
 const harbor = 'registry (`repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets`)'
 
 describe('the GitHub Action', () => {
+  it("README's workflow: valid for action-validator and GitHub's parser, and its step checks the files", async () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8')
+    const recipe = /```yaml\n(# \.github\/workflows\/values\.yml\n[\s\S]*?)```/.exec(readme)![1]!
+    const workflow = recipe.replace('<owner>/cfpull@<ref>', 'cloudforet-io/cfpull@v1')
+    const dir = workspace({ 'deploy/prod/values.yaml': example })
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true })
+    writeFileSync(join(dir, '.github/workflows/values.yml'), workflow)
+    const validated = await execa(join(repo, 'node_modules/.bin/action-validator'), ['.github/workflows/values.yml'], {
+      cwd: dir,
+      reject: false,
+    })
+    expect([validated.exitCode, validated.stderr]).toEqual([0, ''])
+    expect(workflowErrors('values.yml', workflow)).toEqual([])
+    const doc = parse(workflow) as {
+      jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }>
+    }
+    const step = doc.jobs['pull-secrets']!.steps.find((st) => st.uses === 'cloudforet-io/cfpull@v1')!
+    const r = await run(dir, step.with!)
+    expect([r.code, r.outputs]).toEqual([5, { changed: 'true', files: '["deploy/prod/values.yaml"]' }])
+  })
+
   it('check: a quoted ** glob expanded by the action, exit 5, outputs, summary, annotations with the fix', async () => {
     const dir = workspace({
       'envs/prod/eu/values.yaml': example,
