@@ -167,3 +167,45 @@ export async function readSecret(
     throw new ToolFailedError('kubectl', undefined, '', step, undefined, 'printed something that is not JSON')
   }
 }
+
+/** What create-secret needs of an existing Secret: its type and data, read into memory only. */
+export interface ExistingSecret {
+  type: string
+  data: Record<string, string>
+  resourceVersion: string
+}
+
+/**
+ * Reads a Secret (data included) or returns null when there is none. Call with a runner that
+ * does not redact: the data is parsed here and never printed.
+ */
+export async function getSecret(
+  run: Runner,
+  t: KubeTarget,
+  name: string,
+  namespace: string,
+): Promise<ExistingSecret | null> {
+  const step = `get secret ${name} in namespace ${namespace}`
+  const out = await kubectl(run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'], step)
+  if (out.trim() === '') return null
+  let obj: { type?: unknown; data?: unknown; metadata?: { resourceVersion?: unknown } }
+  try {
+    obj = JSON.parse(out) as typeof obj
+  } catch {
+    // Never quote the output: it is the Secret.
+    throw new ToolFailedError('kubectl', undefined, '', step, undefined, 'printed something that is not JSON')
+  }
+  const data: Record<string, string> = {}
+  if (obj.data && typeof obj.data === 'object')
+    for (const [k, v] of Object.entries(obj.data as Record<string, unknown>)) if (typeof v === 'string') data[k] = v
+  return {
+    type: typeof obj.type === 'string' ? obj.type : 'Opaque',
+    data,
+    resourceVersion: typeof obj.metadata?.resourceVersion === 'string' ? obj.metadata.resourceVersion : '',
+  }
+}
+
+/** Deletes a Secret (and waits until it is gone). */
+export async function deleteSecret(run: Runner, t: KubeTarget, name: string, namespace: string): Promise<void> {
+  await kubectl(run, t, ['delete', 'secret', name, '-n', namespace], `delete secret ${name} in namespace ${namespace}`)
+}

@@ -19,6 +19,32 @@ export interface RunOptions {
    * without waiting for it.
    */
   keepRunning?: { stdoutFile: string; stderrFile: string; onStart?: (detach: () => void) => void }
+  /**
+   * Values that must not reach the child: every environment variable whose value contains one of
+   * them is left out of its environment (e.g. `REGISTRY_PASSWORD` that a CI step also piped in).
+   */
+  withhold?: string[]
+}
+
+/** cfpull's own password variables: never passed on to a child process. */
+export const PASSWORD_ENV_VARS = ['CFPULL_REGISTRY_PASSWORD']
+
+/**
+ * The environment a child gets: cfpull's, without the password variables and without any
+ * variable whose value contains a withheld string. Built explicitly (execa `extendEnv: false`),
+ * so nothing is inherited by accident.
+ */
+export function childEnv(env: Record<string, string | undefined>, withhold: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {}
+  const values = withhold.filter((w) => w.length > 0)
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || PASSWORD_ENV_VARS.includes(key)) continue
+    if (values.some((w) => value.includes(w))) continue
+    out[key] = value
+  }
+  // kubectl and helm colour nothing when NO_COLOR is set; their output is parsed, not shown.
+  out.NO_COLOR = '1'
+  return out
 }
 
 /**
@@ -45,12 +71,12 @@ export function toolNotFound(tool: string, file: string): ToolNotFoundError {
 /** The real runner: execa, loaded only when a command first runs a tool. */
 export const execaRunner: Runner = async (file, args, opts = {}) => {
   const { execa } = await import('execa')
-  if (opts.keepRunning) return runKeptRunning(file, args, opts.keepRunning, opts.cwd)
+  if (opts.keepRunning) return runKeptRunning(file, args, opts.keepRunning, opts.cwd, opts.withhold)
   const r = await execa(file, args, {
     reject: false,
     stripFinalNewline: false,
-    // kubectl and helm colour nothing when NO_COLOR is set; their output is parsed, not shown.
-    env: { NO_COLOR: '1' },
+    extendEnv: false,
+    env: childEnv(process.env, opts.withhold),
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
     ...(opts.cwd && { cwd: opts.cwd }),
     ...(opts.timeout && { timeout: opts.timeout }),
@@ -73,11 +99,13 @@ async function runKeptRunning(
   args: string[],
   k: NonNullable<RunOptions['keepRunning']>,
   cwd?: string,
+  withhold?: string[],
 ): Promise<RunResult> {
   const [{ execa }, { readFile }] = await Promise.all([import('execa'), import('node:fs/promises')])
   const child = execa(file, args, {
     reject: false,
-    env: { NO_COLOR: '1' },
+    extendEnv: false,
+    env: childEnv(process.env, withhold),
     stdin: 'ignore',
     stdout: { file: k.stdoutFile },
     stderr: { file: k.stderrFile },
@@ -108,11 +136,18 @@ function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`
 }
 
-/** Wraps a runner so no secret form can leave through a tool's output or an error built from it. */
-export function redactingRunner(run: Runner, redact: (s: string) => string): Runner {
+/**
+ * Wraps a runner so no secret form can leave through a tool's output or an error built from it,
+ * and (with `withhold`) none reaches a child through an environment variable.
+ */
+export function redactingRunner(run: Runner, redact: (s: string) => string, withhold: string[] = []): Runner {
   return async (file, args, opts) => {
     try {
-      const r = await run(file, args, opts)
+      const r = await run(
+        file,
+        args,
+        withhold.length ? { ...opts, withhold: [...(opts?.withhold ?? []), ...withhold] } : opts,
+      )
       return { ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) }
     } catch (err) {
       if (err instanceof ToolFailedError)

@@ -3,6 +3,7 @@ import { CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
 import { Reporter, type OutputStreams } from './output.js'
 import { buildProgram, makeCommands, type Commands } from './program.js'
+import { terminalPrompt } from './prompt.js'
 
 // Inlined by the CLI bundle (scripts/build.mjs); tsc output and tests read package.json instead.
 declare const __CFPULL_VERSION__: string | undefined
@@ -24,6 +25,7 @@ export async function main(
     readStdin: readProcessStdin,
     readStdinBytes: readProcessStdinBytes,
     signals: processSignals,
+    ...(process.stdin.isTTY && { prompt: terminalPrompt() }),
   }),
 ): Promise<number> {
   if (io.stdout === process.stdout) ignoreClosedPipe()

@@ -34,6 +34,8 @@ export interface Ambient {
   run?: Runner
   /** SIGINT/SIGTERM, for apply's wait on a running helm upgrade; main() passes the process's. */
   signals?: ApplyDeps['signals']
+  /** When stdin is a terminal: asks a question and reads a line with echo off (passwords). */
+  prompt?: (question: string) => Promise<string>
 }
 
 /** The real commands, each loaded only when it runs (patch never loads execa). */
@@ -52,6 +54,7 @@ export function makeCommands(ambient: Ambient): Commands {
         run: ambient.run ?? execaRunner,
         readStdin: ambient.readStdin,
         env: ambient.env,
+        ...(ambient.prompt && { prompt: ambient.prompt }),
         ...(onPlan && { onPlan }),
       })
     },
@@ -231,18 +234,30 @@ Examples:
       ),
   )
     .requiredOption('--name <name>', 'Secret name (the same as patch --secret)')
-    .option('--docker-server <server>', 'registry host or URL', 'https://index.docker.io/v1/')
+    .option(
+      '--docker-server <server>',
+      'registry host or URL (default: the one registry of --from-docker-config, else https://index.docker.io/v1/)',
+    )
     .option('--docker-username <user>', 'registry user')
     .option('--docker-email <email>', 'email stored with the credentials (optional)')
-    .option('--password-stdin', 'read the password from stdin (one trailing newline is dropped)', false)
+    .option(
+      '--password-stdin',
+      'read the password from stdin (one trailing newline is dropped; on a terminal: a prompt, echo off)',
+      false,
+    )
     .option(
       '--docker-password <password>',
       'the password on the command line (visible to other users: prefer --password-stdin)',
     )
     .option(
-      '--from-docker-config <file>',
-      'take the credentials for --docker-server from a docker config.json (after docker login)',
+      '--from-docker-config [file]',
+      'take the credentials from a docker config.json as docker does: credHelpers, credsStore, auths (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json)',
     )
+    .option('--replace-all', 'write only this registry, dropping the other registries the Secret holds', false)
+    .option('--replace', 'delete and recreate a Secret of another type (running pods are unaffected)', false)
+    .option('--verify', 'log in to the registry before writing (the default, except with --dry-run)')
+    .option('--no-verify', 'do not log in to the registry first')
+    .option('--registry-ca <file>', "CA certificate (PEM) of the registry's TLS certificate, for --verify")
     .option(
       '-n, --namespace <ns>',
       'a namespace to create the Secret in; repeatable',
@@ -258,8 +273,10 @@ Examples:
     .addHelpText(
       'after',
       `
-The password is read, in this order, from --password-stdin, $CFPULL_REGISTRY_PASSWORD,
---docker-password, or --from-docker-config. It goes to kubectl on stdin only.
+The password comes from --password-stdin, else --docker-password, else --from-docker-config,
+else $CFPULL_REGISTRY_PASSWORD (a source that loses is a warning). It is checked by logging in to
+the registry, then goes to kubectl on stdin only; no child process gets it in its environment.
+An existing Secret keeps its other registries (--replace-all drops them).
 
 Examples:
   $ echo "$REGISTRY_PASSWORD" | cfpull create-secret --name my-credential --docker-server harbor.example.com --docker-username robot --password-stdin --values values.yaml
@@ -269,25 +286,35 @@ Examples:
     .action(async (o: Record<string, unknown>) => {
       report.configure(o)
       if (o.json && o.output) throw new UsageError('--json prints the report; -o prints manifests: choose one')
+      if (o.output !== undefined && !o.dryRun)
+        throw new UsageError(`-o ${o.output as string} prints manifests and writes nothing: add --dry-run`)
       const opts: CreateSecretOptions = {
         name: o.name as string,
-        server: o.dockerServer as string,
         passwordStdin: !!o.passwordStdin,
         namespaces: (o.namespace as string[] | undefined) ?? [],
         createNamespace: !!o.createNamespace,
-        dryRun: !!o.dryRun || o.output !== undefined,
+        dryRun: !!o.dryRun,
+        replaceAll: !!o.replaceAll,
+        replace: !!o.replace,
+        ...(o.dockerServer !== undefined && { server: o.dockerServer as string }),
+        ...(o.verify !== undefined && { verify: !!o.verify }),
+        ...(o.registryCa !== undefined && { registryCa: o.registryCa as string }),
         ...(o.dockerUsername !== undefined && { username: o.dockerUsername as string }),
         ...(o.dockerEmail !== undefined && { email: o.dockerEmail as string }),
         ...(o.dockerPassword !== undefined && { password: o.dockerPassword as string }),
-        ...(o.fromDockerConfig !== undefined && { fromDockerConfig: o.fromDockerConfig as string }),
+        ...(o.fromDockerConfig !== undefined && { fromDockerConfig: o.fromDockerConfig as string | true }),
         ...(o.values !== undefined && { values: o.values as string }),
         ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
         ...(o.output !== undefined && { output: o.output as 'yaml' | 'json' }),
         ...(o.context !== undefined && { context: o.context as string }),
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
       }
-      const result = await commands.createSecret(opts, (plan) => renderCreateSecret.plan(plan, opts, report))
-      exit.code = renderCreateSecret.result(result, opts, report)
+      let planned = 0
+      const result = await commands.createSecret(opts, (plan) => {
+        planned = plan.notes.length
+        renderCreateSecret.plan(plan, opts, report)
+      })
+      exit.code = renderCreateSecret.result(result, opts, report, planned)
     })
 
   globalFlags(

@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js'
+import { CfpullError, ExitCode, UsageError } from './errors.js'
 import { secretNameProblem } from './schema.js'
 
 /** Registry credentials as `kubectl create secret docker-registry` takes them. */
@@ -102,58 +102,207 @@ export function redact(text: string, secrets: string[]): string {
   return out
 }
 
-/**
- * Reads credentials for a server from a docker config.json (e.g. after `docker login`):
- * `auths[server].auth` (base64 user:pass) or username/password. Docker Hub has several names.
- */
-export function authFromDockerConfig(
-  text: string,
-  server: string,
-  file: string,
-): { username: string; password: string; email?: string } {
-  let config: {
-    auths?: Record<string, { auth?: string; username?: string; password?: string; email?: string }>
-    credsStore?: string
-    credHelpers?: Record<string, string>
+/** A docker config.json as Docker reads it (only the parts that hold or point at credentials). */
+export interface DockerConfig {
+  auths: Record<string, DockerAuthEntry>
+  credsStore?: string
+  credHelpers: Record<string, string>
+}
+
+export interface DockerAuthEntry {
+  auth?: string
+  username?: string
+  password?: string
+  email?: string
+  identitytoken?: string
+}
+
+/** A docker config file that is not JSON, or not shaped like one (exit 3, with file:line:col). */
+export class DockerConfigError extends CfpullError {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(`${file}: ${message}`, ExitCode.InvalidInput)
   }
+}
+
+/** Parses a docker config.json; a syntax error names file:line:col. */
+export function parseDockerConfig(text: string, file: string): DockerConfig {
+  let raw: unknown
   try {
-    config = JSON.parse(text) as typeof config
-  } catch {
-    throw new UsageError(`${file} is not a docker config.json (not JSON)`)
-  }
-  const auths = config.auths ?? {}
-  const key = candidates(server).find((k) => auths[k])
-  const entry = key ? auths[key]! : undefined
-  if (!entry) {
-    const helper = config.credHelpers?.[hostOf(server)] ?? config.credsStore
-    if (helper)
-      throw new UsageError(
-        `${file} keeps the ${server} password in the credential helper "docker-credential-${helper}", which cfpull does not call: use --password-stdin`,
-      )
-    throw new UsageError(
-      `${file} has no auths entry for ${server} (it has: ${Object.keys(auths).join(', ') || 'none'})`,
+    raw = JSON.parse(text)
+  } catch (err) {
+    // V8's message may quote part of the text (credentials included): keep only the position.
+    const m = /position (\d+)/.exec(err instanceof Error ? err.message : '')
+    const at = m ? lineCol(text, Number(m[1])) : undefined
+    throw new DockerConfigError(
+      at ? `${file}:${at.line}:${at.col}` : file,
+      text.trim() === '' ? 'is empty, not a docker config.json' : 'is not valid JSON',
+      'fix the file, or log in again with `docker login` to rewrite it',
     )
   }
-  let { username, password } = entry
-  if ((!username || !password) && entry.auth) {
-    const decoded = fromBase64(entry.auth)
-    const i = decoded.indexOf(':')
-    if (i > 0) [username, password] = [decoded.slice(0, i), decoded.slice(i + 1)]
+  if (!isObject(raw)) throw new DockerConfigError(file, 'is not a docker config (expected a JSON object)')
+  const auths = isObject(raw.auths) ? raw.auths : {}
+  const out: DockerConfig = { auths: {}, credHelpers: {} }
+  for (const [key, entry] of Object.entries(auths)) {
+    if (!isObject(entry)) continue
+    const e: DockerAuthEntry = {}
+    for (const f of ['auth', 'username', 'password', 'email', 'identitytoken'] as const)
+      if (typeof entry[f] === 'string' && entry[f]) e[f] = entry[f]
+    out.auths[key] = e
   }
-  if (!username || !password)
-    throw new UsageError(`${file}: the auths entry for ${server} has no username and password`)
-  return { username, password, ...(entry.email && { email: entry.email }) }
+  if (typeof raw.credsStore === 'string' && raw.credsStore) out.credsStore = raw.credsStore
+  if (isObject(raw.credHelpers))
+    for (const [host, helper] of Object.entries(raw.credHelpers))
+      if (typeof helper === 'string' && helper) out.credHelpers[host] = helper
+  return out
 }
 
-function candidates(server: string): string[] {
-  const host = hostOf(server)
-  const hub = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io']
-  if (hub.includes(server) || hub.includes(host)) return [server, ...hub]
-  return [server, host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `https://${host}/v2/`]
+/**
+ * The registry a docker config key or `--docker-server` value names, as the kubelet matches it:
+ * host[:port][/path] without scheme and trailing slash; every Docker Hub name is `docker.io`.
+ */
+export function registryKey(server: string): string {
+  const bare = server
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/+$/, '')
+  const slash = bare.indexOf('/')
+  const host = (slash < 0 ? bare : bare.slice(0, slash)).toLowerCase()
+  const path = slash < 0 ? '' : bare.slice(slash)
+  if (HUB_HOSTS.includes(host)) return 'docker.io'
+  return path === '/v1' || path === '/v2' ? host : `${host}${path}`
 }
 
-function hostOf(server: string): string {
-  return server.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')
+const HUB_HOSTS = ['index.docker.io', 'docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']
+
+/** The registries a docker config holds credentials for (auths and credHelpers), one per registry. */
+export function dockerConfigRegistries(config: DockerConfig): string[] {
+  const seen = new Map<string, string>()
+  for (const key of [...Object.keys(config.auths), ...Object.keys(config.credHelpers)])
+    if (!seen.has(registryKey(key))) seen.set(registryKey(key), key)
+  return [...seen.values()]
+}
+
+/** Where Docker would look for this server's credentials: a helper, or the auths entry. */
+export interface DockerCredentialPlan {
+  /** The helper to call (`docker-credential-<helper> get`), from credHelpers[host] or credsStore. */
+  helper?: { name: string; from: 'credHelpers' | 'credsStore' }
+  /** The server URLs to ask the helper for, in order (the exact auths key first). */
+  helperServerUrls: string[]
+  /** The auths key for this server, when there is one. */
+  authsKey?: string
+  /** Inline credentials in that auths entry, when it has them. */
+  inline?: { username: string; password: string }
+  email?: string
+  /** The auths entry holds an identity token (OAuth refresh token), which the kubelet cannot use. */
+  identityToken?: boolean
+}
+
+/** Plans the lookup Docker does: credHelpers[host], then credsStore, then auths. */
+export function planDockerCredentials(config: DockerConfig, server: string): DockerCredentialPlan {
+  const key = registryKey(server)
+  const authsKey = Object.keys(config.auths).find((k) => registryKey(k) === key)
+  const helperKey = Object.keys(config.credHelpers).find((k) => registryKey(k) === key)
+  const entry = authsKey ? config.auths[authsKey] : undefined
+  const plan: DockerCredentialPlan = { helperServerUrls: [] }
+  if (helperKey) plan.helper = { name: config.credHelpers[helperKey]!, from: 'credHelpers' }
+  else if (config.credsStore) plan.helper = { name: config.credsStore, from: 'credsStore' }
+  const hub = key === 'docker.io'
+  plan.helperServerUrls = [
+    ...new Set([
+      ...(authsKey ? [authsKey] : []),
+      ...(helperKey ? [helperKey] : []),
+      ...(hub ? ['https://index.docker.io/v1/'] : [key, `https://${key}`]),
+      server,
+    ]),
+  ]
+  if (authsKey) plan.authsKey = authsKey
+  if (entry) {
+    let { username, password } = entry
+    if ((!username || !password) && entry.auth) {
+      const decoded = fromBase64(entry.auth)
+      const i = decoded.indexOf(':')
+      if (i > 0) [username, password] = [decoded.slice(0, i), decoded.slice(i + 1)]
+    }
+    if (username && password) plan.inline = { username, password }
+    if (entry.email) plan.email = entry.email
+    if (entry.identitytoken) plan.identityToken = true
+  }
+  return plan
+}
+
+/** A `.dockerconfigjson` already in a Secret, read in memory to merge into. */
+export interface ExistingDockerConfig {
+  /** Everything, as parsed (other top-level keys are kept). */
+  config: Record<string, unknown>
+  auths: Record<string, unknown>
+}
+
+/** Parses an existing Secret's `.dockerconfigjson` (base64); a problem is returned, not thrown. */
+export function readExistingDockerConfig(base64Data: string | undefined): ExistingDockerConfig | { problem: string } {
+  if (base64Data === undefined) return { problem: 'has no .dockerconfigjson key' }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(fromBase64(base64Data))
+  } catch {
+    return { problem: 'holds a .dockerconfigjson that is not JSON' }
+  }
+  if (!isObject(parsed)) return { problem: 'holds a .dockerconfigjson that is not a JSON object' }
+  const auths = parsed.auths === undefined ? {} : parsed.auths
+  if (!isObject(auths)) return { problem: 'holds a .dockerconfigjson whose "auths" is not an object' }
+  return { config: parsed, auths }
+}
+
+/**
+ * The `.dockerconfigjson` with these credentials merged in: every entry for the same registry
+ * (any spelling of it) is replaced, every other entry is kept as it was. Keys are sorted as Go's
+ * json.Marshal sorts map keys, so the result is what kubectl would write for the same entries.
+ */
+export function mergeDockerConfigJson(
+  existing: ExistingDockerConfig | undefined,
+  auth: RegistryAuth,
+): { json: string; registries: string[]; replaced: string[] } {
+  const fresh = JSON.parse(dockerConfigJson(auth)) as { auths: Record<string, unknown> }
+  const key = registryKey(auth.server)
+  const auths: Record<string, unknown> = {}
+  const replaced: string[] = []
+  for (const [k, v] of Object.entries(existing?.auths ?? {})) {
+    if (registryKey(k) === key) replaced.push(k)
+    else auths[k] = v
+  }
+  Object.assign(auths, fresh.auths)
+  const sorted = Object.fromEntries(Object.keys(auths).sort().map((k) => [k, auths[k]]))
+  const config = { ...(existing?.config ?? {}), auths: sorted }
+  const ordered = Object.fromEntries(
+    Object.keys(config)
+      .sort()
+      .map((k) => [k, (config as Record<string, unknown>)[k]]),
+  )
+  return { json: goJson(ordered), registries: Object.keys(sorted).map(registryKey), replaced }
+}
+
+/** A dockerconfigjson Secret holding exactly this `.dockerconfigjson` text. */
+export function secretFromDockerConfigJson(name: string, namespace: string, json: string): SecretManifest {
+  return {
+    kind: 'Secret',
+    apiVersion: 'v1',
+    metadata: { name, namespace, creationTimestamp: null },
+    data: { '.dockerconfigjson': base64(json) },
+    type: 'kubernetes.io/dockerconfigjson',
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset)
+  const line = before.split('\n').length
+  return { line, col: offset - before.lastIndexOf('\n') }
 }
 
 // btoa/atob work on Latin-1 strings; go through UTF-8 bytes so non-ASCII passwords match kubectl.

@@ -37,6 +37,8 @@ function createSecret(extra: string[], io: { stdin?: string; env?: Record<string
     'robot',
     '--kubeconfig',
     kubeconfig,
+    // The login check runs against a real registry in create-secret-registry.test.ts.
+    '--no-verify',
     ...extra,
   ]
   return runCli(args, {
@@ -61,7 +63,7 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     const first = await createSecret(['--password-stdin', '--values', example])
     expect(first.code).toBe(0)
     expect(first.stdout).toBe(
-      'Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n✔ cloudforet: created\n✔ cloudforet-plugin: created\n',
+      'Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n✔ cloudforet: created (registries: harbor.example.com)\n✔ cloudforet-plugin: created (registries: harbor.example.com)\n',
     )
     const expected = {
       type: 'kubernetes.io/dockerconfigjson',
@@ -89,9 +91,11 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     )
 
     const again = await createSecret(['--password-stdin', '--values', example])
-    expect(again.stdout).toContain('✔ cloudforet: unchanged\n✔ cloudforet-plugin: unchanged\n')
+    expect(again.stdout).toContain(
+      '✔ cloudforet: unchanged (registries: harbor.example.com)\n✔ cloudforet-plugin: unchanged (registries: harbor.example.com)\n',
+    )
     const rotated = await createSecret(['--password-stdin', '-n', 'cloudforet'], { stdin: 'new-password' })
-    expect(rotated.stdout).toContain('✔ cloudforet: configured\n')
+    expect(rotated.stdout).toContain('✔ cloudforet: configured (registries: harbor.example.com)\n')
     expect(
       (storedConfig('cloudforet') as { config: { auths: Record<string, { password: string }> } }).config.auths[
         'harbor.example.com'
@@ -102,17 +106,18 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
   it('--create-namespace creates missing namespaces first', async () => {
     const r = await createSecret(['--password-stdin', '-n', 'brand-new', '--create-namespace'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('✔ brand-new: created (namespace created)')
+    expect(r.stdout).toContain('✔ brand-new: created (namespace created; registries: harbor.example.com)')
     expect(api.get('Namespace', undefined, 'brand-new')).toBeTruthy()
   })
 
-  it('a missing namespace fails that namespace only, with a hint, and exits 4', async () => {
+  it('a missing namespace is found before anything is written: exit 3, zero writes, a fix', async () => {
     const r = await createSecret(['--password-stdin', '-n', 'cloudforet', '-n', 'nowhere'])
-    expect(r.code).toBe(4)
-    expect(r.stdout).toContain('✔ cloudforet: created\n✖ nowhere: failed\n')
-    expect(r.stdout).toContain('1 of 2 namespaces done; failed: nowhere')
-    expect(r.stderr).toContain('error: apply in namespace nowhere: kubectl exited with 1')
-    expect(r.stderr).toContain('hint: the namespace does not exist: create it, or pass --create-namespace')
+    expect(r.code).toBe(3)
+    expect(r.stdout).toBe('Secret my-credential (password from stdin) → namespaces cloudforet, nowhere\n')
+    expect(r.stderr).toBe(
+      `error: namespace nowhere does not exist\nfix: add --create-namespace, or run: kubectl --kubeconfig ${kubeconfig} create namespace nowhere\nerror: preflight found 1 problem; nothing was changed\n`,
+    )
+    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([])
   })
 
   it.each([

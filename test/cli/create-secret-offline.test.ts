@@ -37,7 +37,10 @@ describe('cfpull create-secret without a cluster', () => {
     expect(r.code).toBe(0)
     const docs = r.stdout.split('---\n')
     expect(docs.map((d) => /namespace: (.*)/.exec(d)![1])).toEqual(['cloudforet', 'cloudforet-plugin'])
-    expect(r.stderr).toBe('Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n')
+    expect(r.stderr).toBe(
+      'Secret my-credential (password from stdin) → namespaces cloudforet, cloudforet-plugin\n' +
+        '--dry-run reads nothing from the cluster: each manifest holds only harbor.example.com, so applying it replaces the other registries an existing Secret holds\n',
+    )
     const data = /\.dockerconfigjson: (.*)/.exec(docs[0]!)![1]!
     expect(Buffer.from(data, 'base64').toString()).toBe(
       '{"auths":{"harbor.example.com":{"username":"robot","password":"pw","auth":"cm9ib3Q6cHc="}}}',
@@ -78,6 +81,11 @@ describe('cfpull create-secret without a cluster', () => {
       passwordSource: 'env',
       dryRun: true,
       namespaces: ['extra', 'spaceone', 'spaceone-plugin'],
+      login: { result: 'skipped' },
+      findings: [],
+      info: [
+        '--dry-run reads nothing from the cluster: each manifest holds only docker.io, so applying it replaces the other registries an existing Secret holds',
+      ],
       results: [],
       notes: [],
     })
@@ -87,7 +95,7 @@ describe('cfpull create-secret without a cluster', () => {
     [
       ['--name', 'c', '--docker-username', 'u', '-n', 'ns'],
       {},
-      'no registry password: pipe it to --password-stdin, set CFPULL_REGISTRY_PASSWORD, or pass --from-docker-config ~/.docker/config.json',
+      'no registry password: pipe it to --password-stdin, set CFPULL_REGISTRY_PASSWORD, or pass --from-docker-config [~/.docker/config.json]',
     ],
     [
       ['--name', 'c', '--docker-username', 'u'],

@@ -1,7 +1,12 @@
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import {
-  authFromDockerConfig,
+  dockerConfigRegistries,
+  mergeDockerConfigJson,
+  parseDockerConfig,
+  planDockerCredentials,
+  readExistingDockerConfig,
+  registryKey,
   buildDockerConfigSecret,
   checkRegistryAuth,
   manifestsToJson,
@@ -103,34 +108,85 @@ describe('checkRegistryAuth', () => {
   })
 })
 
-describe('authFromDockerConfig', () => {
+describe('docker config', () => {
   const cfg = JSON.stringify({
     auths: {
       'harbor.example.com': { auth: Buffer.from('robot:pa:ss').toString('base64') },
       'https://index.docker.io/v1/': { username: 'hubuser', password: 'hubpass', email: 'h@example.com' },
+      'ghcr.io': {},
     },
     credHelpers: { 'gcr.io': 'gcloud' },
+    credsStore: 'desktop',
   })
-  it('decodes auth, accepts Docker Hub aliases and explains credential helpers', () => {
-    expect(authFromDockerConfig(cfg, 'harbor.example.com', 'c.json')).toEqual({ username: 'robot', password: 'pa:ss' })
-    expect(authFromDockerConfig(cfg, 'https://harbor.example.com', 'c.json')).toEqual({
-      username: 'robot',
-      password: 'pa:ss',
+  it('plans the lookup docker does: credHelpers[host], then credsStore, with the auths entry inline', () => {
+    const config = parseDockerConfig(cfg, 'c.json')
+    expect(planDockerCredentials(config, 'https://harbor.example.com')).toEqual({
+      helper: { name: 'desktop', from: 'credsStore' },
+      helperServerUrls: ['harbor.example.com', 'https://harbor.example.com'],
+      authsKey: 'harbor.example.com',
+      inline: { username: 'robot', password: 'pa:ss' },
     })
-    expect(authFromDockerConfig(cfg, 'docker.io', 'c.json')).toEqual({
-      username: 'hubuser',
-      password: 'hubpass',
+    expect(planDockerCredentials(config, 'docker.io')).toEqual({
+      helper: { name: 'desktop', from: 'credsStore' },
+      helperServerUrls: ['https://index.docker.io/v1/', 'docker.io'],
+      authsKey: 'https://index.docker.io/v1/',
+      inline: { username: 'hubuser', password: 'hubpass' },
       email: 'h@example.com',
     })
-    expect(() => authFromDockerConfig(cfg, 'gcr.io', 'c.json')).toThrow(
-      'keeps the gcr.io password in the credential helper "docker-credential-gcloud"',
+    expect(planDockerCredentials(config, 'gcr.io')).toEqual({
+      helper: { name: 'gcloud', from: 'credHelpers' },
+      helperServerUrls: ['gcr.io', 'https://gcr.io'],
+    })
+    expect(dockerConfigRegistries(config)).toEqual(['harbor.example.com', 'https://index.docker.io/v1/', 'ghcr.io', 'gcr.io'])
+  })
+  it('names file:line:col for bad JSON and never quotes the text', () => {
+    expect(() => parseDockerConfig('{\n  "auths": {"x": {"auth": "c2VjcmV0"},}\n}', 'c.json')).toThrow(
+      'c.json:2:39: is not valid JSON',
     )
-    expect(() => authFromDockerConfig(cfg, 'quay.io', 'c.json')).toThrow(
-      'c.json has no auths entry for quay.io (it has: harbor.example.com, https://index.docker.io/v1/)',
+    expect(() => parseDockerConfig('[]', 'c.json')).toThrow('c.json: is not a docker config (expected a JSON object)')
+  })
+  it('registryKey matches every spelling of a registry', () => {
+    expect(['https://index.docker.io/v1/', 'docker.io', 'registry-1.docker.io'].map(registryKey)).toEqual([
+      'docker.io',
+      'docker.io',
+      'docker.io',
+    ])
+    expect(['https://Harbor.example.com/', 'harbor.example.com', 'http://harbor.example.com/v2/'].map(registryKey)).toEqual([
+      'harbor.example.com',
+      'harbor.example.com',
+      'harbor.example.com',
+    ])
+    expect(registryKey('harbor.example.com/project')).toBe('harbor.example.com/project')
+  })
+})
+
+describe('mergeDockerConfigJson', () => {
+  const auth = { server: 'harbor.example.com', username: 'robot', password: 'new' }
+  it('replaces every spelling of the same registry and keeps the rest, keys sorted as Go does', () => {
+    const existing = readExistingDockerConfig(
+      Buffer.from(
+        JSON.stringify({
+          auths: {
+            'https://harbor.example.com': { auth: 'b2xkOm9sZA==' },
+            'ghcr.io': { auth: 'Z2g6Z2g=' },
+            'https://index.docker.io/v1/': { auth: 'aHViOmh1Yg==' },
+          },
+        }),
+      ).toString('base64'),
     )
-    expect(() => authFromDockerConfig('nope', 'quay.io', 'c.json')).toThrow(
-      'c.json is not a docker config.json (not JSON)',
+    if ('problem' in existing) throw new Error(existing.problem)
+    const merged = mergeDockerConfigJson(existing, auth)
+    expect(merged.json).toBe(
+      '{"auths":{"ghcr.io":{"auth":"Z2g6Z2g="},"harbor.example.com":{"username":"robot","password":"new","auth":"cm9ib3Q6bmV3"},"https://index.docker.io/v1/":{"auth":"aHViOmh1Yg=="}}}',
     )
+    expect(merged.registries).toEqual(['ghcr.io', 'harbor.example.com', 'docker.io'])
+    expect(merged.replaced).toEqual(['https://harbor.example.com'])
+  })
+  it('says what is wrong with a .dockerconfigjson it cannot read', () => {
+    expect(readExistingDockerConfig(Buffer.from('nope').toString('base64'))).toEqual({
+      problem: 'holds a .dockerconfigjson that is not JSON',
+    })
+    expect(readExistingDockerConfig(undefined)).toEqual({ problem: 'has no .dockerconfigjson key' })
   })
 })
 

@@ -20,6 +20,7 @@
 //   `namespaces "x" not found`.
 import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 
@@ -91,6 +92,12 @@ export interface FakeApiServerOptions {
    * updatedReplicas, readyReplicas, availableReplicas). Default true.
    */
   autoRollout?: boolean
+  /**
+   * Serve HTTPS with this certificate (PEM) instead of plain http. Needed when a test wants
+   * kubectl to use the kubeconfig user's credentials (token, exec plugin): client-go loads them
+   * for TLS servers only.
+   */
+  tls?: { cert: string; key: string }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2376,7 +2383,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     res.end(text)
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -2458,7 +2465,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         setTimeout(handle, delay.ms)
       } else handle()
     })
-  })
+  }
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler)
+  // TLS sockets: 'secureConnection' would miss sockets that never finish the handshake.
   server.on('connection', (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
@@ -2513,7 +2522,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const { port } = server.address() as AddressInfo
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     unhandled,
     objects,
