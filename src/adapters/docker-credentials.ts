@@ -7,7 +7,8 @@
 // any other failure is an error. Username `<token>` means Secret is an identity token.
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { CfpullError, ExitCode, ToolNotFoundError } from '../core/errors.js'
+import { CfpullError, ExitCode, FileError, ToolNotFoundError } from '../core/errors.js'
+import { DockerConfigError } from '../core/registry-secret.js'
 import { readText } from './files.js'
 import type { Runner } from './run.js'
 
@@ -19,12 +20,20 @@ export function defaultDockerConfigPath(env: Record<string, string | undefined>)
 
 /** The config file's text; a missing or unreadable file is exit 3, naming the path. */
 export async function readDockerConfigText(file: string): Promise<string> {
-  return readText(file)
+  try {
+    return await readText(file)
+  } catch (err) {
+    if (err instanceof FileError)
+      throw new DockerConfigError(
+        file,
+        err.message.slice(file.length + 2),
+        'run docker login first, or name the file: --from-docker-config FILE',
+      )
+    throw err
+  }
 }
 
-export type HelperAnswer =
-  | { found: true; username: string; secret: string; identityToken: boolean }
-  | { found: false }
+export type HelperAnswer = { found: true; username: string; secret: string; identityToken: boolean } | { found: false }
 
 /** A credential helper failed (exit 4, like any tool that ran and failed). */
 export class CredentialHelperError extends CfpullError {

@@ -319,10 +319,14 @@ async function checkLogin(
   const host = client.host
   switch (check.result) {
     case 'accepted':
-      info.push(`${host} accepted the credentials of ${auth.username} (${check.scheme === 'basic' ? 'Basic auth' : 'Bearer token'})`)
+      info.push(
+        `${host} accepted the credentials of ${auth.username} (${check.scheme === 'basic' ? 'Basic auth' : 'Bearer token'})`,
+      )
       break
     case 'no-auth':
-      notes.push(`${host} answers without asking for credentials, so they could not be checked; the Secret is written anyway`)
+      notes.push(
+        `${host} answers without asking for credentials, so they could not be checked; the Secret is written anyway`,
+      )
       break
     case 'rejected':
       throw new RegistryRejectedError(
@@ -393,12 +397,16 @@ async function fromDockerConfig(
   deps: CreateSecretDeps,
   notes: string[],
 ): Promise<{ auth: RegistryAuth }> {
-  const file = opts.fromDockerConfig === true || opts.fromDockerConfig === undefined ? defaultDockerConfigPath(deps.env) : opts.fromDockerConfig
+  const file =
+    opts.fromDockerConfig === true || opts.fromDockerConfig === undefined
+      ? defaultDockerConfigPath(deps.env)
+      : opts.fromDockerConfig
   const config = parseDockerConfig(await readDockerConfigText(file), file)
   let server = opts.server
   if (!server) {
     const registries = dockerConfigRegistries(config)
-    if (registries.length === 0) throw new DockerConfigError(file, 'holds credentials for no registry', 'run docker login first')
+    if (registries.length === 0)
+      throw new DockerConfigError(file, 'holds credentials for no registry', 'run docker login first')
     if (registries.length > 1)
       throw new UsageError(
         `${file} holds credentials for ${registries.length} registries (${registries.join(', ')}): pass --docker-server with the one this Secret is for`,
@@ -443,7 +451,11 @@ async function fromDockerConfig(
       'pass a password or access token with --password-stdin',
     )
   else if (plan.authsKey)
-    throw new DockerConfigError(file, `the auths entry for ${server} has no username and password`, 'run docker login again, or pass --password-stdin')
+    throw new DockerConfigError(
+      file,
+      `the auths entry for ${server} has no username and password`,
+      'run docker login again, or pass --password-stdin',
+    )
   else
     throw new DockerConfigError(
       file,
@@ -451,7 +463,9 @@ async function fromDockerConfig(
       `run docker login ${server}, or pass --docker-server with one of those`,
     )
   if (opts.username && opts.username !== found.username)
-    throw new UsageError(`--docker-username ${opts.username} does not match the user ${found.username} stored for ${server} in ${file}`)
+    throw new UsageError(
+      `--docker-username ${opts.username} does not match the user ${found.username} stored for ${server} in ${file}`,
+    )
   const email = opts.email ?? plan.email
   return { auth: { server, username: found.username, password: found.password, ...(email && { email }) } }
 }

@@ -274,7 +274,11 @@ export function mergeDockerConfigJson(
     else auths[k] = v
   }
   Object.assign(auths, fresh.auths)
-  const sorted = Object.fromEntries(Object.keys(auths).sort().map((k) => [k, auths[k]]))
+  const sorted = Object.fromEntries(
+    Object.keys(auths)
+      .sort()
+      .map((k) => [k, auths[k]]),
+  )
   const config = { ...(existing?.config ?? {}), auths: sorted }
   const ordered = Object.fromEntries(
     Object.keys(config)

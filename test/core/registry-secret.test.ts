@@ -137,7 +137,12 @@ describe('docker config', () => {
       helper: { name: 'gcloud', from: 'credHelpers' },
       helperServerUrls: ['gcr.io', 'https://gcr.io'],
     })
-    expect(dockerConfigRegistries(config)).toEqual(['harbor.example.com', 'https://index.docker.io/v1/', 'ghcr.io', 'gcr.io'])
+    expect(dockerConfigRegistries(config)).toEqual([
+      'harbor.example.com',
+      'https://index.docker.io/v1/',
+      'ghcr.io',
+      'gcr.io',
+    ])
   })
   it('names file:line:col for bad JSON and never quotes the text', () => {
     expect(() => parseDockerConfig('{\n  "auths": {"x": {"auth": "c2VjcmV0"},}\n}', 'c.json')).toThrow(
@@ -151,11 +156,9 @@ describe('docker config', () => {
       'docker.io',
       'docker.io',
     ])
-    expect(['https://Harbor.example.com/', 'harbor.example.com', 'http://harbor.example.com/v2/'].map(registryKey)).toEqual([
-      'harbor.example.com',
-      'harbor.example.com',
-      'harbor.example.com',
-    ])
+    expect(
+      ['https://Harbor.example.com/', 'harbor.example.com', 'http://harbor.example.com/v2/'].map(registryKey),
+    ).toEqual(['harbor.example.com', 'harbor.example.com', 'harbor.example.com'])
     expect(registryKey('harbor.example.com/project')).toBe('harbor.example.com/project')
   })
 })

@@ -2466,7 +2466,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       } else handle()
     })
   }
-  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler)
+  const server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler)
   // TLS sockets: 'secureConnection' would miss sockets that never finish the handshake.
   server.on('connection', (s) => {
     sockets.add(s)
