@@ -126,6 +126,7 @@ describe('API server faults through real kubectl (create-secret)', () => {
         'cloudforet',
         '--kubeconfig',
         kubeconfig,
+        '--no-verify',
       ],
       { stdin: 'pw', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
     )
@@ -155,11 +156,12 @@ describe('API server faults through real kubectl (create-secret)', () => {
 
   it('kubectl missing → exit 4 saying how to fix it', async () => {
     const r = await runCli(
-      ['create-secret', '--name', 'c', '--docker-username', 'u', '--password-stdin', '-n', 'cloudforet'],
+      ['create-secret', '--name', 'c', '--docker-username', 'u', '--password-stdin', '-n', 'cloudforet', '--no-verify'],
       { stdin: 'pw', env: { CFPULL_KUBECTL: join(dir, 'nope') } },
     )
     expect(r.code).toBe(4)
-    expect(r.stdout).toContain('✖ cloudforet: failed')
+    // The read-only preflight is the first kubectl call, so nothing was attempted in the namespace.
+    expect(r.stdout).toBe('Secret c (password from stdin) → namespace cloudforet\n')
     expect(r.stderr).toBe(
       `error: ${join(dir, 'nope')} not found\nhint: install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it\n`,
     )
