@@ -474,7 +474,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (pending.size) {
       s.status = 'warning'
       warnings.push(
-        `the supervisor has not recreated ${[...pending].join(', ')} in ${pns} within ${formatDuration(Math.min(timeoutMs, MAX_TIMER_MS))}: it installs a plugin again the next time it is used (check with cfpull doctor --cluster -n ${opts.namespace} -f ${opts.values})`,
+        `the supervisor has not recreated ${[...pending].join(', ')} in ${pns} within ${formatDuration(Math.min(timeoutMs, MAX_TIMER_MS))}: it installs a plugin again the next time it is used (check with ${shellLine(['cfpull', 'doctor', '--cluster', '-n', opts.namespace, '-f', opts.values, ...targetFlags(opts)])})`,
       )
     }
   })
@@ -570,7 +570,17 @@ const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, resu
     return [
       {
         message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`,
-        fix: `helm install ${opts.release} ${opts.chart} -n ${opts.namespace} -f ${opts.values}`,
+        fix: shellLine([
+          'helm',
+          'install',
+          opts.release,
+          opts.chart,
+          '-n',
+          opts.namespace,
+          '-f',
+          opts.values,
+          ...helmTargetFlags(opts),
+        ]),
       },
     ]
   facts.releaseExists = true
@@ -580,7 +590,17 @@ const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, resu
   if (h.pending)
     findings.push({
       message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: helm refuses to upgrade while an operation is in progress (or was cut off)${h.deployed ? `; revision ${h.deployed.revision} is the deployed one` : ''}`,
-      ...(h.deployed && { fix: `helm rollback ${opts.release} ${h.deployed.revision} -n ${opts.namespace}` }),
+      ...(h.deployed && {
+        fix: shellLine([
+          'helm',
+          'rollback',
+          opts.release,
+          String(h.deployed.revision),
+          '-n',
+          opts.namespace,
+          ...helmTargetFlags(opts),
+        ]),
+      }),
     })
   if (!h.deployed) {
     findings.push({
@@ -721,7 +741,7 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
     if (missingIn.length)
       findings.push({
         message: `Secret ${name} is missing in namespace${missingIn.length === 1 ? '' : 's'} ${missingIn.join(', ')}`,
-        fix: `cfpull create-secret --name ${name} --values ${opts.values}${opts.namespace && !facts.secretNamespaces.includes(opts.namespace) ? ` -n ${opts.namespace}` : ''} --docker-server <registry> --docker-username <user> --password-stdin`,
+        fix: `cfpull create-secret --name ${name} --values ${opts.values}${opts.namespace && !facts.secretNamespaces.includes(opts.namespace) ? ` -n ${opts.namespace}` : ''} --docker-server <registry> --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
       })
   }
   for (const { name, ns, secret } of read) {
@@ -739,7 +759,7 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
         message: wrongType
           ? `Secret ${name} in namespace ${ns} has type ${secret.type ?? 'unset'}, not kubernetes.io/dockerconfigjson: pods cannot pull with it`
           : `Secret ${name} in namespace ${ns} cannot be read by the kubelet: ${err.message}`,
-        fix: `cfpull create-secret --name ${name} -n ${ns} --docker-server <registry> --docker-username <user> --password-stdin`,
+        fix: `cfpull create-secret --name ${name} -n ${ns} --docker-server <registry> --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
       })
     }
   }
@@ -747,7 +767,7 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
 }
 
 // Every rendered image, against the entries of the Secrets its pod pulls with, by the kubelet's rules.
-const checkCredentials: PreflightCheck = ({ facts }) => {
+const checkCredentials: PreflightCheck = ({ opts, facts }) => {
   if (!facts.rendered) return []
   const findings: Finding[] = []
   const uncovered = new Map<
@@ -789,7 +809,7 @@ const checkCredentials: PreflightCheck = ({ facts }) => {
     const images = [...u.images]
     findings.push({
       message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${count(images.length, 'image')} of the upgraded release come${images.length === 1 ? 's' : ''} from (${images.slice(0, 3).join(', ')}${images.length > 3 ? ', …' : ''}); the Secret has entries for ${u.keys.join(', ') || 'no registry'}`,
-      fix: `cfpull create-secret --name ${u.secrets[0]} -n ${u.ns} --docker-server ${u.host} --docker-username <user> --password-stdin`,
+      fix: `cfpull create-secret --name ${u.secrets[0]} -n ${u.ns} --docker-server ${u.host} --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
     })
   }
   facts.imageCount = checked
@@ -856,6 +876,25 @@ function planOf(f: Facts): Plan {
     imageCount: f.imageCount,
     generations: f.generations,
   }
+}
+
+/** --context/--kubeconfig as given, for the commands cfpull prints: they must reach the same cluster. */
+function targetFlags(opts: ApplyOptions): string[] {
+  return [
+    ...(opts.context ? ['--context', opts.context] : []),
+    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
+  ]
+}
+
+function helmTargetFlags(opts: ApplyOptions): string[] {
+  return [
+    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
+    ...(opts.context ? ['--kube-context', opts.context] : []),
+  ]
+}
+
+function suffix(args: string[]): string {
+  return args.length ? ` ${shellLine(args)}` : ''
 }
 
 function describe(w: RenderedWorkload): string {

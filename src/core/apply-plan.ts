@@ -145,14 +145,15 @@ export function changedReleaseValues(release: unknown, file: unknown): ValueChan
       for (const [k, v] of Object.entries(r)) {
         const fv = isMap(f) && Object.hasOwn(f, k) ? f[k] : undefined
         if (fv === undefined || fv === null) {
-          // An empty map dropped changes nothing helm renders.
-          if (v !== null && !(isMap(v) && Object.keys(v).length === 0))
-            out.push({ path: [...path, k].join('.'), kind: 'dropped' })
+          // Every leaf of a dropped map is named (an empty map dropped changes nothing helm renders).
+          if (isMap(v)) walk(v, undefined, [...path, k])
+          else if (v !== null) out.push({ path: [...path, k].join('.'), kind: 'dropped' })
         } else if (isMap(v) && !isMap(fv)) out.push({ path: [...path, k].join('.'), kind: 'changed' })
         else walk(v, fv, [...path, k])
       }
       return
     }
+    if (isMap(r) && (f === undefined || f === null)) return
     if (!deepEqual(r, f) && path.length) out.push({ path: path.join('.'), kind: 'changed' })
   }
   walk(release, file, [])

@@ -144,9 +144,9 @@ describe('cfpull apply: the gate', () => {
       [
         'error: preflight found 2 problems; nothing was changed',
         '  ✖ release nope not found in namespace spaceone: cfpull apply upgrades an existing release and never installs one',
-        '    fix: helm install nope <chart> -n spaceone -f <tmp>/values.yaml',
+        '    fix: helm install nope <chart> -n spaceone -f <tmp>/values.yaml --kubeconfig <tmp>/kubeconfig',
         '  ✖ Secret my-credential is missing in namespace cloudforet-plugin',
-        '    fix: cfpull create-secret --name my-credential --values <tmp>/values.yaml -n spaceone --docker-server <registry> --docker-username <user> --password-stdin',
+        '    fix: cfpull create-secret --name my-credential --values <tmp>/values.yaml -n spaceone --docker-server <registry> --docker-username <user> --password-stdin --kubeconfig <tmp>/kubeconfig',
         '',
       ].join('\n'),
     )

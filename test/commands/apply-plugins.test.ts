@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { plugin, useApplyEnv } from './apply-harness.js'
+
+const e = useApplyEnv()
+const ns = 'cloudforet-plugin'
+
+// A stand-in for the supervisor's install loop, as its source decides (see CLOUDFORET.md): a
+// plugin counts as installed while its Service exists; when it does not, the supervisor creates
+// a new Deployment and Service pair, with the pull secret the route now names.
+function supervisorStandIn(ids: string[], secret: string): () => void {
+  const timer = setInterval(() => {
+    for (const id of ids) {
+      const objs = [...e.api.objects.values()].filter(
+        (o) => o.metadata?.namespace === ns && o.metadata?.labels?.plugin_id === id,
+      )
+      if (objs.some((o) => o.kind === 'Service')) continue
+      for (const o of objs) e.api.objects.delete(`${o.kind}/${ns}/${o.metadata.name}`)
+      for (const o of plugin(id, [secret])) {
+        o.metadata.name = `${id}-d4e5f6`
+        e.api.seed(o)
+      }
+    }
+  }, 200)
+  return () => clearInterval(timer)
+}
+
+let stop: (() => void) | undefined
+afterEach(() => stop?.())
+
+describe('cfpull apply --recreate-plugins', () => {
+  it('deletes the Deployment AND Service of the stale plugin only, and waits for the supervisor to recreate them', async () => {
+    for (const o of [...plugin('plugin-aws-ec2-inven', []), ...plugin('plugin-google-cloud-inven', ['my-credential'])])
+      e.api.seed(o)
+    stop = supervisorStandIn(['plugin-aws-ec2-inven', 'plugin-google-cloud-inven'], 'my-credential')
+    const good = e.api.get('Deployment', ns, 'plugin-google-cloud-inven-a1b2c3').metadata.resourceVersion
+    const r = await e.apply(['--recreate-plugins', '--restart', 'none', '--timeout', '30s'])
+    expect(r.code, r.stderr).toBe(0)
+    const deletes = e.api
+      .writes()
+      .filter((w) => w.method === 'DELETE')
+      .map((w) => w.path)
+    expect(deletes).toEqual([
+      `/apis/apps/v1/namespaces/${ns}/deployments/plugin-aws-ec2-inven-a1b2c3`,
+      `/api/v1/namespaces/${ns}/services/plugin-aws-ec2-inven-a1b2c3`,
+    ])
+    // The old pair is gone, the supervisor's new pair pulls with the secret.
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
+    expect(e.api.get('Deployment', ns, 'plugin-aws-ec2-inven-d4e5f6').spec.template.spec.imagePullSecrets).toEqual([
+      { name: 'my-credential' },
+    ])
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-d4e5f6')).toBeTruthy()
+    // The plugin that had the secret was not touched.
+    expect(e.api.get('Deployment', ns, 'plugin-google-cloud-inven-a1b2c3').metadata.resourceVersion).toBe(good)
+    expect(e.api.get('Service', ns, 'plugin-google-cloud-inven-a1b2c3')).toBeTruthy()
+    expect(e.tidy(r.stdout)).toContain(
+      '✔ plugins cloudforet-plugin (t): deleted the Deployment and Service of plugin-aws-ec2-inven; the supervisor recreated plugin-aws-ec2-inven with my-credential\n',
+    )
+    expect(r.calls.filter((c) => c.args.includes('delete')).map((c) => c.args.slice(2))).toEqual([
+      ['delete', '-n', ns, 'deploy,svc', '-l', 'plugin_id=plugin-aws-ec2-inven', '--ignore-not-found', '-o', 'name'],
+    ])
+  })
+
+  it('says so when the supervisor has not recreated the plugin within --timeout', async () => {
+    for (const o of plugin('plugin-aws-ec2-inven', [])) e.api.seed(o)
+    const r = await e.apply(['--recreate-plugins', '--restart', 'none', '--timeout', '3s'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(e.api.get('Deployment', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
+    expect(e.tidy(r.stdout)).toContain(
+      '⚠ plugins cloudforet-plugin (t): deleted the Deployment and Service of plugin-aws-ec2-inven; none recreated yet\n',
+    )
+    expect(e.tidy(r.stderr)).toContain(
+      'warning: the supervisor has not recreated plugin-aws-ec2-inven in cloudforet-plugin within 3s: it installs a plugin again the next time it is used (check with cfpull doctor --cluster -n spaceone -f <tmp>/values.yaml --kubeconfig <tmp>/kubeconfig)\n',
+    )
+  })
+})

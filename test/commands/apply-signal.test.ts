@@ -1,0 +1,109 @@
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, it } from 'vitest'
+import { readHelmRelease } from '../helpers/helm-release.js'
+import { toolPath } from '../helpers/tools.js'
+import { chart, useApplyEnv } from './apply-harness.js'
+
+// The built CLI in a process group of its own, interrupted the way a terminal's Ctrl-C does it:
+// SIGINT to the whole foreground group. helm upgrade must not be in that group (a helm that gets
+// SIGINT cancels the upgrade and leaves a failed revision), and cfpull must wait for it.
+const e = useApplyEnv()
+const bin = join(import.meta.dirname, '../../bin/cfpull.js')
+
+function startApply(extra: string[] = []) {
+  return execa(
+    process.execPath,
+    [
+      bin,
+      'apply',
+      '-n',
+      'spaceone',
+      '-f',
+      e.values,
+      '--chart',
+      chart,
+      '--kubeconfig',
+      e.kubeconfig,
+      '--restart',
+      'none',
+      ...extra,
+    ],
+    {
+      reject: false,
+      detached: true,
+      extendEnv: false,
+      env: {
+        ...e.env,
+        PATH: process.env.PATH ?? '',
+        HOME: e.dir,
+        NO_COLOR: '1',
+        CFPULL_KUBECTL: toolPath('kubectl'),
+        CFPULL_HELM: toolPath('helm'),
+      },
+    },
+  )
+}
+
+const release = (revision: number) => {
+  const s = e.api.get('Secret', 'spaceone', `sh.helm.release.v1.cloudforet.v${revision}`)
+  return s ? readHelmRelease(s).info.status : undefined
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('cfpull apply interrupted during helm upgrade', () => {
+  it('SIGINT: helm is not killed, cfpull says so, waits, and reports the state helm left', async () => {
+    // A slow API server: helm's first Deployment write hangs for 3 s, mid-upgrade.
+    e.api.delayNext({ method: 'POST', pathIncludes: '/deployments' }, 3000)
+    const child = startApply()
+    await until('helm to begin the upgrade', () => release(2) === 'pending-upgrade')
+    process.kill(-child.pid!, 'SIGINT')
+    const r = await child
+    expect(r.exitCode, r.stderr).toBe(130)
+    // helm finished its upgrade: a killed helm would have left revision 2 pending or failed.
+    expect(release(2)).toBe('deployed')
+    expect(e.api.get('Deployment', 'cloudforet', 'console').spec.template.spec.imagePullSecrets).toEqual([
+      { name: 'my-credential' },
+    ])
+    expect(e.tidy(r.stderr)).toContain(
+      'warning: SIGINT: helm upgrade is still running and will finish or fail on its own (stopping it half-way would leave the release failed); waiting for it, then cfpull stops. SIGINT again stops the waiting, not helm.\n',
+    )
+    // (execa strips the final newline.)
+    expect(e.tidy(r.stderr)).toContain(
+      'error: interrupted by SIGINT: helm upgrade was left to finish; helm status: revision 2, deployed\n  the restarts and the plugin step did not run; check with: helm status cloudforet -n spaceone, then run cfpull apply again',
+    )
+    expect(e.tidy(r.stdout)).toMatch(/\n! helm upgrade \(t\): cloudforet upgraded with chart spaceone-mini-0.1.0$/)
+    expect(r.stdout).not.toContain('plugins')
+  })
+
+  it('a second signal stops the waiting, not helm: helm finishes on its own after cfpull exits', async () => {
+    e.api.delayNext({ method: 'POST', pathIncludes: '/deployments' }, 4000)
+    const child = startApply(['--json'])
+    await until('helm to begin the upgrade', () => release(2) === 'pending-upgrade')
+    process.kill(-child.pid!, 'SIGTERM')
+    await until('the notice', () => false, 300).catch(() => undefined)
+    process.kill(-child.pid!, 'SIGTERM')
+    const r = await child
+    expect(r.exitCode, r.stderr).toBe(130)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.interrupted).toEqual({
+      signal: 'SIGTERM',
+      stoppedWaiting: true,
+      helmState: 'revision 2, pending-upgrade',
+    })
+    expect(doc.steps.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual([
+      'preflight ok',
+      'helm upgrade interrupted',
+    ])
+    expect(doc.changed).toEqual(['helm upgrade'])
+    // cfpull is gone; helm, in its own process group, completes the upgrade.
+    await until('helm to finish by itself', () => release(2) === 'deployed')
+  })
+})

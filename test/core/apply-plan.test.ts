@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import {
+  changedReleaseValues,
+  mergeValues,
+  namedObjects,
+  planFromHistory,
+  stuckReleasePods,
+} from '../../src/core/apply-plan.js'
+
+describe('changedReleaseValues: what the file alone would lose of the release values', () => {
+  it.each([
+    [{}, { a: 1 }, []],
+    [{ a: 1 }, { a: 1, b: 2 }, []],
+    [{ a: 1 }, {}, ['a dropped']],
+    [{ a: 1 }, { a: 2 }, ['a changed']],
+    [{ a: { b: 1, c: { d: 2 } } }, {}, ['a.b dropped', 'a.c.d dropped']],
+    [{ a: { b: 1 } }, { a: 'x' }, ['a changed']],
+    [{ a: [1, 2] }, { a: [1] }, ['a changed']],
+    [{ a: [{ name: 'x' }] }, { a: [{ name: 'x' }] }, []],
+    [{ a: {} }, {}, []],
+    [{ a: null }, {}, []],
+    [{ a: 1 }, { a: null }, ['a dropped']],
+    // Namespaces first, whatever the release's key order.
+    [
+      {
+        console: { replicas: 3 },
+        supervisor: { application_scheduler: { CONNECTORS: { KubernetesConnector: { namespace: 'p' } } } },
+        global: { supervisor_namespace: 's', namespace: 'n' },
+      },
+      {},
+      [
+        'global.namespace dropped',
+        'global.supervisor_namespace dropped',
+        'supervisor.application_scheduler.CONNECTORS.KubernetesConnector.namespace dropped',
+        'console.replicas dropped',
+      ],
+    ],
+  ])('%j against %j', (release, file, expected) =>
+    expect(changedReleaseValues(release, file).map((c) => `${c.path} ${c.kind}`)).toEqual(expected),
+  )
+})
+
+describe("mergeValues: helm's -f a -f b", () => {
+  it('merges maps key by key, replaces lists and scalars, and a null deletes', () => {
+    expect(
+      mergeValues(
+        { global: { namespace: 'prod', x: 1 }, list: [1, 2], console: { replicas: 3 }, gone: 1 },
+        { global: { x: 2 }, list: [3], console: { imagePullSecrets: [{ name: 's' }] }, gone: null },
+      ),
+    ).toEqual({
+      global: { namespace: 'prod', x: 2 },
+      list: [3],
+      console: { replicas: 3, imagePullSecrets: [{ name: 's' }] },
+    })
+  })
+})
+
+describe('planFromHistory', () => {
+  const rev = (revision: number, status: string, chart = `spaceone-1.${revision}`) => ({ revision, status, chart })
+  it.each([
+    [[rev(1, 'deployed')], 1, 1, undefined],
+    [[rev(1, 'superseded'), rev(2, 'deployed'), rev(3, 'failed')], 3, 2, undefined],
+    [[rev(2, 'deployed'), rev(3, 'pending-upgrade'), rev(1, 'superseded')], 3, 2, 3],
+    [[rev(1, 'pending-install')], 1, undefined, 1],
+    [[rev(1, 'failed')], 1, undefined, undefined],
+  ])('%j', (history, latest, deployed, pending) => {
+    const p = planFromHistory(history)
+    expect([p.latest?.revision, p.deployed?.revision, p.pending?.revision]).toEqual([latest, deployed, pending])
+  })
+})
+
+describe('namedObjects: counts what kubectl -o name printed', () => {
+  it.each([
+    ['', []],
+    ['No resources found\n', []],
+    ['pod/a\npod/b\n', ['pod/a', 'pod/b']],
+    ['deployment.apps/console\n', ['deployment.apps/console']],
+    ['pod "a" deleted\n', []],
+  ])('%j', (out, expected) => expect(namedObjects(out)).toEqual(expected))
+})
+
+describe('stuckReleasePods', () => {
+  const p = (
+    name: string,
+    reason: string | undefined,
+    o: { label?: boolean; owner?: [string, string]; init?: boolean } = {},
+  ) => ({
+    metadata: {
+      name,
+      labels: o.label ? { 'app.kubernetes.io/instance': 'cloudforet' } : {},
+      ...(o.owner && { ownerReferences: [{ kind: o.owner[0], name: o.owner[1] }] }),
+    },
+    status: {
+      [o.init ? 'initContainerStatuses' : 'containerStatuses']: [
+        { state: reason ? { waiting: { reason } } : { running: {} } },
+      ],
+    },
+  })
+  it('only pods of the release that wait on a pull', () => {
+    const pods = {
+      items: [
+        p('a', 'ImagePullBackOff', { label: true }),
+        p('b', undefined, { label: true }),
+        p('c', 'CrashLoopBackOff', { label: true }),
+        p('d', 'ErrImagePull', { owner: ['ReplicaSet', 'mongodb-5d8f'] }),
+        p('e', 'ErrImagePull', { owner: ['ReplicaSet', 'mongodbx-5d8f'] }),
+        p('f', 'ImagePullBackOff', { owner: ['StatefulSet', 'redis'] }),
+        p('g', 'ImagePullBackOff', { owner: ['ReplicaSet', 'elsewhere-1'] }),
+        p('h', 'ImagePullBackOff', { label: true, init: true }),
+      ],
+    }
+    const workloads = [
+      { kind: 'Deployment', name: 'mongodb' },
+      { kind: 'StatefulSet', name: 'redis' },
+    ]
+    expect(stuckReleasePods(pods, 'cloudforet', workloads)).toEqual(['a', 'd', 'f', 'h'])
+  })
+})
