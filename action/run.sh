@@ -25,6 +25,14 @@ esac
 [ -n "${INPUT_SECRET:-}" ] || fail 'the secret input is empty: name the registry Secret, e.g. secret: my-credential'
 opts+=(--secret "${INPUT_SECRET}" --plugins "${INPUT_PLUGINS:-auto}")
 [ -n "${INPUT_PLUGIN_REGISTRY:-}" ] && opts+=(--plugin-registry "${INPUT_PLUGIN_REGISTRY}")
+for flag in managed-registry replace-plugin-secret; do
+  var="INPUT_$(echo "$flag" | tr a-z- A-Z_)"
+  case "${!var:-false}" in
+    true) opts+=("--$flag") ;;
+    false | '') ;;
+    *) fail "$flag must be true or false, not '${!var}'" ;;
+  esac
+done
 [ -n "${INPUT_SERVICES:-}" ] && opts+=(--services "${INPUT_SERVICES}")
 [ -n "${INPUT_EXCLUDE:-}" ] && opts+=(--exclude "${INPUT_EXCLUDE}")
 [ -n "${INPUT_CHART_VALUES:-}" ] && opts+=(--chart-values "${INPUT_CHART_VALUES}")

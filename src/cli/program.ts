@@ -170,9 +170,15 @@ export function buildProgram(
     .addOption(
       new Option(
         '--plugin-registry <type>',
-        'REGISTRY_INFO entry for registry mode (default: DEFAULT_REGISTRY in the values)',
+        "REGISTRY_INFO entry for the plugin secret (default: the managed plugins' type, MANAGED_REGISTRY_TYPE or DOCKER_HUB)",
       ).choices([...REGISTRY_TYPES]),
     )
+    .option(
+      '--managed-registry',
+      'also set MANAGED_REGISTRY_TYPE to --plugin-registry, so the managed plugins use it',
+      false,
+    )
+    .option('--replace-plugin-secret', "replace the plugin route's secret when it names another Secret", false)
     .option('--only-present', 'patch only service sections already in the file (do not add missing ones)', false)
     .option('--services <list>', 'patch only these services (comma-separated)', list)
     .option('--exclude <list>', 'leave these services alone (comma-separated)', list)
@@ -184,7 +190,7 @@ export function buildProgram(
     .addHelpText(
       'after',
       `
-Chart version: default ${LATEST_CHART_VERSION} (the newest cfpull knows).
+Chart version: default ${LATEST_CHART_VERSION} (the newest cfpull knows; \`cfpull charts\` lists them all).
 
 Examples:
   $ cfpull patch values.yaml --secret my-credential
@@ -205,6 +211,8 @@ Examples:
         ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
         ...(o.chartValues !== undefined && { chartValues: o.chartValues as string }),
         ...(o.pluginRegistry !== undefined && { pluginRegistry: o.pluginRegistry as string }),
+        ...(o.managedRegistry === true && { managedRegistry: true }),
+        ...(o.replacePluginSecret === true && { replacePluginSecret: true }),
         ...(o.services !== undefined && { services: o.services as string[] }),
         ...(o.exclude !== undefined && { exclude: o.exclude as string[] }),
         ...(o.output !== undefined && { output: o.output as string }),
@@ -412,8 +420,16 @@ Examples:
     .option('--secret <name>', 'the pull secret to check for (default: every name the values use)')
     .option(
       '--chart-version <version>',
-      `chart version whose services and defaults apply (default ${LATEST_CHART_VERSION})`,
+      `chart version whose services and defaults apply (default: with --cluster the deployed one, else ${LATEST_CHART_VERSION})`,
     )
+    .option('--chart-values <file>', "derive services and defaults from a chart's default values (helm show values)")
+    .option(
+      '--only-present',
+      'require the secret only in service sections the file has (as patch --only-present)',
+      false,
+    )
+    .option('--services <list>', 'require the secret only in these services (as patch --services)', list)
+    .option('--exclude <list>', 'do not require the secret in these services (as patch --exclude)', list)
     .option('--cluster', 'also ask the cluster: secrets per namespace, failing pulls, stale deployments', false)
     .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
     .option('--release <name>', 'Helm release name', 'cloudforet')
@@ -483,6 +499,10 @@ Examples:
         release: o.release as string,
         ...(o.secret !== undefined && { secret: o.secret as string }),
         ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
+        ...(o.chartValues !== undefined && { chartValues: o.chartValues as string }),
+        ...(o.onlyPresent === true && { onlyPresent: true }),
+        ...(o.services !== undefined && { services: o.services as string[] }),
+        ...(o.exclude !== undefined && { exclude: o.exclude as string[] }),
         ...(o.context !== undefined && { context: o.context as string }),
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
       }
@@ -492,6 +512,21 @@ Examples:
       }
       exit.code = renderDoctor(await commands.doctor(opts), opts, report)
     })
+
+  globalFlags(
+    program
+      .command('charts')
+      .description('list the spaceone chart versions cfpull knows (for --chart-version), oldest first'),
+  ).action(async (o: Record<string, unknown>) => {
+    report.configure(o)
+    const { chartCatalog } = await import('../core/charts.js')
+    const rows = chartCatalog()
+    if (report.json) report.printJson({ command: 'charts', exitCode: 0, ok: true, charts: rows })
+    else {
+      const width = Math.max(...rows.map((r) => r.version.length))
+      for (const r of rows) report.data(`${r.version.padEnd(width)}  ${r.date}  ${r.supervisorImage ?? '-'}\n`)
+    }
+  })
 
   program
     .command('completion')

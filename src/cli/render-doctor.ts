@@ -15,15 +15,23 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       ok: r.exitCode === 0,
       values: opts.values,
       chart: r.values.chart,
+      chartSource: r.values.chartSource,
       secrets: r.values.secrets,
+      pluginSecrets: r.values.pluginSecrets,
       services: r.values.services,
       plugins: {
         mechanism: r.values.plugins.mechanism,
         reason: r.values.plugins.reason,
+        supervisorVersion: r.values.plugins.supervisorVersion ?? null,
+        registryType: r.values.plugins.registryType ?? null,
+        managedType: r.values.plugins.managedType ?? null,
+        registryUrl: r.values.plugins.registryUrl ?? null,
         path: r.values.plugins.path?.join('.') ?? null,
         configured: r.values.plugins.configured,
+        registrySecrets: r.values.plugins.registrySecrets,
       },
       namespaces: r.values.namespaces,
+      needs: r.values.needs,
       ...(r.cluster && { cluster: r.cluster }),
       findings: r.findings,
     })
@@ -31,19 +39,27 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   }
   const c = report.c
   const v = r.values
-  report.info(`${c.bold('cfpull doctor')} ${opts.values} (chart ${v.chart})${opts.cluster ? ' + cluster' : ''}`)
+  const source = {
+    flag: '--chart-version',
+    release: 'the deployed release',
+    'chart-values': '--chart-values',
+    default: 'the default',
+  }[v.chartSource]
+  report.info(
+    `${c.bold('cfpull doctor')} ${opts.values} (chart ${v.chart}, from ${source})${opts.cluster ? ' + cluster' : ''}`,
+  )
   report.info('')
   const width = Math.max(...v.services.map((s) => s.service.length), 7)
   report.info(c.bold(`  ${'service'.padEnd(width)}  in file  enabled  pull secrets`))
   for (const s of v.services) {
     const secrets = s.pullSecrets.length ? s.pullSecrets.join(', ') : c.red('none')
     report.info(
-      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${(s.enabled === null ? 'default' : s.enabled ? 'yes' : 'no').padEnd(7)}  ${s.enabled === false ? c.dim(secrets) : secrets}`,
+      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${(s.enabled === null ? 'default' : s.enabled ? 'yes' : 'no').padEnd(7)}  ${s.skipped ? c.dim(`${secrets} (${s.skipped})`) : secrets}`,
     )
   }
   report.info('')
   report.info(
-    `${c.bold('plugins')}: ${v.plugins.mechanism}: ${v.plugins.reason}; configured: ${v.plugins.configured.join(', ') || c.red('none')}`,
+    `${c.bold('plugins')}: ${v.plugins.mechanism}${v.plugins.registryType ? ` (${v.plugins.registryType}, url ${v.plugins.registryUrl || 'empty'})` : ''}: ${v.plugins.reason}; configured: ${v.plugins.configured.join(', ') || (v.plugins.mechanism === 'none' ? 'n/a' : c.red('none'))}`,
   )
   report.info(
     `${c.bold('namespaces')}: core ${v.namespaces.core ?? '<release namespace>'}, supervisor ${v.namespaces.supervisor ?? '<release namespace>'}, plugins ${v.namespaces.plugins}`,
@@ -67,11 +83,16 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
     }
   }
   const errors = r.findings.filter((f) => f.severity === 'error').length
+  const warnings = r.findings.filter((f) => f.severity === 'warning').length
   report.info('')
   report.info(
     errors
       ? c.red(`${errors} problem${errors === 1 ? '' : 's'} will stop images from pulling`)
-      : c.green(`${symbols.tick} nothing stops images from pulling`),
+      : warnings
+        ? c.green(
+            `${symbols.tick} nothing certain stops images from pulling; read the ${warnings} warning${warnings === 1 ? '' : 's'} above`,
+          )
+        : c.green(`${symbols.tick} nothing stops images from pulling`),
   )
   return r.exitCode
 }

@@ -1,6 +1,7 @@
 import type { PatchFileResult, PatchOptions, PatchRunResult } from '../commands/patch.js'
 import { ExitCode } from '../core/errors.js'
 import type { PullSecretChange, PullSecretWarning } from '../core/image-pull-secrets.js'
+import { namespacesFor } from '../core/install-model.js'
 import { distinctNamespaces } from '../core/namespaces.js'
 import { unifiedDiff } from '../core/unified-diff.js'
 import { describeError, errorJson, printError } from './errors.js'
@@ -22,7 +23,10 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
       continue
     }
     const r = f.result!
-    for (const w of r.warnings) report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${wouldWording(w, f)}`)
+    for (const w of r.warnings) {
+      report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${wouldWording(w, f)}`)
+      if (w.fix) report.errorDetail(`  fix: ${w.fix}`)
+    }
     if (opts.stdout) report.data(r.text)
     if (opts.dryRun && r.changed)
       report.data(
@@ -70,21 +74,15 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
       `${run.files.length} files: ${changed} ${opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
     )
   }
-  const namespaces = [...new Set(ok.flatMap((f) => distinctNamespaces(f.result!.namespaces, '<release namespace>')))]
-  const name = opts.secrets[0]
+  const namespaces = [
+    ...new Set(ok.flatMap((f) => opts.secrets.flatMap((name) => namespacesFor(f.after!, name, '<release namespace>')))),
+  ]
   say(
     `${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`,
   )
-  // Input read from stdin or a pipe has no file a command could name: patch it by its path, or
-  // name the namespaces instead of --values.
-  const toFix = run.files.filter((f) => f.result?.changed && !f.stream).map((f) => f.file)
-  const named = ok.find((f) => !f.stream)
-  if (opts.check && changed) {
-    if (toFix.length) say(`  fix: cfpull patch ${toFix.join(' ')} --secret ${opts.secrets.join(',')}`)
-  } else
-    say(
-      `  next: cfpull create-secret --name ${name} ${named ? `--values ${named.file}` : namespaces.map((n) => `-n ${n}`).join(' ')} --docker-server <registry> --docker-username <user> --password-stdin`,
-    )
+  // Input read from stdin or a pipe has no file a command could name (patch.ts leaves it out).
+  if (run.fix) say(`  fix: ${run.fix}`)
+  else if (!(opts.check && changed)) for (const line of run.next) say(`  next: ${line}`)
 }
 
 // Core words a replacement as done; when nothing was written (--check, --dry-run, --stdout) it
@@ -199,9 +197,13 @@ export function patchJson(run: PatchRunResult): unknown {
         reason: r.plugins.reason,
         supervisorVersion: r.plugins.supervisorVersion ?? null,
         registryType: r.plugins.registryType ?? null,
+        managedType: r.plugins.managedType ?? null,
+        registryUrl: r.plugins.registryUrl ?? null,
         path: r.plugins.path?.join('.') ?? null,
       },
       namespaces: { ...r.namespaces, all: distinctNamespaces(r.namespaces) },
+      needs: f.after?.needs ?? [],
+      ...(f.fix && { fix: f.fix }),
       targets: r.changes.map((ch) => ({
         kind: ch.kind,
         ...(ch.service && { service: ch.service }),
@@ -212,7 +214,7 @@ export function patchJson(run: PatchRunResult): unknown {
         ...(ch.previous !== undefined && { previous: ch.previous }),
         ...(ch.inherited && { inherited: ch.inherited }),
       })),
-      warnings: r.warnings,
+      warnings: r.warnings.map(({ notice: _n, ...w }) => w),
     }
   })
   const ok = run.files.filter((f) => f.result)
@@ -220,8 +222,10 @@ export function patchJson(run: PatchRunResult): unknown {
     command: 'patch',
     exitCode: run.exitCode,
     ok: run.exitCode === ExitCode.Ok,
-    chart: { version: run.chart.version, services: run.chart.services },
+    chart: { version: run.chart.version, source: run.chartChoice.source, services: run.chart.services },
     files,
+    ...(run.fix && { fix: run.fix }),
+    next: run.next,
     summary: {
       files: run.files.length,
       changed: ok.filter((f) => f.result!.changed).length,

@@ -11,9 +11,8 @@ import {
 } from '../adapters/kubectl.js'
 import { isEcrHost, RegistryClient, registryEndpoint, type LoginCheck } from '../adapters/registry.js'
 import { redactingRunner, type Runner } from '../adapters/run.js'
-import { chartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
-import { resolveNamespaces, type Namespaces } from '../core/namespaces.js'
+import { buildInstallModel, chooseChart } from '../core/install-model.js'
 import {
   DEFAULT_DOCKER_SERVER,
   DockerConfigError,
@@ -478,17 +477,23 @@ function need(username: string | undefined): string {
 async function targetNamespaces(opts: CreateSecretOptions, notes: string[]): Promise<string[]> {
   const out = [...opts.namespaces]
   if (opts.values) {
-    const chart = chartInfo(opts.chartVersion)
-    const ns: Namespaces = resolveNamespaces(parseValues(await readText(opts.values), opts.values).data, chart)
-    for (const [role, value] of [
+    // The install model says where this name is pulled: services in core and supervisor, the
+    // plugin route's secret in the plugin namespace only. A name the file does not use yet goes everywhere.
+    const chart = chooseChart({ ...(opts.chartVersion && { version: opts.chartVersion }) })
+    const model = buildInstallModel(parseValues(await readText(opts.values), opts.values).data, chart)
+    const need = model.needs.find((n) => n.name === opts.name)
+    const ns = model.namespaces
+    const roles = [
       ['core', ns.core],
       ['supervisor', ns.supervisor],
       ['plugins', ns.plugins],
-    ] as const) {
+    ] as const
+    for (const [role, value] of roles) {
+      if (need && !need.namespaces.includes(value)) continue
       if (value) out.push(value)
       else
         notes.push(
-          `${opts.values} does not set the ${role} namespace and chart ${chart.version} has no default: those pods go to the Helm release namespace; add it with -n`,
+          `${opts.values} does not set the ${role} namespace and chart ${chart.info.version} has no default: those pods go to the Helm release namespace; add it with -n`,
         )
     }
   }

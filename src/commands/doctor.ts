@@ -1,22 +1,32 @@
 import { readText } from '../adapters/files.js'
+import { helmRelease } from '../adapters/helm.js'
 import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
-import { INSTANCE_LABEL, PLUGIN_LABEL, pluginDeployments, secretNamespaces } from '../core/apply-plan.js'
-import { chartInfo } from '../core/charts.js'
+import { INSTANCE_LABEL, PLUGIN_LABEL, chartVersionOf, pluginDeployments } from '../core/apply-plan.js'
+import { chartFromValues } from '../core/chart-from-values.js'
+import { knownChartVersions } from '../core/charts.js'
 import {
+  PULL_SECRET_TYPES,
   diagnoseValues,
   registryHostsOfDockerConfig,
   registryOfImage,
   type Diagnosis,
   type ValuesDiagnosis,
 } from '../core/diagnose.js'
-import { ExitCode, ToolFailedError, UsageError, type ExitCodeValue } from '../core/errors.js'
+import { CfpullError, ExitCode, ToolFailedError, UsageError, type ExitCodeValue } from '../core/errors.js'
+import { applyCommand, createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
+import { chooseChart, secretPlacements, type ChartChoice } from '../core/install-model.js'
 import { parseValues } from '../core/values.js'
 
 export interface DoctorOptions {
   values: string
   secret?: string
   chartVersion?: string
+  /** A chart's default values (helm show values) for a version cfpull does not know. */
+  chartValues?: string
+  onlyPresent?: boolean
+  services?: string[]
+  exclude?: string[]
   cluster: boolean
   /** The Helm release namespace: where pods go when the values set no namespace. */
   namespace: string
@@ -84,14 +94,77 @@ export async function doctor(
   opts: DoctorOptions,
   deps: { run: Runner; env: Record<string, string | undefined> },
 ): Promise<DoctorResult> {
-  const chart = chartInfo(opts.chartVersion)
+  if (opts.chartVersion && opts.chartValues)
+    throw new UsageError('--chart-version and --chart-values cannot be combined')
+  const pre: Diagnosis[] = []
+  const chart = await doctorChart(opts, deps, pre)
   const { data } = parseValues(await readText(opts.values), opts.values)
-  const values = diagnoseValues(data, chart, opts.values, opts.secret)
-  const findings = [...values.findings]
+  const ctx = fixContext(opts, chart)
+  const values = diagnoseValues(data, chart, ctx)
+  const findings = [...pre, ...values.findings]
   const result: DoctorResult = { values, findings, exitCode: ExitCode.Ok }
-  if (opts.cluster) result.cluster = await inspectCluster(opts, deps, values, findings)
+  if (opts.cluster) result.cluster = await inspectCluster(opts, deps, values, findings, ctx)
   result.exitCode = findings.some((f) => f.severity === 'error') ? ExitCode.Findings : ExitCode.Ok
   return result
+}
+
+/** The options in force, for every fix doctor prints. */
+function fixContext(opts: DoctorOptions, chart: ChartChoice): FixContext {
+  return {
+    files: [opts.values],
+    chart: {
+      version: chart.info.version,
+      source: chart.source,
+      ...(chart.valuesFile && { valuesFile: chart.valuesFile }),
+    },
+    releaseNamespace: opts.namespace,
+    release: opts.release,
+    ...(opts.secret && { secrets: [opts.secret] }),
+    ...(opts.onlyPresent && { onlyPresent: true }),
+    ...(opts.services && { services: opts.services }),
+    ...(opts.exclude && { exclude: opts.exclude }),
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+  }
+}
+
+// The chart: the flag, else (with --cluster) the deployed release's, else the default.
+async function doctorChart(
+  opts: DoctorOptions,
+  deps: { run: Runner; env: Record<string, string | undefined> },
+  findings: Diagnosis[],
+): Promise<ChartChoice> {
+  if (opts.chartValues)
+    return chooseChart({
+      valuesInfo: chartFromValues(await readText(opts.chartValues), opts.chartValues),
+      valuesFile: opts.chartValues,
+    })
+  if (opts.chartVersion || !opts.cluster)
+    return chooseChart({ ...(opts.chartVersion && { version: opts.chartVersion }) })
+  const t: KubeTarget = {
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+  }
+  try {
+    const rel = await helmRelease(deps.run, toolBinary('helm', deps.env), t, opts.namespace, opts.release)
+    const version = rel && chartVersionOf(rel.chart)
+    if (version && knownChartVersions().includes(version.replace(/^v/, '')))
+      return chooseChart({ fromRelease: version })
+    if (version)
+      findings.push({
+        severity: 'warning',
+        code: 'chart-unknown',
+        message: `release ${opts.release} in ${opts.namespace} runs chart ${rel.chart}, a version cfpull does not know: checking against the default chart; pass --chart-values with its \`helm show values\``,
+      })
+  } catch (err) {
+    if (!(err instanceof CfpullError)) throw err
+    findings.push({
+      severity: 'warning',
+      code: 'chart-unread',
+      message: `cannot read the deployed chart version (${err.message}): checking against the default chart; pass --chart-version`,
+    })
+  }
+  return chooseChart({})
 }
 
 async function inspectCluster(
@@ -99,6 +172,7 @@ async function inspectCluster(
   deps: { run: Runner; env: Record<string, string | undefined> },
   v: ValuesDiagnosis,
   findings: Diagnosis[],
+  ctx: FixContext,
 ): Promise<NonNullable<DoctorResult['cluster']>> {
   if (v.secrets.length === 0) throw new UsageError('no secret name to look for: pass --secret <name>')
   const t: KubeTarget = {
@@ -107,48 +181,50 @@ async function inspectCluster(
     bin: toolBinary('kubectl', deps.env),
   }
   const get = <T>(args: string[], what: string): Promise<T> => kubectlJson<T>(deps.run, t, args, `doctor: ${what}`)
-  const namespaces = secretNamespaces(v.namespaces, opts.namespace)
+  const placements = secretPlacements(v.model, opts.namespace)
+  const namespaces = [...new Set(placements.map((p) => p.namespace))]
   const podNamespaces = [
     ...new Set([v.namespaces.core ?? opts.namespace, v.namespaces.supervisor ?? opts.namespace, v.namespaces.plugins]),
   ]
-  const createFix = (ns: string) =>
-    `cfpull create-secret --name ${v.secrets[0]} -n ${ns} --docker-server <registry> --docker-username <user> --password-stdin`
+  const fixCtx: FixContext = { ...ctx, secrets: v.secrets }
+  const createFix = (name: string) => createSecretCommand(fixCtx, name, { values: opts.values, model: v.model })
 
   const secrets: SecretState[] = []
   const imageRegistries: Record<string, string[]> = {}
   const failingPods: FailingPod[] = []
   await Promise.all(
-    namespaces.flatMap((namespace) =>
-      v.secrets.map(async (name) => {
-        const out = await kubectl(
-          deps.run,
-          t,
-          ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'],
+    placements.map(async ({ namespace, name }) => {
+      const out = await kubectl(
+        deps.run,
+        t,
+        ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'],
+        `doctor: get secret ${name} in ${namespace}`,
+      )
+      if (!out.trim()) return secrets.push({ namespace, name, present: false, registries: [] })
+      let s: { type?: string; data?: Record<string, string> }
+      try {
+        s = JSON.parse(out) as typeof s
+      } catch {
+        throw new ToolFailedError(
+          'kubectl',
+          undefined,
+          '',
           `doctor: get secret ${name} in ${namespace}`,
+          undefined,
+          'printed something that is not JSON',
         )
-        if (!out.trim()) return secrets.push({ namespace, name, present: false, registries: [] })
-        let s: { type?: string; data?: Record<string, string> }
-        try {
-          s = JSON.parse(out) as typeof s
-        } catch {
-          throw new ToolFailedError(
-            'kubectl',
-            undefined,
-            '',
-            `doctor: get secret ${name} in ${namespace}`,
-            undefined,
-            'printed something that is not JSON',
-          )
-        }
-        secrets.push({
-          namespace,
-          name,
-          present: true,
-          type: s.type ?? '',
-          registries: registryHostsOfDockerConfig(s.data?.['.dockerconfigjson'] ?? ''),
-        })
-      }),
-    ),
+      }
+      secrets.push({
+        namespace,
+        name,
+        present: true,
+        type: s.type ?? '',
+        registries:
+          s.type === 'kubernetes.io/dockercfg'
+            ? registryHostsOfDockerConfig(s.data?.['.dockercfg'] ?? '', true)
+            : registryHostsOfDockerConfig(s.data?.['.dockerconfigjson'] ?? ''),
+      })
+    }),
   )
   secrets.sort(
     (a, b) => namespaces.indexOf(a.namespace) - namespaces.indexOf(b.namespace) || a.name.localeCompare(b.name),
@@ -160,15 +236,15 @@ async function inspectCluster(
         code: 'secret-missing',
         namespace: s.namespace,
         message: `Secret ${s.name} does not exist in ${s.namespace}: pods there cannot pull private images`,
-        fix: createFix(s.namespace),
+        fix: createFix(s.name),
       })
-    else if (s.type !== 'kubernetes.io/dockerconfigjson')
+    else if (!PULL_SECRET_TYPES.includes(s.type ?? ''))
       findings.push({
         severity: 'error',
         code: 'secret-type',
         namespace: s.namespace,
-        message: `Secret ${s.name} in ${s.namespace} has type ${s.type}; the kubelet only reads kubernetes.io/dockerconfigjson (or dockercfg) for pulls`,
-        fix: createFix(s.namespace),
+        message: `Secret ${s.name} in ${s.namespace} has type ${s.type || '(none)'}; the kubelet reads pull credentials only from kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg, and a Secret's type cannot be changed in place`,
+        fix: replaceFix(fixCtx, s.name, s.namespace),
       })
     else
       findings.push({
@@ -200,15 +276,17 @@ async function inspectCluster(
       }
     }
     imageRegistries[namespace] = [...registries].sort()
-    const covered = new Set(secrets.filter((s) => s.namespace === namespace).flatMap((s) => s.registries))
-    const secretHere = secrets.some((s) => s.namespace === namespace && s.present)
+    const here = secrets.filter(
+      (s) => s.namespace === namespace && s.present && PULL_SECRET_TYPES.includes(s.type ?? ''),
+    )
+    const covered = new Set(here.flatMap((s) => s.registries))
     for (const r of registries)
-      if (secretHere && r !== 'docker.io' && !covered.has(r))
+      if (here.length && r !== 'docker.io' && !covered.has(r))
         findings.push({
           severity: 'warning',
           code: 'registry-mismatch',
           namespace,
-          message: `images from ${r} run in ${namespace}, but ${v.secrets.join(', ')} there has credentials only for ${[...covered].join(', ') || 'nothing'}`,
+          message: `images from ${r} run in ${namespace}, but ${here.map((s) => s.name).join(', ')} there ${here.length === 1 ? 'has' : 'have'} credentials only for ${[...covered].join(', ') || 'no registry'}`,
         })
   }
 
@@ -225,13 +303,14 @@ async function inspectCluster(
     for (const p of failingPods) {
       const event = events.get(`${p.namespace}/${p.pod}`) ?? p.event
       if (event) p.event = event
-      const lacks = v.secrets.filter((s) => !p.pullSecrets.includes(s))
-      const missingHere = secrets.some((s) => s.namespace === p.namespace && !s.present)
+      const wanted = p.namespace === v.namespaces.plugins && !podIsCore(p.namespace) ? v.pluginSecrets : v.secrets
+      const lacks = wanted.filter((s) => !p.pullSecrets.includes(s))
+      const missingHere = secrets.find((s) => s.namespace === p.namespace && !s.present)
       const fix = lacks.length
-        ? `the pod spec lacks ${lacks.join(', ')}: cfpull patch ${opts.values} --secret ${v.secrets[0]} && cfpull apply -n ${opts.namespace} -f ${opts.values}`
+        ? `${patchCommand(fixCtx)} && ${applyCommand(fixCtx)}`
         : missingHere
-          ? createFix(p.namespace)
-          : `check the credentials for ${registryOfImage(p.image)} in Secret ${p.pullSecrets.join(', ')} (cfpull create-secret … to replace them)`
+          ? createFix(missingHere.name)
+          : `check the credentials for ${registryOfImage(p.image)} in Secret ${p.pullSecrets.join(', ')}; to replace them: ${createSecretCommand(fixCtx, p.pullSecrets[0] ?? v.secrets[0]!, { namespaces: [p.namespace] })}`
       findings.push({
         severity: 'error',
         code: 'image-pull-failing',
@@ -258,7 +337,7 @@ async function inspectCluster(
         code: 'release-deployment-missing-secret',
         namespace,
         message: `${stale.length} deployment${stale.length === 1 ? '' : 's'} of ${opts.release} in ${namespace} run without ${v.secrets.join(', ')}: ${stale.map((d) => d.name).join(', ')} (the values and the cluster disagree)`,
-        fix: `cfpull apply -n ${opts.namespace} -f ${opts.values}`,
+        fix: applyCommand(fixCtx),
       })
   }
   const plugins = pluginDeployments(
@@ -267,7 +346,7 @@ async function inspectCluster(
       `list plugin deployments in ${v.namespaces.plugins}`,
     ),
   )
-  const pluginSecrets = v.plugins.configured.length ? v.plugins.configured : v.secrets
+  const pluginSecrets = v.pluginSecrets
   const stalePlugins = plugins.filter((d) => !pluginSecrets.every((s) => d.pullSecrets.includes(s)))
   if (stalePlugins.length)
     findings.push({
@@ -275,7 +354,18 @@ async function inspectCluster(
       code: 'plugin-deployment-missing-secret',
       namespace: v.namespaces.plugins,
       message: `plugin deployments ${stalePlugins.map((d) => d.name).join(', ')} lack ${pluginSecrets.join(', ')}; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n ${v.namespaces.plugins} delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it`,
-      fix: `cfpull apply -n ${opts.namespace} -f ${opts.values} --recreate-plugins`,
+      fix: applyCommand(fixCtx, ['--recreate-plugins']),
     })
   return { secrets, failingPods, imageRegistries }
+
+  function podIsCore(namespace: string): boolean {
+    return (
+      namespace === (v.namespaces.core ?? opts.namespace) || namespace === (v.namespaces.supervisor ?? opts.namespace)
+    )
+  }
+}
+
+// A Secret's type is immutable: create-secret --replace deletes and recreates it.
+function replaceFix(ctx: FixContext, name: string, namespace: string): string {
+  return createSecretCommand(ctx, name, { namespaces: [namespace], replace: true })
 }

@@ -1,10 +1,25 @@
 import { decodeText, isStreamInput, readText, writeTextAtomic } from '../adapters/files.js'
 import { chartFromValues } from '../core/chart-from-values.js'
-import { chartInfo, type ChartInfo } from '../core/charts.js'
+import type { ChartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
+import {
+  createSecretCommand,
+  createSecretCommands,
+  fixForIntent,
+  patchCommand,
+  type FixContext,
+} from '../core/fix-command.js'
 import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/image-pull-secrets.js'
+import {
+  buildInstallModel,
+  chooseChart,
+  namespacesFor,
+  type ChartChoice,
+  type InstallModel,
+} from '../core/install-model.js'
 import type { PluginMode } from '../core/plugins.js'
 import { checkServiceNames } from '../core/service-names.js'
+import { parseValues } from '../core/values.js'
 
 export interface PatchOptions {
   files: string[]
@@ -13,6 +28,10 @@ export interface PatchOptions {
   chartValues?: string
   plugins: PluginMode
   pluginRegistry?: string
+  /** Also set MANAGED_REGISTRY_TYPE to --plugin-registry, so the managed plugins use it. */
+  managedRegistry?: boolean
+  /** Replace a plugin route secret that names another Secret. */
+  replacePluginSecret?: boolean
   onlyPresent: boolean
   services?: string[]
   exclude?: string[]
@@ -42,13 +61,22 @@ export interface PatchFileResult {
   writtenTo?: string
   before?: string
   result?: PullSecretResult
+  /** The install as the file reads after the patch (what must exist where). */
+  after?: InstallModel
+  /** With --check and changes: the command that patches this file, as in force. */
+  fix?: string
   error?: unknown
   exitCode: ExitCodeValue
 }
 
 export interface PatchRunResult {
   chart: ChartInfo
+  chartChoice: ChartChoice
   files: PatchFileResult[]
+  /** With --check and changes: the one command that patches every file that needs it. */
+  fix?: string
+  /** What to run next: create-secret, one line per secret name and distinct namespace set. */
+  next: string[]
   exitCode: ExitCodeValue
 }
 
@@ -75,18 +103,51 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
     throw new UsageError(
       `${streamName([...streams][0]!)} cannot be patched in place: give it as the only values file (the result goes to stdout), or use -o, --dry-run or --check`,
     )
-  const chart = opts.chartValues
-    ? chartFromValues(await readText(opts.chartValues), opts.chartValues)
-    : chartInfo(opts.chartVersion)
+  if (opts.managedRegistry && !opts.pluginRegistry)
+    throw new UsageError(
+      '--managed-registry sets MANAGED_REGISTRY_TYPE to the --plugin-registry type: pass --plugin-registry <type>',
+    )
+  const chart: ChartChoice = opts.chartValues
+    ? chooseChart({
+        valuesInfo: chartFromValues(await readText(opts.chartValues), opts.chartValues),
+        valuesFile: opts.chartValues,
+      })
+    : chooseChart({ ...(opts.chartVersion && { version: opts.chartVersion }) })
   checkServiceNames(
     [...(opts.services ?? []), ...(opts.exclude ?? [])],
-    chart,
+    chart.info,
     opts.chartValues ? `the chart whose values are ${opts.chartValues}` : undefined,
   )
 
+  const ctx = fixContextOf(opts, chart)
   const files: PatchFileResult[] = []
-  for (const file of opts.files) files.push(await patchOne(file, chart, opts, streams.has(file), deps))
-  return { chart, files, exitCode: worst(files.map((f) => f.exitCode)) }
+  for (const file of opts.files) files.push(await patchOne(file, chart, opts, ctx, streams.has(file), deps))
+  // Input read from stdin or a pipe has no path a printed command could name.
+  const ok = files.filter((f) => f.after && !f.stream)
+  const changed = files.filter((f) => f.result?.changed && !f.stream).map((f) => f.file)
+  const streamed = files.filter((f) => f.after && f.stream)
+  const run: PatchRunResult = {
+    chart: chart.info,
+    chartChoice: chart,
+    files,
+    next: [
+      ...createSecretCommands(
+        ctx,
+        ok.map((f) => ({ file: f.file, model: f.after! })),
+        opts.secrets,
+      ),
+      ...(ok.length
+        ? []
+        : streamed.flatMap((f) =>
+            opts.secrets.map((name) =>
+              createSecretCommand(ctx, name, { namespaces: namespacesFor(f.after!, name, '<release namespace>') }),
+            ),
+          )),
+    ],
+    exitCode: worst(files.map((f) => f.exitCode)),
+  }
+  if (opts.check && changed.length) run.fix = patchCommand(ctx, { files: changed })
+  return run
 }
 
 function streamName(file: string): string {
@@ -97,10 +158,31 @@ function nameOf(file: string): string {
   return file === '-' ? STDIN_NAME : file
 }
 
+/** The options in force, for every command patch prints. */
+export function fixContextOf(opts: PatchOptions, chart: ChartChoice): FixContext {
+  return {
+    files: opts.files,
+    chart: {
+      version: chart.info.version,
+      source: chart.source,
+      ...(chart.valuesFile && { valuesFile: chart.valuesFile }),
+    },
+    secrets: opts.secrets,
+    plugins: opts.plugins,
+    ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
+    ...(opts.managedRegistry && { managedRegistry: true }),
+    ...(opts.replacePluginSecret && { replacePluginSecret: true }),
+    ...(opts.onlyPresent && { onlyPresent: true }),
+    ...(opts.services && { services: opts.services }),
+    ...(opts.exclude && { exclude: opts.exclude }),
+  }
+}
+
 async function patchOne(
   input: string,
-  chart: ChartInfo,
+  chart: ChartChoice,
   opts: PatchOptions,
+  ctx: FixContext,
   stream: boolean,
   deps: PatchDeps,
 ): Promise<PatchFileResult> {
@@ -110,20 +192,36 @@ async function patchOne(
       input === '-' ? decodeText(file, (await deps.readStdin?.()) ?? new Uint8Array()) : await readText(input)
     const result = addImagePullSecrets(before, {
       secrets: opts.secrets,
-      chart,
+      chart: chart.info,
+      chartSource: chart.source,
       plugins: opts.plugins,
       onlyPresent: opts.onlyPresent,
       file,
       // --check writes and shows nothing but the verdict, so the re-parse of the result is skipped.
       verify: !opts.check,
       ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
+      ...(opts.managedRegistry && { managedRegistry: true }),
+      ...(opts.replacePluginSecret && { replacePluginSecret: true }),
       ...(opts.services && { services: opts.services }),
       ...(opts.exclude && { exclude: opts.exclude }),
     })
+    for (const w of result.warnings) if (w.notice?.fix) w.fix = fixForIntent({ ...ctx, files: [file] }, w.notice.fix)
     const status = result.changed ? 'changed' : 'unchanged'
-    const out: PatchFileResult = { file, ...(stream && { stream }), status, before, result, exitCode: ExitCode.Ok }
+    const after = result.changed
+      ? buildInstallModel(parseValues(result.text, file).data, chart, { ...result.model.options })
+      : result.model
+    const out: PatchFileResult = {
+      file,
+      ...(stream && { stream }),
+      status,
+      before,
+      result,
+      after,
+      exitCode: ExitCode.Ok,
+    }
     if (opts.check) {
       out.exitCode = result.changed ? ExitCode.CheckFailed : ExitCode.Ok
+      if (result.changed && !stream) out.fix = patchCommand(ctx, { files: [file] })
       return out
     }
     if (opts.dryRun || opts.stdout) return out

@@ -35,11 +35,9 @@ export function knownChartVersions(): string[] {
 export function chartInfo(version: string = LATEST_CHART_VERSION): ChartInfo {
   const row = CHART_ROWS.find((r) => r[0] === version.replace(/^v/, ''))
   if (!row) {
-    const near = knownChartVersions().filter(
-      (v) => v.split('.').slice(0, 2).join('.') === version.replace(/^v/, '').split('.').slice(0, 2).join('.'),
-    )
+    const near = nearestChartVersions(version)
     throw new UsageError(
-      `unknown chart version ${version}${near.length ? ` (known ${near.slice(-6).join(', ')})` : ''}: pass --chart-values with the output of \`helm show values cloudforet/spaceone --version ${version}\``,
+      `unknown chart version ${version}${near.length ? ` (nearest known: ${near.join(', ')}; \`cfpull charts\` lists all ${CHART_ROWS.length})` : ''}: pass --chart-values with the output of \`helm show values cloudforet/spaceone --version ${version}\``,
     )
   }
   const [v, , list, namespace, supervisorNamespace, pluginNamespace, supervisorImage] = row
@@ -65,4 +63,54 @@ export function pullSecretPath(service: string): string[] {
   return service === 'vault' || service === 'consul'
     ? [service, 'global', 'imagePullSecrets']
     : [service, 'imagePullSecrets']
+}
+
+/** Orders version strings numerically (`1.12.9` < `1.12.16`; `2.0.0-dev9` < `2.0.0-dev10` < `2.0.0`). */
+export function compareChartVersions(a: string, b: string): number {
+  const parts = (v: string) => {
+    const [main = '', pre] = v.replace(/^v/, '').split(/-(.*)/s)
+    return { main: main.split('.').map((x) => Number(x) || 0), pre }
+  }
+  const x = parts(a)
+  const y = parts(b)
+  for (let i = 0; i < Math.max(x.main.length, y.main.length); i++) {
+    const d = (x.main[i] ?? 0) - (y.main[i] ?? 0)
+    if (d) return d
+  }
+  if (x.pre === undefined || y.pre === undefined) return (x.pre === undefined ? 1 : 0) - (y.pre === undefined ? 1 : 0)
+  const nx = Number(/\d+$/.exec(x.pre)?.[0] ?? 0)
+  const ny = Number(/\d+$/.exec(y.pre)?.[0] ?? 0)
+  return nx - ny || x.pre.localeCompare(y.pre)
+}
+
+/** The known versions closest to an unknown one: up to three below and three above, in order. */
+export function nearestChartVersions(version: string): string[] {
+  const v = version.replace(/^v/, '')
+  // A pre-release asks for pre-releases; a release is answered with releases only.
+  const pool = knownChartVersions()
+    .filter((k) => v.includes('-') || !k.includes('-'))
+    .sort(compareChartVersions)
+  const at = pool.findIndex((k) => compareChartVersions(k, v) > 0)
+  const cut = at === -1 ? pool.length : at
+  return [...pool.slice(Math.max(0, cut - 3), cut), ...pool.slice(cut, cut + 3)]
+}
+
+/**
+ * The chart release that matches a 1.x supervisor image tag: the newest release whose default
+ * supervisor image has that tag, else the newest release of the tag's major.minor line.
+ */
+export function chartForSupervisor(tag: string): string | undefined {
+  const releases = CHART_ROWS.filter((r) => !r[0].includes('-')).sort((a, b) => compareChartVersions(b[0], a[0]))
+  const exact = releases.find((r) => r[6]?.split(':').at(-1) === tag)
+  if (exact) return exact[0]
+  const line = /^v?(\d+)\.(\d+)/.exec(tag)
+  if (!line) return undefined
+  return releases.find((r) => r[0].startsWith(`${line[1]}.${line[2]}.`))?.[0]
+}
+
+/** Every known version with its date and default supervisor image, for `cfpull charts`. */
+export function chartCatalog(): Array<{ version: string; date: string; supervisorImage: string | null }> {
+  return CHART_ROWS.map((r) => ({ version: r[0], date: r[1], supervisorImage: r[6] })).sort((a, b) =>
+    compareChartVersions(a.version, b.version),
+  )
 }

@@ -1,12 +1,21 @@
-import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
-import { distinctNamespaces, resolveNamespaces, type Namespaces } from './namespaces.js'
-import { decidePlugins, type PluginDecision } from './plugins.js'
-import { parsePullSecretList } from './schema.js'
-import { dataAt } from './data-path.js'
+import { fixForIntent, createSecretCommand, patchCommand, type FixContext } from './fix-command.js'
+import {
+  buildInstallModel,
+  namespacesFor,
+  managedTypeClause,
+  requiredServices,
+  type ChartChoice,
+  type InstallModel,
+  type PluginRoute,
+  type SecretNeed,
+  type ServiceState,
+  type Severity,
+} from './install-model.js'
+import type { Namespaces } from './namespaces.js'
 import { registryHostOf } from './image-ref.js'
 import { kubeletLocation, readPullSecret } from './kubelet-credentials.js'
 
-export type Severity = 'error' | 'warning' | 'info'
+export type { Severity } from './install-model.js'
 
 /** One thing doctor says: what is wrong (or worth knowing), where, and the one-line fix. */
 export interface Diagnosis {
@@ -18,63 +27,45 @@ export interface Diagnosis {
   namespace?: string
 }
 
-export interface ServiceRow {
-  service: string
-  inFile: boolean
-  /** `enabled` as the values set it; null = the chart's default (enabled). */
-  enabled: boolean | null
-  /** The pull secrets its pods will get. */
-  pullSecrets: string[]
-}
+export type ServiceRow = Omit<ServiceState, 'path' | 'badShape'>
 
 export interface ValuesDiagnosis {
   chart: string
+  chartSource: ChartChoice['source']
   services: ServiceRow[]
-  plugins: PluginDecision & { configured: string[] }
+  plugins: PluginRoute
   namespaces: Namespaces
-  /** The secret names doctor checks: --secret, else every name the values use. */
+  /** The secret names the services must pull with: --secret, else every name the values use. */
   secrets: string[]
+  /** The names plugin pods pull with. */
+  pluginSecrets: string[]
+  needs: SecretNeed[]
   findings: Diagnosis[]
+  model: InstallModel
 }
 
 /**
- * Offline diagnosis of a values file: which services pull with which secrets, whether the
- * plugin route that the supervisor actually reads is configured, and where the Secret must exist.
+ * Offline diagnosis of a values file, read off the install model: which services pull with
+ * which secrets, whether the plugin route the supervisor actually reads is set, and where each
+ * Secret must exist. `ctx` is the options in force (files[0] is the values file), so every fix
+ * printed reproduces them.
  */
-export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, secret?: string): ValuesDiagnosis {
+export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContext): ValuesDiagnosis {
+  const file = ctx.files[0]!
+  const model = buildInstallModel(data, chart, ctx)
   const findings: Diagnosis[] = []
-  const plugins = decidePlugins(data, chart, 'auto')
-  for (const w of plugins.warnings) findings.push({ severity: 'warning', code: 'plugin-version', message: w })
+  const secrets = model.serviceSecrets
+  const fixCtx: FixContext = { ...ctx, secrets }
+  const patchFix = patchCommand(fixCtx)
 
-  const services = chart.services.map((service): ServiceRow => {
-    const section = dataAt(data, [service])
-    const enabled = dataAt(section, ['enabled'])
-    const list = dataAt(data, pullSecretPath(service))
-    let pullSecrets: string[] = []
-    if (list !== undefined && list !== null) {
-      const r = parsePullSecretList(list)
-      if ('names' in r) pullSecrets = r.names
-      else
-        findings.push({
-          severity: 'error',
-          code: 'bad-shape',
-          message: `${pullSecretPath(service).join('.')} is ${r.found}; Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps`,
-          fix: `write it as [{name: <secret>}] (cfpull patch ${file} --secret <name> reports the exact line)`,
-        })
-    }
-    return {
-      service,
-      inFile: section !== undefined,
-      enabled: typeof enabled === 'boolean' ? enabled : null,
-      pullSecrets,
-    }
-  })
-
-  const used = [...new Set(services.flatMap((s) => s.pullSecrets))]
-  const configured = configuredPluginSecrets(data, plugins)
-  const secrets = secret ? [secret] : [...new Set([...used, ...configured])]
-  const name = secrets[0] ?? '<name>'
-  const patchFix = `cfpull patch ${file} --secret ${name} --chart-version ${chart.version}`
+  for (const row of model.services)
+    if (row.badShape !== undefined)
+      findings.push({
+        severity: 'error',
+        code: 'bad-shape',
+        message: `${row.path.join('.')} is ${row.badShape}; Helm copies it verbatim into the pod spec, which needs a list of {name: <secret>} maps`,
+        fix: `write it as [{name: <secret>}] (${patchCommand({ ...fixCtx, secrets: secrets.length ? secrets : ['<name>'] })} reports the exact line)`,
+      })
   if (secrets.length === 0)
     findings.push({
       severity: 'error',
@@ -84,7 +75,7 @@ export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, se
     })
 
   // Grouped, not one line per service: a file missing the secret everywhere is one problem.
-  const lacking = services.filter((row) => row.enabled !== false && secrets.some((s) => !row.pullSecrets.includes(s)))
+  const lacking = requiredServices(model).filter((row) => secrets.some((s) => !row.pullSecrets.includes(s)))
   const inFile = lacking.filter((row) => row.inFile).map((row) => row.service)
   const absent = lacking.filter((row) => !row.inFile).map((row) => row.service)
   if (secrets.length && inFile.length)
@@ -101,7 +92,8 @@ export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, se
       message: `${list(absent)} ${absent.length === 1 ? 'is' : 'are'} not in ${file}: ${absent.length === 1 ? 'its' : 'their'} pods run with the chart defaults and no pull secret`,
       fix: patchFix,
     })
-  if (used.length > 1 && !secret)
+  const used = [...new Set(model.services.flatMap((s) => s.pullSecrets))]
+  if (used.length > 1 && !ctx.secrets?.length)
     findings.push({
       severity: 'warning',
       code: 'several-secrets',
@@ -109,59 +101,61 @@ export function diagnoseValues(data: unknown, chart: ChartInfo, file: string, se
     })
 
   // The plugin route: only the one the supervisor version reads counts.
-  if (plugins.mechanism === 'registry') {
-    if (secrets.length && !secrets.some((s) => configured.includes(s)))
-      findings.push({
-        severity: 'error',
-        code: 'plugins-missing-secret',
-        message: `plugin pods get no pull secret: supervisor ${plugins.supervisorVersion ?? '2.x'} reads ${plugins.path!.join('.')}, which is ${configured.length ? `set to ${configured.join(', ')}` : 'not set'}`,
-        fix: patchFix,
-      })
-    const ignored = dataAt(data, [...CONNECTOR_PATH, 'imagePullSecrets'])
-    if (ignored !== undefined && ignored !== null)
-      findings.push({
-        severity: 'warning',
-        code: 'connector-ignored',
-        message: `${CONNECTOR_PATH.join('.')}.imagePullSecrets is set, but supervisor ${plugins.supervisorVersion ?? '2.x'} ignores it (it reads ${plugins.path!.join('.')})`,
-        fix: patchFix,
-      })
-  } else if (plugins.mechanism === 'connector') {
-    const missing = secrets.filter((s) => !configured.includes(s))
-    if (secrets.length && missing.length)
-      findings.push({
-        severity: 'error',
-        code: 'plugins-missing-secret',
-        message: `plugin pods pull without ${missing.join(', ')}: ${plugins.path!.join('.')} lacks it`,
-        fix: patchFix,
-      })
-  }
+  const p = model.plugins
+  if (p.mechanism === 'registry' && p.configured.length === 0 && !p.registrySecrets.length)
+    findings.push({
+      severity: 'error',
+      code: 'plugins-missing-secret',
+      message: `plugin pods get no pull secret: ${managedTypeClause(p)}, and supervisor ${p.supervisorVersion ?? '2.x'} gives them the secret in ${p.path!.join('.')}, which is not set`,
+      fix: patchFix,
+    })
+  else if (p.mechanism === 'connector' && p.configured.length === 0)
+    findings.push({
+      severity: 'error',
+      code: 'plugins-missing-secret',
+      message: `plugin pods get no pull secret: supervisor ${p.supervisorVersion ?? '1.x'} copies ${p.path!.join('.')}, which is not set`,
+      fix: patchFix,
+    })
+  for (const n of model.notices)
+    findings.push({
+      severity: n.severity,
+      code: n.code,
+      message: n.message,
+      ...(n.fix && { fix: fixForIntent(fixCtx, n.fix) }),
+    })
 
-  const namespaces = resolveNamespaces(data, chart)
+  const namespaces = model.namespaces
   if (!namespaces.core || !namespaces.supervisor)
     findings.push({
       severity: 'info',
       code: 'release-namespace',
       message: `${!namespaces.core ? 'global.namespace' : 'global.supervisor_namespace'} is not set: those pods go to the Helm release namespace (helm -n)`,
     })
-  findings.push({
-    severity: 'info',
-    code: 'namespaces',
-    message: `the Secret${secrets.length > 1 ? 's' : ''} ${secrets.join(', ') || '<name>'} must exist in ${distinctNamespaces(namespaces, '<release namespace>').join(', ')}`,
-    fix: `cfpull create-secret --name ${name} --values ${file} --docker-server <registry> --docker-username <user> --password-stdin`,
-  })
-  return { chart: chart.version, services, plugins: { ...plugins, configured }, namespaces, secrets, findings }
+  const release = ctx.releaseNamespace ?? '<release namespace>'
+  const needs = model.needs.length ? model.needs : [{ name: '<name>', for: [], namespaces: [] }]
+  for (const need of needs)
+    findings.push({
+      severity: 'info',
+      code: 'namespaces',
+      message: `the Secret ${need.name} must exist in ${namespacesFor(model, need.name, release).join(', ')}${need.for.length === 1 ? ` (pulled by ${need.for[0] === 'plugins' ? 'plugin pods' : 'the services'})` : ''}`,
+      fix: createSecretCommand(fixCtx, need.name, { values: file, model }),
+    })
+  return {
+    chart: chart.info.version,
+    chartSource: chart.source,
+    services: model.services.map(({ path: _p, badShape: _b, ...row }) => row),
+    plugins: p,
+    namespaces,
+    secrets,
+    pluginSecrets: model.pluginSecrets,
+    needs: model.needs,
+    findings,
+    model,
+  }
 }
 
 function list(names: string[]): string {
   return names.length > 1 ? `${names.length} services (${names.join(', ')})` : names[0]!
-}
-
-function configuredPluginSecrets(data: unknown, plugins: PluginDecision): string[] {
-  if (!plugins.path) return []
-  const v = dataAt(data, plugins.path)
-  if (typeof v === 'string') return v ? [v] : []
-  const r = v === undefined || v === null ? { names: [] } : parsePullSecretList(v)
-  return 'names' in r ? r.names : []
 }
 
 /** The registry host of an image reference, as the kubelet resolves it (no host = Docker Hub). */
@@ -177,12 +171,18 @@ export function normalizeRegistry(server: string): string {
   return host === 'index.docker.io' ? 'docker.io' : host
 }
 
-/** The registry hosts a `.dockerconfigjson` (base64) holds credentials for; nothing else is read. */
-export function registryHostsOfDockerConfig(base64Config: string): string[] {
+/** The Secret types the kubelet reads registry credentials from. */
+export const PULL_SECRET_TYPES: readonly string[] = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg']
+
+/**
+ * The registry hosts a pull Secret's data holds credentials for; nothing else is read.
+ * `.dockerconfigjson` wraps them in `auths`; the legacy `.dockercfg` is the bare map.
+ */
+export function registryHostsOfDockerConfig(base64Config: string, legacy = false): string[] {
   try {
-    return readPullSecret({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': base64Config } }).map(
-      (e) => normalizeRegistry(e.location),
-    )
+    const type = legacy ? 'kubernetes.io/dockercfg' : 'kubernetes.io/dockerconfigjson'
+    const field = legacy ? '.dockercfg' : '.dockerconfigjson'
+    return readPullSecret({ type, data: { [field]: base64Config } }).map((e) => normalizeRegistry(e.location))
   } catch {
     return []
   }

@@ -1,8 +1,15 @@
 import { isDeepStrictEqual } from 'node:util'
 import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
 import { CfpullError, InternalError, UsageError, ValidationError } from './errors.js'
-import { resolveNamespaces, type Namespaces } from './namespaces.js'
-import { decidePlugins, type PluginDecision, type PluginMode } from './plugins.js'
+import {
+  buildInstallModel,
+  requiredServices,
+  type ChartSource,
+  type InstallModel,
+  type ModelNotice,
+} from './install-model.js'
+import type { Namespaces } from './namespaces.js'
+import { MANAGED_TYPE_PATH, type PluginDecision, type PluginMode } from './plugins.js'
 import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from './schema.js'
 import { checkServiceNames } from './service-names.js'
 import { spliceTargets, type SpliceTarget, type TargetOutcome } from './yaml-splice.js'
@@ -12,9 +19,15 @@ export interface PullSecretOptions {
   /** Secret names, in order; the first is the one registry mode uses. */
   secrets: string[]
   chart: ChartInfo
+  /** Where the chart version came from (default `flag`: no hint about the default chart). */
+  chartSource?: ChartSource
   plugins?: PluginMode
-  /** REGISTRY_INFO key for registry mode; default: DEFAULT_REGISTRY in the values, else DOCKER_HUB. */
+  /** REGISTRY_INFO key for registry mode; default: the managed plugins' type (MANAGED_REGISTRY_TYPE, else DOCKER_HUB). */
   pluginRegistry?: string
+  /** Also set MANAGED_REGISTRY_TYPE to pluginRegistry, so the managed plugins use it. */
+  managedRegistry?: boolean
+  /** Replace a plugin route secret that names another Secret (default: keep it and say so). */
+  replacePluginSecret?: boolean
   /** Patch only service sections already in the file. */
   onlyPresent?: boolean
   /** Patch only these services. */
@@ -32,7 +45,7 @@ export interface PullSecretOptions {
 
 /** What happened at one target: the splice outcome, and whether it is a service or the plugins. */
 export interface PullSecretChange extends TargetOutcome {
-  kind: 'service' | 'plugins'
+  kind: 'service' | 'plugins' | 'managed-type'
   /** The service key, for kind 'service'. */
   service?: string
 }
@@ -41,6 +54,10 @@ export interface PullSecretWarning {
   code: string
   message: string
   line?: number
+  /** The model notice behind it (same words as doctor's), when there is one. */
+  notice?: ModelNotice
+  /** The command that resolves it, as the caller's context prints it. */
+  fix?: string
 }
 
 export interface PullSecretResult {
@@ -51,6 +68,8 @@ export interface PullSecretResult {
   warnings: PullSecretWarning[]
   plugins: PluginDecision
   namespaces: Namespaces
+  /** The install as the input reads, with the options in force (what the targets came from). */
+  model: InstallModel
 }
 
 /**
@@ -69,13 +88,30 @@ export function addImagePullSecrets(text: string, given: PullSecretOptions): Pul
     throw invalid(values, file, [], describeShape(data), 'a map of chart values')
 
   const warnings: PullSecretWarning[] = []
-  const services = selectServices(data, options)
+  checkServiceNames([...(options.services ?? []), ...(options.exclude ?? [])], options.chart)
+  const model = buildInstallModel(
+    data,
+    { info: options.chart, source: options.chartSource ?? 'flag' },
+    {
+      secrets: options.secrets,
+      plugins: options.plugins ?? 'auto',
+      ...(options.pluginRegistry && { pluginRegistry: options.pluginRegistry }),
+      ...(options.managedRegistry && { managedRegistry: true }),
+      ...(options.replacePluginSecret && { replacePluginSecret: true }),
+      ...(options.onlyPresent && { onlyPresent: true }),
+      ...(options.services && { services: options.services }),
+      ...(options.exclude && { exclude: options.exclude }),
+    },
+  )
+  const required = requiredServices(model).map((s) => s.service)
+  // --services lists them in the order the user gave.
+  const services = options.services ? [...new Set(options.services)].filter((s) => required.includes(s)) : required
   for (const svc of services)
     validate(values, file, [svc], ServiceSectionSchema, "a map of the service's values (or empty)")
   validate(values, file, [...CONNECTOR_PATH], KubernetesConnectorSchema, 'a map whose namespace is a string')
 
-  const plugins = decidePlugins(data, options.chart, options.plugins ?? 'auto', options.pluginRegistry)
-  for (const message of plugins.warnings) warnings.push({ code: 'plugins', message })
+  const plugins = model.plugins
+  for (const notice of model.notices) warnings.push({ code: notice.code, message: notice.message, notice })
 
   const targets: SpliceTarget[] = services.map((svc) => ({
     path: pullSecretPath(svc),
@@ -90,13 +126,27 @@ export function addImagePullSecrets(text: string, given: PullSecretOptions): Pul
         message: `--only-present: the file has no ${top} section, so the plugin pull secret (${plugins.path.join('.')}) was not set`,
       })
     } else if (plugins.mechanism === 'registry') {
-      if (options.secrets.length > 1)
+      const current = plugins.configured[0]
+      const want = options.secrets[0]!
+      if (current && current !== want && !options.replacePluginSecret) {
+        // The route's secret is the plugins' own: replacing it could cut plugins off a registry.
         warnings.push({
-          code: 'plugins',
-          message: `the repository takes one plugin pull secret: using ${options.secrets[0]} for plugins (${options.secrets.slice(1).join(', ')} not used there)`,
+          code: 'plugin-secret-kept',
+          message: `${plugins.path.join('.')} keeps ${current} (the plugin route's own secret; plugin pods pull with it, so it must exist in ${model.namespaces.plugins}); pass --replace-plugin-secret to use ${want} there instead`,
         })
-      targets.push({ path: plugins.path, leaf: { kind: 'scalar', value: options.secrets[0]! } })
-      kinds.push('plugins')
+      } else {
+        if (options.secrets.length > 1)
+          warnings.push({
+            code: 'plugins',
+            message: `the repository takes one plugin pull secret: using ${want} for plugins (${options.secrets.slice(1).join(', ')} not used there)`,
+          })
+        targets.push({ path: plugins.path, leaf: { kind: 'scalar', value: want } })
+        kinds.push('plugins')
+      }
+      if (options.managedRegistry && options.pluginRegistry) {
+        targets.push({ path: [...MANAGED_TYPE_PATH], leaf: { kind: 'scalar', value: options.pluginRegistry } })
+        kinds.push('managed-type')
+      }
     } else {
       targets.push({ path: plugins.path, leaf: { kind: 'list', names: options.secrets } })
       kinds.push('plugins')
@@ -122,7 +172,8 @@ export function addImagePullSecrets(text: string, given: PullSecretOptions): Pul
     changes,
     warnings,
     plugins,
-    namespaces: resolveNamespaces(data, options.chart),
+    namespaces: model.namespaces,
+    model,
   }
 }
 
@@ -133,15 +184,6 @@ export function checkSecretNames(names: string[]): void {
     const problem = secretNameProblem(name)
     if (problem) throw new UsageError(`secret name "${name}" ${problem}`)
   }
-}
-
-function selectServices(data: unknown, options: PullSecretOptions): string[] {
-  const known = options.chart.services
-  checkServiceNames([...(options.services ?? []), ...(options.exclude ?? [])], options.chart)
-  let list = options.services ? [...new Set(options.services)] : known
-  if (options.exclude?.length) list = list.filter((s) => !options.exclude!.includes(s))
-  if (options.onlyPresent) list = list.filter((s) => dataAt(data, [s]) !== undefined)
-  return list
 }
 
 function validate(

@@ -8,7 +8,29 @@ export type PluginMechanism = Exclude<PluginMode, 'auto'>
 /** The registries the repository service knows (`repository.application_grpc.REGISTRY_INFO` keys). */
 export const REGISTRY_TYPES = ['DOCKER_HUB', 'AWS_PRIVATE_ECR', 'HARBOR', 'GCP_PRIVATE_GCR', 'GITHUB'] as const
 
+/**
+ * The repository service's own REGISTRY_INFO urls; Helm deep-merges the values into them, so a
+ * type the values give no `url` keeps this one. An empty url makes the type unusable.
+ */
+export const REGISTRY_DEFAULT_URLS: Readonly<Record<string, string>> = {
+  DOCKER_HUB: 'registry.hub.docker.com',
+  AWS_PRIVATE_ECR: '',
+  HARBOR: '',
+  GITHUB: 'ghcr.io',
+  GCP_PRIVATE_GCR: '',
+}
+
+/** The type of the managed (built-in catalog) plugins when MANAGED_REGISTRY_TYPE is not set. */
+export const DEFAULT_MANAGED_REGISTRY_TYPE = 'DOCKER_HUB'
+
 export const REGISTRY_BASE = ['repository', 'application_grpc'] as const
+export const MANAGED_TYPE_PATH = [...REGISTRY_BASE, 'MANAGED_REGISTRY_TYPE'] as const
+export const DEFAULT_REGISTRY_PATH = [...REGISTRY_BASE, 'DEFAULT_REGISTRY'] as const
+
+/** `repository.application_grpc.REGISTRY_INFO.<type>.<key>` */
+export function registryInfoPath(type: string, key: 'url' | 'image_pull_secrets'): string[] {
+  return [...REGISTRY_BASE, 'REGISTRY_INFO', type, key]
+}
 
 export interface PluginDecision {
   mechanism: PluginMechanism
@@ -16,8 +38,18 @@ export interface PluginDecision {
   reason: string
   /** The supervisor image tag the decision read, when there was one. */
   supervisorVersion?: string
-  /** For `registry`: the REGISTRY_INFO key the secret goes under. */
+  /** True when that tag came from the values (not the chart default). */
+  supervisorFromValues?: boolean
+  /** The supervisor predates 1.10.4.2: plugin pods never get a pull secret from the values. */
+  supervisorTooOld?: boolean
+  /** For `registry`: the REGISTRY_INFO key the plugin secret goes under (--plugin-registry, else the managed type). */
   registryType?: string
+  /** For `registry`: the type of the managed plugins (MANAGED_REGISTRY_TYPE, else DOCKER_HUB). */
+  managedType?: string
+  /** Where managedType came from. */
+  managedTypeSource?: 'values' | 'default'
+  /** For `registry`: registryType's url after the repository's defaults ('' = unusable). */
+  registryUrl?: string
   /** Where the plugin secret goes in the values. */
   path?: string[]
   warnings: string[]
@@ -27,7 +59,29 @@ export interface PluginDecision {
 // plugin Deployments; 2.0.dev1 (2023-10-27) stopped reading it in favour of REGISTRY_INFO.
 const CONNECTOR_SINCE = [1, 10, 4, 2]
 
-/** Decides the plugin mechanism from the values (supervisor.image.version) and the chart defaults. */
+/** A string value of the values, or undefined when unset or empty. */
+function str(x: unknown): string | undefined {
+  return typeof x === 'string' && x ? x : undefined
+}
+
+/** The managed plugins' registry type: MANAGED_REGISTRY_TYPE in the values, else DOCKER_HUB. */
+export function managedRegistryType(data: unknown): { type: string; source: 'values' | 'default' } {
+  const v = str(dataAt(data, MANAGED_TYPE_PATH))
+  return v ? { type: v, source: 'values' } : { type: DEFAULT_MANAGED_REGISTRY_TYPE, source: 'default' }
+}
+
+/** A registry type's url as the repository service sees it: the values' url, else its default. */
+export function effectiveRegistryUrl(data: unknown, type: string): string {
+  const v = dataAt(data, registryInfoPath(type, 'url'))
+  if (typeof v === 'string') return v
+  return REGISTRY_DEFAULT_URLS[type] ?? ''
+}
+
+/**
+ * Decides the plugin route from the values (supervisor.image.version) and the chart defaults.
+ * `repository.application_grpc.DEFAULT_REGISTRY` plays no part: no Cloudforet code has read it
+ * since repository commit d78a3a1 (2023-06-28).
+ */
 export function decidePlugins(
   data: unknown,
   chart: ChartInfo,
@@ -49,6 +103,7 @@ export function decidePlugins(
           ? String(fileTag)
           : JSON.stringify(fileTag)
   let version = fileVersion
+  let fromValues = true
   let source = 'supervisor.image.version in the values'
   if (version !== undefined && majorOf(version) === undefined) {
     warnings.push(
@@ -58,10 +113,12 @@ export function decidePlugins(
   }
   if (version === undefined && chartTag) {
     version = chartTag
+    fromValues = false
     source = `chart ${chart.version}'s default supervisor image`
   }
   let mechanism: PluginMechanism
   let reason: string
+  let tooOld = false
   if (mode !== 'auto') {
     mechanism = mode
     reason = `--plugins ${mode}`
@@ -72,32 +129,31 @@ export function decidePlugins(
   } else if ((majorOf(version) ?? 1) >= 2) {
     mechanism = 'registry'
     reason = `supervisor ${version} (${source}) takes the plugin pull secret from repository REGISTRY_INFO and ignores KubernetesConnector.imagePullSecrets`
+  } else if (compareVersions(version, CONNECTOR_SINCE) < 0) {
+    // No key in the values reaches plugin pods: say so once, and write nothing it would ignore.
+    mechanism = 'none'
+    tooOld = true
+    reason = `supervisor ${version} (${source}) predates 1.10.4.2 and gives plugin pods no pull secret, whatever the values say`
   } else {
     mechanism = 'connector'
     reason = `supervisor ${version} (${source}) copies KubernetesConnector.imagePullSecrets into plugin Deployments`
-    if (compareVersions(version, CONNECTOR_SINCE) < 0)
-      warnings.push(
-        `supervisor ${version} predates 1.10.4.2 and ignores KubernetesConnector.imagePullSecrets: plugin pods will not get the secret until the supervisor is upgraded (or add it to the plugin namespace's default ServiceAccount)`,
-      )
   }
   const decision: PluginDecision = {
     mechanism,
     reason,
     warnings,
-    ...(version !== undefined && { supervisorVersion: version }),
+    ...(version !== undefined && { supervisorVersion: version, supervisorFromValues: fromValues }),
+    ...(tooOld && { supervisorTooOld: true }),
   }
   if (mechanism === 'connector') decision.path = [...CONNECTOR_PATH, 'imagePullSecrets']
   if (mechanism === 'registry') {
-    const fileDefault = dataAt(data, [...REGISTRY_BASE, 'DEFAULT_REGISTRY'])
-    const type = registryOption ?? (typeof fileDefault === 'string' && fileDefault ? fileDefault : 'DOCKER_HUB')
-    if (!registryOption && type === 'DOCKER_HUB')
-      warnings.push(
-        `repository.application_grpc.DEFAULT_REGISTRY is ${fileDefault === undefined ? 'not set' : 'DOCKER_HUB'}, so plugin images come from Docker Hub and the secret is set for DOCKER_HUB only; if your plugin images are in your private registry, set DEFAULT_REGISTRY (and REGISTRY_INFO.<TYPE>.url) in the values, or pass --plugin-registry ${REGISTRY_TYPES.filter((t) => t !== 'DOCKER_HUB').join('|')}`,
-      )
-    if (!(REGISTRY_TYPES as readonly string[]).includes(type))
-      warnings.push(`registry type ${type} is not one the repository service knows (${REGISTRY_TYPES.join(', ')})`)
+    const managed = managedRegistryType(data)
+    const type = registryOption ?? managed.type
     decision.registryType = type
-    decision.path = [...REGISTRY_BASE, 'REGISTRY_INFO', type, 'image_pull_secrets']
+    decision.managedType = managed.type
+    decision.managedTypeSource = managed.source
+    decision.registryUrl = effectiveRegistryUrl(data, type)
+    decision.path = registryInfoPath(type, 'image_pull_secrets')
   }
   return decision
 }
@@ -111,8 +167,15 @@ function numbersOf(version: string): number[] {
   return out
 }
 
-function majorOf(version: string): number | undefined {
+/** The major version of a tag (`2.0.dev19` → 2), or undefined when it does not start with a number. */
+export function majorOf(version: string): number | undefined {
   return numbersOf(version)[0]
+}
+
+/** `1.12.0` → `1.12`; undefined when the tag has no major.minor. */
+export function minorLineOf(version: string): string | undefined {
+  const n = numbersOf(version)
+  return n.length >= 2 ? `${n[0]}.${n[1]}` : undefined
 }
 
 function compareVersions(version: string, than: number[]): number {

@@ -18,7 +18,9 @@ describe('cfpull completion', () => {
   it('bash: valid, and completes commands, flags and flag values', async () => {
     const code = await script('bash')
     execFileSync('bash', ['-n'], { input: code })
-    expect(bashComplete(code, ['cfpull', ''])).toBe('patch create-secret apply doctor completion --help --version')
+    expect(bashComplete(code, ['cfpull', ''])).toBe(
+      'patch create-secret apply doctor charts completion --help --version',
+    )
     expect(bashComplete(code, ['cfpull', 'cr'])).toBe('create-secret')
     expect(bashComplete(code, ['cfpull', 'patch', '--plu'])).toBe('--plugins --plugin-registry')
     expect(bashComplete(code, ['cfpull', 'patch', '--plugins', 'r'])).toBe('registry')

@@ -97,7 +97,8 @@ describe('patch --secret lists', () => {
         '',
       ].join('\n'),
     )
-    expect(r.stderr.split('\n').slice(0, 3)).toEqual([
+    expect(r.stderr.split('\n').slice(2, 6)).toEqual([
+      `warning: ${file}: repository.application_grpc.REGISTRY_INFO.HARBOR.url is empty (the repository default): no plugin can use registry type HARBOR until it is set to the registry host`,
       `warning: ${file}: the repository takes one plugin pull secret: using a for plugins (b not used there)`,
       `✔ ${file}: would change (1 section patched, 0 added, plugins set, 0 already up to date)`,
       '    + console.imagePullSecrets: a, b line 2',
@@ -140,7 +141,19 @@ describe('patch output flags', () => {
 
   const REGISTRY =
     'repository:\n  application_grpc:\n    REGISTRY_INFO:\n      HARBOR:\n        url: harbor.example.com\n        image_pull_secrets: my-credential\n'
-  const args = ['-s', 'other-cred', '--services', 'console', '--plugin-registry', 'HARBOR', '--only-present', '-q']
+  // The route's own secret is kept unless asked; MANAGED_REGISTRY_TYPE too, so the managed plugins use HARBOR.
+  const args = [
+    '-s',
+    'other-cred',
+    '--services',
+    'console',
+    '--plugin-registry',
+    'HARBOR',
+    '--managed-registry',
+    '--replace-plugin-secret',
+    '--only-present',
+    '-q',
+  ]
   const replaced = 'repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets was my-credential'
 
   it.each([['--check'], ['--dry-run'], ['--stdout']])(
@@ -149,7 +162,7 @@ describe('patch output flags', () => {
       const file = values(REGISTRY)
       const r = await runCli(['patch', file, ...args, flag])
       // (--check --quiet adds its one verdict line after it.)
-      expect(r.stderr.split('\n')[0]).toBe(`warning: ${file}:6: ${replaced}; would now be other-cred`)
+      expect(r.stderr.split('\n')[0]).toBe(`warning: ${file}:7: ${replaced}; would now be other-cred`)
       expect(r.stderr).not.toContain('; now ')
       expect(r.code).toBe(flag === '--check' ? 5 : 0)
       expect(readFileSync(file, 'utf8')).toBe(REGISTRY)
@@ -159,7 +172,12 @@ describe('patch output flags', () => {
   it('a real run says what it did', async () => {
     const file = values(REGISTRY)
     const r = await runCli(['patch', file, ...args])
-    expect(r).toEqual({ code: 0, stdout: '', stderr: `warning: ${file}:6: ${replaced}; now other-cred\n` })
-    expect(readFileSync(file, 'utf8')).toBe(REGISTRY.replace('my-credential', 'other-cred'))
+    expect(r).toEqual({ code: 0, stdout: '', stderr: `warning: ${file}:7: ${replaced}; now other-cred\n` })
+    expect(readFileSync(file, 'utf8')).toBe(
+      REGISTRY.replace('my-credential', 'other-cred').replace(
+        '  application_grpc:\n',
+        '  application_grpc:\n    MANAGED_REGISTRY_TYPE: HARBOR\n',
+      ),
+    )
   })
 })

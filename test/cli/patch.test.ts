@@ -110,7 +110,11 @@ describe('cfpull patch', () => {
       command: 'patch',
       exitCode: 0,
       ok: true,
-      chart: { version: '2.0.0-dev35', services: expect.arrayContaining(['console', 'mongodb', 'redis']) },
+      chart: {
+        version: '2.0.0-dev35',
+        source: 'default',
+        services: expect.arrayContaining(['console', 'mongodb', 'redis']),
+      },
       files: [
         {
           file,
@@ -123,6 +127,8 @@ describe('cfpull patch', () => {
             reason: '--plugins none: plugin pull secrets left as they are',
             supervisorVersion: null,
             registryType: null,
+            managedType: null,
+            registryUrl: null,
             path: null,
           },
           namespaces: {
@@ -131,6 +137,13 @@ describe('cfpull patch', () => {
             plugins: 'spaceone-plugin',
             all: ['cloudforet', 'spaceone', 'spaceone-plugin'],
           },
+          needs: [
+            {
+              name: 'my-credential',
+              for: ['services', 'plugins'],
+              namespaces: ['cloudforet', 'spaceone', 'spaceone-plugin'],
+            },
+          ],
           targets: [
             {
               kind: 'service',
@@ -159,6 +172,9 @@ describe('cfpull patch', () => {
           ],
           warnings: [],
         },
+      ],
+      next: [
+        `cfpull create-secret --name my-credential --values ${file} --docker-server <registry> --docker-username <user> --password-stdin`,
       ],
       summary: { files: 1, changed: 1, unchanged: 0, errors: 0 },
     })
@@ -207,7 +223,11 @@ describe('cfpull patch', () => {
     [['patch', 'x.yaml', '-s', 'a', '--chart-version', '9.9.9'], 'unknown chart version 9.9.9'],
     [
       ['patch', 'x.yaml', '-s', 'a', '--chart-version', '1.12.99'],
-      'unknown chart version 1.12.99 (known 1.12.11, 1.12.12, 1.12.13, 1.12.14, 1.12.15, 1.12.16)',
+      'unknown chart version 1.12.99 (nearest known: 1.12.14, 1.12.15, 1.12.16; `cfpull charts` lists all 145)',
+    ],
+    [
+      ['patch', 'x.yaml', '-s', 'a', '--chart-version', '1.11.99'],
+      'unknown chart version 1.11.99 (nearest known: 1.11.14, 1.11.15, 1.11.16, 1.12.0, 1.12.1, 1.12.2; `cfpull charts` lists all 145)',
     ],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await runCli(args)

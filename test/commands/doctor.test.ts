@@ -76,7 +76,13 @@ const deployment = (namespace: string, name: string, labels: Record<string, stri
 
 beforeEach(async () => {
   dir = tempDir()
-  vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
+  for (const [k, v] of Object.entries({
+    KUBECACHEDIR: 'kcache',
+    HELM_CACHE_HOME: 'hc',
+    HELM_CONFIG_HOME: 'hg',
+    HELM_DATA_HOME: 'hd',
+  }))
+    vi.stubEnv(k, join(dir, v))
   api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
   kubeconfig = writeKubeconfig(dir, api.url)
   values = join(dir, 'values.yaml')
@@ -103,7 +109,7 @@ async function doctor(extra: string[] = []) {
   const rec = recordingRunner()
   const r = await runCli(['doctor', '-f', values, '--cluster', '--kubeconfig', kubeconfig, ...extra], {
     run: rec.run,
-    env: { CFPULL_KUBECTL: toolPath('kubectl') },
+    env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm') },
   })
   return { ...r, calls: rec.calls }
 }
@@ -169,14 +175,14 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
     expect(errors).toBe(
       [
         'Errors (4)',
-        '  ✖ Secret my-credential in cloudforet-plugin has type Opaque; the kubelet only reads kubernetes.io/dockerconfigjson (or dockercfg) for pulls',
-        '    fix: cfpull create-secret --name my-credential -n cloudforet-plugin --docker-server <registry> --docker-username <user> --password-stdin',
+        "  ✖ Secret my-credential in cloudforet-plugin has type Opaque; the kubelet reads pull credentials only from kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg, and a Secret's type cannot be changed in place",
+        `    fix: cfpull create-secret --name my-credential -n cloudforet-plugin --docker-server <registry> --docker-username <user> --password-stdin --replace --kubeconfig ${kubeconfig}`,
         '  ✖ pod console-1 in cloudforet cannot pull harbor.example.com/cloudforet/console:2.0.1 (ImagePullBackOff); pull secrets: my-credential; Back-off pulling image "harbor.example.com/cloudforet/console:2.0.1"',
-        '    fix: check the credentials for harbor.example.com in Secret my-credential (cfpull create-secret … to replace them)',
+        `    fix: check the credentials for harbor.example.com in Secret my-credential; to replace them: cfpull create-secret --name my-credential -n cloudforet --docker-server <registry> --docker-username <user> --password-stdin --kubeconfig ${kubeconfig}`,
         `  ✖ pod identity-1 in cloudforet cannot pull harbor.example.com/cloudforet/identity:2.0.1 (ErrImagePull); pull secrets: none; Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized`,
-        `    fix: the pod spec lacks my-credential: cfpull patch ${values} --secret my-credential && cfpull apply -n spaceone -f ${values}`,
+        `    fix: cfpull patch ${values} --secret my-credential && cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig}`,
         '  ✖ 1 deployment of cloudforet in cloudforet run without my-credential: identity (the values and the cluster disagree)',
-        `    fix: cfpull apply -n spaceone -f ${values}`,
+        `    fix: cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig}`,
         '',
         '',
       ].join('\n'),
@@ -185,7 +191,7 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
       '  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n',
     )
     expect(r.stdout).toContain(
-      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n cloudforet-plugin delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins\n`,
+      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n cloudforet-plugin delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig} --recreate-plugins\n`,
     )
     // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
     expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)

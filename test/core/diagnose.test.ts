@@ -9,11 +9,18 @@ import {
   registryOfImage,
 } from '../../src/core/diagnose.js'
 import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
+import { chooseChart } from '../../src/core/install-model.js'
 import { parseValues } from '../../src/core/values.js'
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/doctor', name)
-const diagnose = (text: string, version?: string, secret?: string) =>
-  diagnoseValues(parseValues(text).data, chartInfo(version), 'values.yaml', secret)
+const diagnose = (text: string, version?: string, secret?: string) => {
+  const chart = chooseChart(version ? { version } : {})
+  return diagnoseValues(parseValues(text).data, chart, {
+    files: ['values.yaml'],
+    chart: { version: chart.info.version, source: chart.source },
+    ...(secret && { secrets: [secret] }),
+  })
+}
 const brief = (d: ReturnType<typeof diagnose>) => d.findings.map((f) => `${f.severity} ${f.code}: ${f.message}`)
 
 describe('diagnoseValues', () => {
@@ -35,13 +42,15 @@ describe('diagnoseValues', () => {
 
   it('a 2.x supervisor with the connector key: ignored, plugins get nothing, and a wrong shape', () => {
     const d = diagnose(readFileSync(fixture('supervisor-2x-connector.yaml'), 'utf8'), undefined, 'my-credential')
-    expect(d.plugins).toMatchObject({ mechanism: 'registry', registryType: 'HARBOR', configured: [] })
+    // DEFAULT_REGISTRY: HARBOR changes nothing: the managed plugins stay DOCKER_HUB.
+    expect(d.plugins).toMatchObject({ mechanism: 'registry', registryType: 'DOCKER_HUB', configured: [] })
     const codes = d.findings.map((f) => `${f.severity} ${f.code}`)
     expect(codes).toEqual([
       'error bad-shape',
       'error service-missing-secret',
       'error service-not-in-file',
       'error plugins-missing-secret',
+      'warning default-registry-ignored',
       'warning connector-ignored',
       'info namespaces',
     ])
@@ -50,7 +59,11 @@ describe('diagnoseValues', () => {
     )
     expect(d.findings[1]!.message).toBe('repository pulls without my-credential')
     expect(d.findings[3]!.message).toBe(
-      'plugin pods get no pull secret: supervisor 2.0.dev19 reads repository.application_grpc.REGISTRY_INFO.HARBOR.image_pull_secrets, which is not set',
+      'plugin pods get no pull secret: the managed plugins use registry type DOCKER_HUB (repository.application_grpc.MANAGED_REGISTRY_TYPE is not set), and supervisor 2.0.dev19 gives them the secret in repository.application_grpc.REGISTRY_INFO.DOCKER_HUB.image_pull_secrets, which is not set',
+    )
+    expect(d.findings[3]!.fix).toBe('cfpull patch values.yaml --secret my-credential')
+    expect(d.findings[4]!.message).toBe(
+      'repository.application_grpc.DEFAULT_REGISTRY is set (HARBOR), but no Cloudforet code has read it since 2023-06-28: the managed plugins use repository.application_grpc.MANAGED_REGISTRY_TYPE (here DOCKER_HUB)',
     )
   })
 

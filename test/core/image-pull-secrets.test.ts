@@ -17,6 +17,8 @@ interface CaseOptions {
   exclude?: string[]
   plugins?: PluginMode
   pluginRegistry?: string
+  managedRegistry?: boolean
+  replacePluginSecret?: boolean
   onlyPresent?: boolean
 }
 
@@ -30,6 +32,8 @@ function run(name: string, text: string) {
     ...(o.exclude && { exclude: o.exclude }),
     ...(o.plugins && { plugins: o.plugins }),
     ...(o.pluginRegistry && { pluginRegistry: o.pluginRegistry }),
+    ...(o.managedRegistry && { managedRegistry: true }),
+    ...(o.replacePluginSecret && { replacePluginSecret: true }),
     ...(o.onlyPresent && { onlyPresent: o.onlyPresent }),
   })
 }
@@ -72,7 +76,7 @@ describe('addImagePullSecrets on fixture pairs', () => {
       const outLines = result.text.split(/\r?\n/)
       for (const c of result.changes)
         expect(outLines[c.line - 1], `line of ${c.path.join('.')}`).toMatch(
-          /imagePullSecrets|image_pull_secrets|- name: |\{name: /,
+          /imagePullSecrets|image_pull_secrets|MANAGED_REGISTRY_TYPE|- name: |\{name: /,
         )
     })
   }

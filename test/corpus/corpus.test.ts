@@ -332,15 +332,24 @@ function checkText(
     )
   if (result.changed && !real.length) problems.push('the text changed but every change is "unchanged"')
 
-  // Every service of the chart gets exactly one outcome; the plugins one when cfpull chose a path.
+  // Every enabled service of the chart gets exactly one outcome (a disabled one runs no pods);
+  // the plugins one when cfpull chose a path and the route had no secret of its own.
+  const top = parseDocument(text.replace(/^\uFEFF/, ''), { uniqueKeys: false }).toJS({ maxAliasCount: -1 }) as unknown
+  const disabled = (s: string) => {
+    const section = top && typeof top === 'object' ? (top as Record<string, unknown>)[s] : undefined
+    return !!section && typeof section === 'object' && (section as { enabled?: unknown }).enabled === false
+  }
+  const enabled = chart.services.filter((s) => !disabled(s))
   const services = result.changes.filter((c) => c.kind === 'service').map((c) => c.service)
-  if (!isDeepStrictEqual([...services].sort(), [...chart.services].sort()))
+  if (!isDeepStrictEqual([...services].sort(), [...enabled].sort()))
     problems.push(
-      `service outcomes ${JSON.stringify(services)} do not match chart ${version}'s services ${JSON.stringify(chart.services)}`,
+      `service outcomes ${JSON.stringify(services)} do not match chart ${version}'s enabled services ${JSON.stringify(enabled)}`,
     )
   const pluginChanges = result.changes.filter((c) => c.kind === 'plugins')
+  const kept = result.warnings.some((w) => w.code === 'plugin-secret-kept')
   if (
     result.plugins.path &&
+    !(kept && pluginChanges.length === 0) &&
     (pluginChanges.length !== 1 || !isDeepStrictEqual(pluginChanges[0]!.path, result.plugins.path))
   )
     problems.push(

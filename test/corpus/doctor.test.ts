@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chartInfo } from '../../src/core/charts.js'
 import { diagnoseValues } from '../../src/core/diagnose.js'
+import { chooseChart } from '../../src/core/install-model.js'
 import { parseValues } from '../../src/core/values.js'
 
 // Doctor on real files from the corpus (read in place, never copied into the repo).
@@ -17,9 +17,12 @@ describe('doctor on real Cloudforet values files', () => {
   it('the upstream 1.12 example lists 5 of 21 services (one disabled): the other 16 are reported', () => {
     const d = diagnoseValues(
       read('charts@master__examples__values__release-1-12.yaml'),
-      chartInfo('1.12.16'),
-      'values.yaml',
-      'my-credential',
+      chooseChart({ version: '1.12.16' }),
+      {
+        files: ['values.yaml'],
+        chart: { version: '1.12.16', source: 'flag' },
+        secrets: ['my-credential'],
+      },
     )
     const notInFile = d.findings.find((f) => f.code === 'service-not-in-file')!
     expect(notInFile.message).toMatch(/^16 services \(console-api, identity, /)
@@ -38,8 +41,8 @@ describe('doctor on real Cloudforet values files', () => {
   it('the docs plugin block on a 2.x chart: the connector key is ignored and plugins get nothing', () => {
     const d = diagnoseValues(
       read('docs-fragments/docs@en__set_k8s_imagepullsecrets__block2-plugin.yaml'),
-      chartInfo('2.0.0-dev35'),
-      'values.yaml',
+      chooseChart({ version: '2.0.0-dev35' }),
+      { files: ['values.yaml'], chart: { version: '2.0.0-dev35', source: 'flag' } },
     )
     expect(d.plugins.mechanism).toBe('registry')
     expect(d.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(

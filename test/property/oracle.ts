@@ -91,7 +91,10 @@ export function expectOutcome(text: string, o: OracleOptions): Expectation {
   if (data !== null && data !== undefined && !isObj(data)) return { ok: false, reason: 'the top level is not a map' }
   const top = data ?? {}
 
-  const services = o.services ? [...new Set(o.services)] : o.chart.services
+  // A disabled service runs no pods: no command requires (or writes) its pull secret.
+  const services = (o.services ? [...new Set(o.services)] : o.chart.services).filter(
+    (s) => !(isObj(top[s]) && top[s].enabled === false),
+  )
   for (const s of services)
     if (top[s] !== undefined && top[s] !== null && !isObj(top[s])) return { ok: false, reason: `${s} is not a map` }
   const kc = dig(top, CONNECTOR_PATH)
@@ -108,7 +111,11 @@ export function expectOutcome(text: string, o: OracleOptions): Expectation {
   }))
   // Which mechanism the plugins use is a policy decision, not an edit: taken from src as is.
   const plugins = decidePlugins(data, o.chart, o.plugins, o.pluginRegistry)
-  if (plugins.path)
+  // A plugin route that already names another Secret is the plugins' own: kept unless asked.
+  const route = plugins.path && dig(top, plugins.path)
+  const keepsOwn =
+    plugins.mechanism === 'registry' && typeof route === 'string' && route !== '' && route !== o.secrets[0]
+  if (plugins.path && !keepsOwn)
     targets.push({
       path: plugins.path,
       leaf:

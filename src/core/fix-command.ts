@@ -1,0 +1,162 @@
+// The one builder of every command cfpull prints as `fix:` or `next:` (and the GitHub Action's
+// annotations). A printed command must do what it says when run as printed, in the same
+// context: the same files, chart version, narrowing flags, plugin flags, secret names and
+// cluster target. So every line is built here from the model and the options in force.
+import type { ChartChoice, FixIntent, InstallModel, InstallOptions } from './install-model.js'
+import { namespacesFor } from './install-model.js'
+
+/** The options in force where a fix is printed. */
+export interface FixContext extends InstallOptions {
+  /** The values files the command read. */
+  files: string[]
+  chart: Pick<ChartChoice, 'source' | 'valuesFile'> & { version: string }
+  /** The Helm release namespace (-n of apply and doctor), where unset namespaces fall. */
+  releaseNamespace?: string
+  release?: string
+  kubeconfig?: string
+  context?: string
+}
+
+// Placeholders the user fills in are printed bare (`<registry>`), everything else shell-quoted.
+function quote(arg: string): string {
+  if (/^<[a-z-]+>$/.test(arg) || /^[\w@%+=:,./-]+$/.test(arg)) return arg
+  return `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+/** Joins an argv into one line a POSIX shell runs as that argv. */
+export function commandLine(argv: string[]): string {
+  return argv.map(quote).join(' ')
+}
+
+function chartArgs(ctx: FixContext, chartVersion?: string): string[] {
+  if (chartVersion) return ['--chart-version', chartVersion]
+  if (ctx.chart.source === 'chart-values' && ctx.chart.valuesFile) return ['--chart-values', ctx.chart.valuesFile]
+  if (ctx.chart.source === 'flag' || ctx.chart.source === 'release') return ['--chart-version', ctx.chart.version]
+  return []
+}
+
+function narrowingArgs(o: InstallOptions): string[] {
+  return [
+    ...(o.onlyPresent ? ['--only-present'] : []),
+    ...(o.services?.length ? ['--services', o.services.join(',')] : []),
+    ...(o.exclude?.length ? ['--exclude', o.exclude.join(',')] : []),
+  ]
+}
+
+function clusterArgs(ctx: FixContext): string[] {
+  return [
+    ...(ctx.kubeconfig ? ['--kubeconfig', ctx.kubeconfig] : []),
+    ...(ctx.context ? ['--context', ctx.context] : []),
+  ]
+}
+
+/** `cfpull patch FILES --secret S …` with every flag in force, changed by `over`. */
+export function patchCommand(
+  ctx: FixContext,
+  over: Partial<InstallOptions> & { chartVersion?: string; files?: string[] } = {},
+): string {
+  const o: InstallOptions = { ...ctx, ...over }
+  const secrets = o.secrets?.length ? o.secrets : ['<name>']
+  const plugins = o.plugins && o.plugins !== 'auto' ? ['--plugins', o.plugins] : []
+  return commandLine([
+    'cfpull',
+    'patch',
+    ...(over.files ?? ctx.files),
+    '--secret',
+    secrets.join(','),
+    ...chartArgs(ctx, over.chartVersion),
+    ...narrowingArgs(o),
+    ...plugins,
+    ...(o.pluginRegistry ? ['--plugin-registry', o.pluginRegistry] : []),
+    ...(o.managedRegistry && o.pluginRegistry ? ['--managed-registry'] : []),
+    ...(o.replacePluginSecret ? ['--replace-plugin-secret'] : []),
+  ])
+}
+
+/** The fix a model notice asks for, in this context. */
+export function fixForIntent(ctx: FixContext, intent: FixIntent): string {
+  return patchCommand(ctx, intent.with ?? {})
+}
+
+const CREDENTIALS = ['--docker-server', '<registry>', '--docker-username', '<user>', '--password-stdin']
+
+/**
+ * `cfpull create-secret` for one name. With a values file, `--values` gives the namespaces (the
+ * model's, for that name), plus `-n` for the release namespace when the values leave one unset.
+ */
+export function createSecretCommand(
+  ctx: FixContext,
+  name: string,
+  o: { values?: string; model?: InstallModel; namespaces?: string[]; replace?: boolean } = {},
+): string {
+  const ns: string[] = []
+  if (o.values && o.model) {
+    const raw = o.model.needs.find((n) => n.name === name)?.namespaces ?? [
+      o.model.namespaces.core,
+      o.model.namespaces.supervisor,
+      o.model.namespaces.plugins,
+    ]
+    if (raw.includes(null)) ns.push('-n', ctx.releaseNamespace ?? '<release namespace>')
+  }
+  for (const n of o.namespaces ?? []) ns.push('-n', n)
+  // create-secret reads only namespace defaults from the chart, and knows only --chart-version.
+  const chart =
+    o.values && (ctx.chart.source === 'flag' || ctx.chart.source === 'release')
+      ? ['--chart-version', ctx.chart.version]
+      : []
+  return commandLine([
+    'cfpull',
+    'create-secret',
+    '--name',
+    name,
+    ...(o.values ? ['--values', o.values] : []),
+    ...chart,
+    ...ns,
+    ...CREDENTIALS,
+    ...(o.replace ? ['--replace'] : []),
+    ...clusterArgs(ctx),
+  ])
+}
+
+/** `kubectl delete secret NAME -n NS`, aimed at the same cluster. */
+export function deleteSecretCommand(ctx: FixContext, name: string, namespace: string): string {
+  return commandLine(['kubectl', 'delete', 'secret', name, '-n', namespace, ...clusterArgs(ctx)])
+}
+
+/** `cfpull apply -n NS -f FILE …` aimed at the same release and cluster. */
+export function applyCommand(ctx: FixContext, extra: string[] = []): string {
+  return commandLine([
+    'cfpull',
+    'apply',
+    '-n',
+    ctx.releaseNamespace ?? '<release namespace>',
+    '-f',
+    ctx.files[0]!,
+    ...(ctx.release && ctx.release !== 'cloudforet' ? ['--release', ctx.release] : []),
+    ...(ctx.chart.source === 'flag' ? ['--version', ctx.chart.version] : []),
+    ...clusterArgs(ctx),
+    ...extra,
+  ])
+}
+
+/**
+ * The create-secret lines after a patch of several files: one per secret name and distinct set
+ * of namespaces, each with the first file of that set (its --values gives the same namespaces).
+ */
+export function createSecretCommands(
+  ctx: FixContext,
+  perFile: Array<{ file: string; model: InstallModel }>,
+  names: string[],
+): string[] {
+  const lines: string[] = []
+  for (const name of names) {
+    const seen = new Set<string>()
+    for (const { file, model } of perFile) {
+      const key = namespacesFor(model, name, ctx.releaseNamespace ?? '<release namespace>').join(',')
+      if (seen.has(key)) continue
+      seen.add(key)
+      lines.push(createSecretCommand(ctx, name, { values: file, model }))
+    }
+  }
+  return lines
+}

@@ -1,0 +1,394 @@
+// One model of the install: which services, plugin route, secret names and namespaces a values
+// file (plus the chart and the options in force) amounts to. patch computes its edits from it,
+// doctor reports it, apply checks against it and create-secret --values takes its namespaces
+// from it, so no two commands can disagree about the same file.
+import {
+  CONNECTOR_PATH,
+  LATEST_CHART_VERSION,
+  chartForSupervisor,
+  chartInfo,
+  pullSecretPath,
+  type ChartInfo,
+} from './charts.js'
+import { dataAt } from './data-path.js'
+import { resolveNamespaces, type Namespaces } from './namespaces.js'
+import {
+  DEFAULT_REGISTRY_PATH,
+  MANAGED_TYPE_PATH,
+  REGISTRY_BASE,
+  REGISTRY_TYPES,
+  decidePlugins,
+  effectiveRegistryUrl,
+  majorOf,
+  registryInfoPath,
+  type PluginDecision,
+  type PluginMode,
+} from './plugins.js'
+import { parsePullSecretList } from './schema.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+/** Where the chart version came from. */
+export type ChartSource = 'flag' | 'release' | 'chart-values' | 'default'
+
+/** The chart a command works against, and why that one. */
+export interface ChartChoice {
+  info: ChartInfo
+  source: ChartSource
+  /** For `chart-values`: the file the chart facts were read from. */
+  valuesFile?: string
+}
+
+/** The options that change what the install is taken to be (the same flags on every command). */
+export interface InstallOptions {
+  /** Secret names given on the command line (patch writes them, doctor checks for them). */
+  secrets?: string[]
+  plugins?: PluginMode
+  /** The REGISTRY_INFO type to put the plugin secret under (default: the managed plugins' type). */
+  pluginRegistry?: string
+  /** Also make the managed plugins use --plugin-registry (sets MANAGED_REGISTRY_TYPE). */
+  managedRegistry?: boolean
+  /** Replace a plugin route secret that names another Secret (default: keep it). */
+  replacePluginSecret?: boolean
+  onlyPresent?: boolean
+  services?: string[]
+  exclude?: string[]
+}
+
+/** Why a service is not required to carry the secret. */
+export type SkipReason = 'disabled' | 'excluded' | 'not-selected' | 'not-in-file'
+
+export interface ServiceState {
+  service: string
+  /** Where its pods read their pull secrets. */
+  path: string[]
+  inFile: boolean
+  /** `enabled` as the values set it; null = the chart's default. */
+  enabled: boolean | null
+  /** Set when no command requires (or patch writes) its secret, and why. */
+  skipped?: SkipReason
+  /** The pull secrets its pods get. */
+  pullSecrets: string[]
+  /** When the list is not a list of {name} maps: what it is instead. */
+  badShape?: string
+}
+
+export interface PluginRoute extends PluginDecision {
+  /** The secrets the route in use gives plugin pods now. */
+  configured: string[]
+  /** Every REGISTRY_INFO.<type>.image_pull_secrets that names a secret. */
+  registrySecrets: Array<{ type: string; secret: string }>
+  /** DEFAULT_REGISTRY as the values set it (read by nothing; reported once). */
+  defaultRegistry?: string
+}
+
+/** A fact about the install worth a line, with the same words and severity in every command. */
+export interface ModelNotice {
+  code: string
+  severity: Severity
+  message: string
+  /** The change that resolves it, for the fix builder. */
+  fix?: FixIntent
+}
+
+/** What a printed fix must do; src/core/fix-command.ts turns it into the command line. */
+export type FixIntent = { kind: 'patch'; with?: Partial<InstallOptions> & { chartVersion?: string } }
+
+/** The names a Secret must exist under, namespace by namespace (null = the Helm release namespace). */
+export interface SecretNeed {
+  name: string
+  /** Why: pulled by services, by plugin pods, or both. */
+  for: Array<'services' | 'plugins'>
+  namespaces: Array<string | null>
+}
+
+export interface InstallModel {
+  chart: ChartChoice
+  /** The options it was built with. */
+  options: InstallOptions
+  /** For a 1.x supervisor checked against a 2.x chart by default: the chart that matches it. */
+  chartMismatch?: { supervisorVersion: string; suggested: string; addedOnlyByDefault: string[] }
+  services: ServiceState[]
+  plugins: PluginRoute
+  namespaces: Namespaces
+  /** The names the services must pull with: --secret, else every name a service uses. */
+  serviceSecrets: string[]
+  /** The names plugin pods pull with (or, before the route is set, would after patch). */
+  pluginSecrets: string[]
+  needs: SecretNeed[]
+  notices: ModelNotice[]
+}
+
+/** Builds the install model from the values data, the chart and the options in force. */
+export function buildInstallModel(data: unknown, chart: ChartChoice, options: InstallOptions = {}): InstallModel {
+  const notices: ModelNotice[] = []
+  const info = chart.info
+  const exclude = new Set(options.exclude ?? [])
+  const only = options.services ? new Set(options.services) : undefined
+  const services = info.services.map((service): ServiceState => {
+    const section = dataAt(data, [service])
+    const enabled = dataAt(section, ['enabled'])
+    const path = pullSecretPath(service)
+    const list = dataAt(data, path)
+    let pullSecrets: string[] = []
+    let badShape: string | undefined
+    if (list !== undefined && list !== null) {
+      const r = parsePullSecretList(list)
+      if ('names' in r) pullSecrets = r.names
+      else badShape = r.found
+    }
+    const inFile = section !== undefined
+    const skipped: SkipReason | undefined =
+      enabled === false
+        ? 'disabled'
+        : exclude.has(service)
+          ? 'excluded'
+          : only && !only.has(service)
+            ? 'not-selected'
+            : options.onlyPresent && !inFile
+              ? 'not-in-file'
+              : undefined
+    return {
+      service,
+      path,
+      inFile,
+      enabled: typeof enabled === 'boolean' ? enabled : null,
+      pullSecrets,
+      ...(skipped && { skipped }),
+      ...(badShape !== undefined && { badShape }),
+    }
+  })
+
+  const mode = options.plugins ?? 'auto'
+  const decision = decidePlugins(data, info, mode, options.pluginRegistry)
+  for (const w of decision.warnings) notices.push({ code: 'plugin-version', severity: 'warning', message: w })
+  const registrySecrets = REGISTRY_TYPES.flatMap((type): PluginRoute['registrySecrets'] => {
+    const v = dataAt(data, registryInfoPath(type, 'image_pull_secrets'))
+    return typeof v === 'string' && v ? [{ type, secret: v }] : []
+  })
+  // Types the values add beyond the known five still name secrets the repository hands out.
+  const info_ = dataAt(data, [...REGISTRY_BASE, 'REGISTRY_INFO'])
+  if (info_ && typeof info_ === 'object' && !Array.isArray(info_))
+    for (const type of Object.keys(info_))
+      if (!(REGISTRY_TYPES as readonly string[]).includes(type)) {
+        const v = dataAt(info_, [type, 'image_pull_secrets'])
+        if (typeof v === 'string' && v) registrySecrets.push({ type, secret: v })
+      }
+  const rawDefault = dataAt(data, DEFAULT_REGISTRY_PATH)
+  const defaultRegistry =
+    rawDefault === undefined ? undefined : typeof rawDefault === 'string' ? rawDefault : JSON.stringify(rawDefault)
+  const plugins: PluginRoute = {
+    ...decision,
+    configured: configuredSecrets(data, decision.path),
+    registrySecrets,
+    ...(defaultRegistry !== undefined && { defaultRegistry: defaultRegistry }),
+  }
+  if (defaultRegistry !== undefined)
+    notices.push({
+      code: 'default-registry-ignored',
+      severity: 'warning',
+      message: `${DEFAULT_REGISTRY_PATH.join('.')} is set (${defaultRegistry}), but no Cloudforet code has read it since 2023-06-28: the managed plugins use ${MANAGED_TYPE_PATH.join('.')}${plugins.managedType ? ` (here ${options.managedRegistry && options.pluginRegistry ? options.pluginRegistry : plugins.managedType})` : ''}`,
+    })
+  routeNotices(data, plugins, info, mode, options, notices)
+
+  const namespaces = resolveNamespaces(data, info)
+  const used = [...new Set(services.flatMap((s) => s.pullSecrets))]
+  const serviceSecrets = options.secrets?.length ? [...options.secrets] : used
+  // Where Secrets are needed is the install's business, not patch's: a forced --plugins mode
+  // changes what patch writes, never which route the supervisor really takes.
+  const actual: PluginRoute =
+    mode === 'auto'
+      ? plugins
+      : (() => {
+          const d = decidePlugins(data, info, 'auto')
+          return { ...d, configured: configuredSecrets(data, d.path), registrySecrets }
+        })()
+  const pluginSecrets = pluginSecretsOf(actual, serviceSecrets)
+  const needs: SecretNeed[] = []
+  const need = (name: string, why: 'services' | 'plugins', ns: Array<string | null>) => {
+    let n = needs.find((x) => x.name === name)
+    if (!n) needs.push((n = { name, for: [], namespaces: [] }))
+    if (!n.for.includes(why)) n.for.push(why)
+    for (const x of ns) if (!n.namespaces.includes(x)) n.namespaces.push(x)
+  }
+  for (const name of serviceSecrets) need(name, 'services', [namespaces.core, namespaces.supervisor])
+  for (const name of pluginSecrets) need(name, 'plugins', [namespaces.plugins])
+
+  const model: InstallModel = {
+    chart,
+    options,
+    services,
+    plugins,
+    namespaces,
+    serviceSecrets,
+    pluginSecrets,
+    needs,
+    notices,
+  }
+  const mismatch = chartMismatchOf(data, chart, services, plugins)
+  if (mismatch) {
+    model.chartMismatch = mismatch
+    notices.push({
+      code: 'chart-mismatch',
+      severity: 'warning',
+      message: `supervisor.image.version is ${mismatch.supervisorVersion} (a 1.x install), but no chart version was given, so chart ${info.version}'s services apply${mismatch.addedOnlyByDefault.length ? `: ${mismatch.addedOnlyByDefault.join(', ')} ${mismatch.addedOnlyByDefault.length === 1 ? 'is' : 'are'} added only because of that` : ''}; chart ${mismatch.suggested} matches that supervisor`,
+      fix: { kind: 'patch', with: { chartVersion: mismatch.suggested } },
+    })
+  }
+  return model
+}
+
+/** The namespaces a Secret must exist in, the release namespace standing in for unset ones. */
+export function namespacesFor(model: InstallModel, name: string, releaseNamespace?: string): string[] {
+  const n = model.needs.find((x) => x.name === name)
+  const raw: Array<string | null> = n
+    ? n.namespaces
+    : [model.namespaces.core, model.namespaces.supervisor, model.namespaces.plugins]
+  return [...new Set(raw.map((x) => x ?? releaseNamespace).filter((x): x is string => !!x))]
+}
+
+/** Every (secret, namespace) pair the install needs, with the release namespace for unset ones. */
+export function secretPlacements(
+  model: InstallModel,
+  releaseNamespace: string,
+): Array<{ name: string; namespace: string }> {
+  return model.needs.flatMap((n) =>
+    namespacesFor(model, n.name, releaseNamespace).map((namespace) => ({ name: n.name, namespace })),
+  )
+}
+
+/** The services every command requires to carry the secret (enabled, not narrowed away). */
+export function requiredServices(model: InstallModel): ServiceState[] {
+  return model.services.filter((s) => !s.skipped)
+}
+
+function configuredSecrets(data: unknown, path: string[] | undefined): string[] {
+  if (!path) return []
+  const v = dataAt(data, path)
+  if (typeof v === 'string') return v ? [v] : []
+  const r = v === undefined || v === null ? { names: [] } : parsePullSecretList(v)
+  return 'names' in r ? r.names : []
+}
+
+function pluginSecretsOf(plugins: PluginRoute, serviceSecrets: string[]): string[] {
+  if (plugins.mechanism === 'none') return []
+  const named =
+    plugins.mechanism === 'registry'
+      ? [...new Set([...plugins.configured, ...plugins.registrySecrets.map((r) => r.secret)])]
+      : plugins.configured
+  if (named.length) return named
+  // Not set yet: what patch would put there.
+  return plugins.mechanism === 'registry' ? serviceSecrets.slice(0, 1) : serviceSecrets
+}
+
+/** "the managed plugins use registry type X (where X comes from)" */
+export function managedTypeClause(plugins: PluginRoute): string {
+  const path = MANAGED_TYPE_PATH.join('.')
+  return `the managed plugins use registry type ${plugins.managedType ?? 'DOCKER_HUB'} (${plugins.managedTypeSource === 'values' ? path : `${path} is not set`})`
+}
+
+/** The sentence for a plugin secret set under a type the managed plugins do not use. */
+export function otherTypeMessage(type: string, plugins: PluginRoute): string {
+  return `${managedTypeClause(plugins)}, so they do not get the secret in ${registryInfoPath(type, 'image_pull_secrets').join('.')}: only plugins registered with registry type ${type} do`
+}
+
+function routeNotices(
+  data: unknown,
+  plugins: PluginRoute,
+  chart: ChartInfo,
+  mode: PluginMode,
+  options: InstallOptions,
+  notices: ModelNotice[],
+): void {
+  if (plugins.supervisorTooOld)
+    notices.push({
+      code: 'supervisor-too-old',
+      severity: 'warning',
+      message: `${plugins.reason}: plugin pods pull without a secret until the supervisor is 1.10.4.2 or newer (or the secret is added to the default ServiceAccount of ${resolveNamespaces(data, chart).plugins})`,
+    })
+  // A mechanism forced against the detected supervisor writes a key that supervisor ignores.
+  if (mode === 'connector' || mode === 'registry') {
+    const auto = decidePlugins(data, chart, 'auto', options.pluginRegistry)
+    if (auto.mechanism !== mode && auto.supervisorVersion)
+      notices.push({
+        code: 'ignored-key',
+        severity: 'warning',
+        message: `supervisor ${auto.supervisorVersion} ignores ${plugins.path!.join('.')}${auto.path ? ` (it reads ${auto.path.join('.')})` : ''}: plugin pods do not get a pull secret from it`,
+        fix: { kind: 'patch', with: { plugins: 'auto' } },
+      })
+  }
+  if (plugins.mechanism === 'registry') {
+    const type = plugins.registryType!
+    if (!(REGISTRY_TYPES as readonly string[]).includes(type))
+      notices.push({
+        code: 'unknown-registry-type',
+        severity: 'warning',
+        message: `registry type ${type} is not one the repository service knows (${REGISTRY_TYPES.join(', ')})`,
+      })
+    const managed = plugins.managedType!
+    // After `patch --plugin-registry T --managed-registry` the managed type is T: nothing to say.
+    const managedAfter = options.pluginRegistry && options.managedRegistry ? options.pluginRegistry : managed
+    if (options.pluginRegistry && options.pluginRegistry !== managedAfter)
+      notices.push({
+        code: 'plugin-route-other-type',
+        severity: 'warning',
+        message: otherTypeMessage(options.pluginRegistry, plugins),
+        fix: { kind: 'patch', with: { pluginRegistry: options.pluginRegistry, managedRegistry: true } },
+      })
+    else if (!options.pluginRegistry && plugins.configured.length === 0)
+      for (const r of plugins.registrySecrets)
+        if (r.type !== managed)
+          notices.push({
+            code: 'plugin-route-other-type',
+            severity: 'warning',
+            message: otherTypeMessage(r.type, plugins),
+            fix: { kind: 'patch', with: { pluginRegistry: r.type, managedRegistry: true } },
+          })
+    for (const t of new Set([type, managedAfter]))
+      if (effectiveRegistryUrl(data, t) === '')
+        notices.push({
+          code: 'registry-url-empty',
+          severity: 'warning',
+          message: `${registryInfoPath(t, 'url').join('.')} is empty${dataAt(data, registryInfoPath(t, 'url')) === undefined ? ' (the repository default)' : ''}: no plugin can use registry type ${t} until it is set to the registry host`,
+        })
+    const ignored = dataAt(data, [...CONNECTOR_PATH, 'imagePullSecrets'])
+    if (mode === 'auto' && ignored !== undefined && ignored !== null)
+      notices.push({
+        code: 'connector-ignored',
+        severity: 'warning',
+        message: `supervisor ${plugins.supervisorVersion ?? '2.x'} ignores ${CONNECTOR_PATH.join('.')}.imagePullSecrets (it reads ${plugins.path!.join('.')}): plugin pods do not get a pull secret from it`,
+      })
+  }
+}
+
+function chartMismatchOf(
+  data: unknown,
+  chart: ChartChoice,
+  services: ServiceState[],
+  plugins: PluginRoute,
+): InstallModel['chartMismatch'] {
+  if (chart.source !== 'default' || !plugins.supervisorFromValues || !plugins.supervisorVersion) return undefined
+  const tag = plugins.supervisorVersion
+  if ((majorOf(tag) ?? 2) >= 2 || (majorOf(chart.info.version) ?? 0) < 2) return undefined
+  const suggested = chartForSupervisor(tag)
+  if (!suggested || suggested === chart.info.version) return undefined
+  const theirs = new Set(chartInfo(suggested).services)
+  const addedOnlyByDefault = services
+    .filter((s) => !s.inFile && !s.skipped && !theirs.has(s.service) && dataAt(data, [s.service]) === undefined)
+    .map((s) => s.service)
+  return { supervisorVersion: tag, suggested, addedOnlyByDefault }
+}
+
+/** The chart choice for a command's flags: --chart-values, --chart-version, the deployed release, else the default. */
+export function chooseChart(o: {
+  version?: string
+  fromRelease?: string
+  valuesInfo?: ChartInfo
+  valuesFile?: string
+}): ChartChoice {
+  if (o.valuesInfo)
+    return { info: o.valuesInfo, source: 'chart-values', ...(o.valuesFile && { valuesFile: o.valuesFile }) }
+  if (o.version) return { info: chartInfo(o.version), source: 'flag' }
+  if (o.fromRelease) return { info: chartInfo(o.fromRelease), source: 'release' }
+  return { info: chartInfo(LATEST_CHART_VERSION), source: 'default' }
+}
