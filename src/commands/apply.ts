@@ -223,13 +223,29 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
       else if (opts.restart === 'rollout')
         planned(`restart ${ns}`, [
           kubectlArgv(t, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel, '-o', 'name']),
-          kubectlArgv(t, ['rollout', 'status', 'deployment', '-n', ns, '-l', sel, `--timeout=${opts.timeout}`]),
+          kubectlArgv(t, [
+            'rollout',
+            'status',
+            'deployment',
+            '-n',
+            ns,
+            '-l',
+            sel,
+            `--timeout=<what is left of ${opts.timeout}>`,
+          ]),
         ])
       else
         planned(
           `restart ${ns}`,
           [
-            kubectlArgv(t, ['rollout', 'status', 'deployment/<each one helm changed>', '-n', ns, '--timeout=<left>']),
+            kubectlArgv(t, [
+              'rollout',
+              'status',
+              'deployment/<each one helm changed>',
+              '-n',
+              ns,
+              `--timeout=<what is left of ${opts.timeout}>`,
+            ]),
             kubectlArgv(t, ['get', 'pods', '-n', ns, '-o', 'json']),
             kubectlArgv(t, [
               'delete',

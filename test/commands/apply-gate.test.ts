@@ -91,6 +91,20 @@ const cases: Array<{
       /^Secret my-credential in namespace cloudforet has type Opaque, not kubernetes\.io\/dockerconfigjson: pods cannot pull with it$/,
   },
   {
+    // The case: Docker Hub credentials only, an image moved to a private registry.
+    kind: 'Docker Hub credentials, an image from harbor.example.com',
+    breakIt: (e) =>
+      writeFileSync(
+        e.values,
+        readFileSync(e.values, 'utf8').replace(
+          'name: cloudforet/console',
+          'name: harbor.example.com/cloudforet/console',
+        ),
+      ),
+    finding:
+      /^no entry of Secret my-credential in namespace cloudforet covers harbor\.example\.com, where 1 image of the upgraded release comes from \(harbor\.example\.com\/cloudforet\/console:1\.12\.12\); the Secret has entries for https:\/\/index\.docker\.io\/v1\/$/,
+  },
+  {
     kind: 'credentials that do not cover an image host',
     breakIt: (e) => {
       e.api.objects.delete('Secret/cloudforet/my-credential')

@@ -21,10 +21,10 @@ describe('cfpull apply', () => {
         '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images',
         'Would run, in order:',
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 0.1.0 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
-        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<left>'",
+        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete pod -n cloudforet '<each pod still in ImagePullBackOff/ErrImagePull>' -o name",
-        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet-plugin '--timeout=<left>'",
+        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet-plugin '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet-plugin -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete pod -n cloudforet-plugin '<each pod still in ImagePullBackOff/ErrImagePull>' -o name",
         '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
@@ -67,9 +67,9 @@ describe('cfpull apply', () => {
         'Would run, in order:',
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 2.0.0-dev35 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet -o name',
-        '  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet --timeout=10m',
+        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet -o name',
-        '  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet --timeout=10m',
+        "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete deploy,svc -n cloudforet-plugin -l 'plugin_id=<each stale plugin>' -o name",
         '',
@@ -192,6 +192,16 @@ describe('cfpull apply', () => {
     expect(e.tidy(r.stdout)).toContain(
       '✔ restart cloudforet (t): 4 deployments restarted and ready\n✔ restart cloudforet-plugin (t): 1 deployment restarted and ready\n',
     )
+  })
+
+  it('--restart rollout in a namespace with no release deployment restarts nothing and says so', async () => {
+    writeFileSync(e.values, readFileSync(e.values, 'utf8').replace('supervisor:\n', 'supervisor:\n  enabled: false\n'))
+    const r = await e.apply(['--restart', 'rollout'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(e.tidy(r.stdout)).toContain(
+      '✔ restart cloudforet-plugin (t): no deployment labelled app.kubernetes.io/instance=cloudforet: nothing restarted\n',
+    )
+    expect(r.calls.filter((c) => c.args.includes('status') && c.args.includes('cloudforet-plugin'))).toEqual([])
   })
 
   it('a failing helm upgrade is exit 4 naming the step, says what may have changed, and nothing after it runs', async () => {
