@@ -23,10 +23,7 @@ import {
   namedObjects,
   planFromHistory,
   pluginDeployments,
-  pluginSecretNames,
   restartNamespaces,
-  secretNamesInValues,
-  secretNamespaces,
   shellLine,
   stuckReleasePods,
   type HistoryPlan,
@@ -41,11 +38,17 @@ import {
   type ExitCodeValue,
   type Finding,
 } from '../core/errors.js'
+import { createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
 import { addImagePullSecrets } from '../core/image-pull-secrets.js'
+import {
+  buildInstallModel,
+  chooseChart,
+  secretPlacements,
+  type ChartChoice,
+  type InstallModel,
+} from '../core/install-model.js'
 import { ImageRefError, parseImageRef } from '../core/image-ref.js'
 import { DockerConfigError, matchingKeys, readPullSecret, type CredentialEntry } from '../core/kubelet-credentials.js'
-import { resolveNamespaces } from '../core/namespaces.js'
-import { decidePlugins } from '../core/plugins.js'
 import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/rendered-images.js'
 import { parseValues } from '../core/values.js'
 
@@ -526,8 +529,13 @@ export interface Facts {
   valuesMode: ValuesMode
   /** The values helm will use: the file, or the release's with the file over them. */
   effective?: unknown
+  /** The install model of the values helm will use (core/install-model.ts): the one every command reads. */
+  model?: InstallModel
+  chartChoice?: ChartChoice
   secretNames: string[]
   secretNamespaces: string[]
+  /** Each (secret, namespace) the model needs: service secrets in core and supervisor, the plugin secret in plugins. */
+  placements: Array<{ name: string; namespace: string }>
   restartNamespaces: string[]
   pluginNamespace: string
   pluginSecrets: string[]
@@ -549,6 +557,7 @@ function initialFacts(opts: ApplyOptions): Facts {
     valuesMode: opts.reuseValues ? 'reuse' : 'reset',
     secretNames: [],
     secretNamespaces: [],
+    placements: [],
     restartNamespaces: [opts.namespace],
     pluginNamespace: chart.pluginNamespace,
     pluginSecrets: [],
@@ -657,8 +666,7 @@ const checkKeptValues: PreflightCheck = async ({ opts, deps, t, helmBin, step, f
   ]
 }
 
-// Derives the install's namespaces, secret names and plugin route from the values helm will use.
-// One place, so the shared install model (issue 12) can replace exactly this.
+// The install model of the values helm will use, against the chart version the upgrade pins.
 const derivePlan: PreflightCheck = ({ opts, result, facts }) => {
   const version = facts.version
   const known = version && knownChartVersions().includes(version.replace(/^v/, ''))
@@ -667,40 +675,64 @@ const derivePlan: PreflightCheck = ({ opts, result, facts }) => {
     result.warnings.push(
       `chart version ${version} is not one cfpull knows: checking services against ${LATEST_CHART_VERSION}`,
     )
-  facts.chart = chartInfo(known ? version : LATEST_CHART_VERSION)
+  facts.chartChoice = known ? chooseChart(opts.version ? { version } : { fromRelease: version }) : chooseChart({})
+  facts.chart = facts.chartChoice.info
   facts.pluginNamespace = facts.chart.pluginNamespace
   if (facts.text === undefined) return []
-  const data = facts.effective ?? facts.data
-  const plugins = decidePlugins(data, facts.chart, 'auto')
-  const ns = resolveNamespaces(data, facts.chart)
-  facts.secretNames = secretNamesInValues(data, facts.chart, plugins)
-  facts.secretNamespaces = secretNamespaces(ns, opts.namespace)
-  facts.restartNamespaces = restartNamespaces(ns, opts.namespace)
-  facts.pluginNamespace = ns.plugins
-  facts.pluginSecrets = pluginSecretNames(data, plugins)
+  const model = buildInstallModel(facts.effective ?? facts.data, facts.chartChoice)
+  facts.model = model
+  facts.placements = secretPlacements(model, opts.namespace)
+  facts.secretNames = model.needs.map((n) => n.name)
+  facts.secretNamespaces = [...new Set(facts.placements.map((p) => p.namespace))]
+  facts.restartNamespaces = restartNamespaces(model.namespaces, opts.namespace)
+  facts.pluginNamespace = model.namespaces.plugins
+  facts.pluginSecrets = model.plugins.configured
   return []
 }
 
+/** The options in force, for the patch and create-secret commands the preflight prints. */
+function fixContext(opts: ApplyOptions, facts: Facts): FixContext {
+  const chart = facts.chartChoice ?? chooseChart({})
+  return {
+    files: [opts.values],
+    chart: { version: chart.info.version, source: chart.source },
+    releaseNamespace: opts.namespace,
+    release: opts.release,
+    ...(facts.model && { secrets: facts.model.serviceSecrets }),
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+  }
+}
+
 const checkPatched: PreflightCheck = ({ opts, facts }) => {
-  if (facts.text === undefined) return []
+  if (facts.text === undefined || !facts.model) return []
   const chart = facts.chart
-  if (facts.secretNames.length === 0)
+  const ctx = fixContext(opts, facts)
+  const secrets = facts.model.serviceSecrets
+  if (secrets.length === 0)
     return [
       {
         message: `${opts.values} names no imagePullSecrets`,
-        fix: `cfpull patch ${opts.values} --secret <name> --chart-version ${chart.version}`,
+        fix: patchCommand({ ...ctx, secrets: ['<name>'] }),
       },
     ]
-  const check = addImagePullSecrets(facts.text, { secrets: facts.secretNames, chart, file: opts.values })
+  // Exactly what patch would still do with these names: same model, same targets.
+  const check = addImagePullSecrets(facts.text, {
+    secrets,
+    chart,
+    chartSource: facts.chartChoice?.source ?? 'flag',
+    file: opts.values,
+    verify: false,
+  })
   const missing = check.changes.filter((c) => c.action !== 'unchanged')
   if (!missing.length || opts.allowUnpatched) return []
   return [
     {
-      message: `${opts.values} is not fully patched: ${missing.length} place${missing.length === 1 ? '' : 's'} lack ${facts.secretNames.join(', ')} (${missing
+      message: `${opts.values} is not fully patched: ${missing.length} place${missing.length === 1 ? '' : 's'} lack ${secrets.join(', ')} (${missing
         .slice(0, 4)
         .map((c) => c.path.join('.'))
         .join(', ')}${missing.length > 4 ? ', …' : ''}); pass --allow-unpatched to go on anyway`,
-      fix: `cfpull patch ${opts.values} --secret ${facts.secretNames.join(',')} --chart-version ${chart.version}`,
+      fix: patchCommand(ctx),
     },
   ]
 }
@@ -738,10 +770,9 @@ const checkRender: PreflightCheck = async ({ opts, deps, helmBin, step, facts })
 
 const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
   if (!facts.toolsOk || facts.secretNames.length === 0) return []
-  // Every pair the values imply (plugins included) and every pair a rendered pod names.
+  // Every pair the install model needs (plugins included) and every pair a rendered pod names.
   const pairs = new Map<string, { name: string; ns: string }>()
-  for (const ns of facts.secretNamespaces)
-    for (const name of facts.secretNames) pairs.set(`${ns}/${name}`, { name, ns })
+  for (const { name, namespace: ns } of facts.placements) pairs.set(`${ns}/${name}`, { name, ns })
   for (const w of facts.rendered?.workloads ?? [])
     for (const name of w.imagePullSecrets) pairs.set(`${w.namespace}/${name}`, { name, ns: w.namespace })
   const read = await Promise.all(
@@ -757,7 +788,9 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
     if (missingIn.length)
       findings.push({
         message: `Secret ${name} is missing in namespace${missingIn.length === 1 ? '' : 's'} ${missingIn.join(', ')}`,
-        fix: `cfpull create-secret --name ${name} --values ${opts.values}${opts.namespace && !facts.secretNamespaces.includes(opts.namespace) ? ` -n ${opts.namespace}` : ''} --docker-server <registry> --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
+        fix: facts.model?.needs.some((n) => n.name === name)
+          ? createSecretCommand(fixContext(opts, facts), name, { values: opts.values, model: facts.model })
+          : createSecretCommand(fixContext(opts, facts), name, { namespaces: missingIn }),
       })
   }
   for (const { name, ns, secret } of read) {
@@ -775,7 +808,7 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
         message: wrongType
           ? `Secret ${name} in namespace ${ns} has type ${secret.type ?? 'unset'}, not kubernetes.io/dockerconfigjson: pods cannot pull with it`
           : `Secret ${name} in namespace ${ns} cannot be read by the kubelet: ${err.message}`,
-        fix: `cfpull create-secret --name ${name} -n ${ns} --docker-server <registry> --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
+        fix: createSecretCommand(fixContext(opts, facts), name, { namespaces: [ns], replace: wrongType }),
       })
     }
   }
