@@ -18,6 +18,7 @@ import {
   DockerConfigError,
   buildDockerConfigSecret,
   checkRegistryAuth,
+  existingSecretForms,
   dockerConfigRegistries,
   manifestsToJson,
   manifestsToYaml,
@@ -166,6 +167,8 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
       exists: await namespaceExists(write, target, namespace),
       secret: await getSecret(read, target, opts.name, namespace),
     }))
+    // Other registries' credentials are now in memory too: keep them out of every output and child.
+    for (const st of states) secrets.push(...existingSecretForms(st.secret?.data['.dockerconfigjson']))
     const findings = preflight(states, opts)
     if (findings.length)
       return { ...base, results: [], login: { result: 'skipped' }, findings, exitCode: ExitCode.InvalidInput }
@@ -196,7 +199,7 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }
   }
 
-  const results = await mapBounded(states, concurrency, (state) => writeOne(state, auth, opts, write, target))
+  const results = await mapBounded(states, concurrency, (state) => writeOne(state, auth, opts, write, target, secrets))
   const replaced = results.filter((r) => r.action === 'replaced')
   if (replaced.length)
     info.push(
@@ -254,6 +257,7 @@ async function writeOne(
   opts: CreateSecretOptions,
   run: Runner,
   target: KubeTarget,
+  secrets: string[],
 ): Promise<NamespaceResult> {
   const { namespace, secret } = state
   let deleted: string | undefined
@@ -268,6 +272,7 @@ async function writeOne(
       secret && !wrongType && !opts.replaceAll ? readExistingDockerConfig(secret.data['.dockerconfigjson']) : undefined
     const merged = mergeDockerConfigJson(existing && !('problem' in existing) ? existing : undefined, auth)
     const manifest: SecretManifest = secretFromDockerConfigJson(opts.name, namespace, merged.json)
+    secrets.push(manifest.data['.dockerconfigjson'])
     if (wrongType) {
       await deleteSecret(run, target, opts.name, namespace)
       deleted = secret.type

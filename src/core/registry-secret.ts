@@ -95,6 +95,26 @@ export function secretForms(auth: RegistryAuth): string[] {
   return [...new Set(forms.filter((f) => f.length >= 1))]
 }
 
+/**
+ * The secret forms inside a Secret's existing `.dockerconfigjson` (other registries' passwords,
+ * auth fields, tokens, and the data itself): never printed either.
+ */
+export function existingSecretForms(base64Data: string | undefined): string[] {
+  if (!base64Data) return []
+  const forms = [base64Data, fromBase64(base64Data)]
+  const existing = readExistingDockerConfig(base64Data)
+  if (!('problem' in existing))
+    for (const entry of Object.values(existing.auths)) {
+      if (!isObject(entry)) continue
+      for (const key of ['password', 'auth', 'identitytoken', 'registrytoken'])
+        if (typeof entry[key] === 'string' && entry[key]) {
+          forms.push(entry[key], base64(entry[key]), JSON.stringify(entry[key]).slice(1, -1))
+          if (key === 'auth') forms.push(fromBase64(entry[key]))
+        }
+    }
+  return [...new Set(forms.filter((f) => f.length >= 4))]
+}
+
 /** Replaces every secret form in a text (e.g. a tool's stderr) with ***. */
 export function redact(text: string, secrets: string[]): string {
   let out = text

@@ -281,7 +281,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
 }
 
 /** A self-signed certificate with the given subjectAltNames, made with openssl. */
-function selfSigned(
+export function selfSigned(
   dir: string,
   name: string,
   altNames: string[],
