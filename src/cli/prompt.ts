@@ -8,10 +8,11 @@ export function terminalPrompt(
 ): (question: string) => Promise<string> {
   return (question) =>
     new Promise((resolve, reject) => {
-      stderr.write(question)
+      // Echo off before the question shows: anything typed after it must not reach the screen.
       const wasRaw = stdin.isRaw
       stdin.setRawMode(true)
       stdin.resume()
+      stderr.write(question)
       let answer = ''
       const done = (err?: Error) => {
         stdin.off('data', onData)
