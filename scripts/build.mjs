@@ -59,6 +59,35 @@ const yamlLogReads = {
   },
 }
 
+// commander requires node:child_process at load, for executable subcommands (cfpull has none),
+// and loading it pulls in net, stream and more: ~5 ms of every run. It is required on first use
+// instead. The same rule: if commander stops matching, the build fails.
+const LAZY_REQUIRES = {
+  'commander/lib/command.js': [["const childProcess = require('node:child_process');", 'childProcess.spawn(', 3]],
+}
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const rel = relative(join(root, 'node_modules'), args.path).split('\\').join('/')
+      let text = readFileSync(args.path, 'utf8')
+      for (const [line, use, uses] of LAZY_REQUIRES[rel] ?? []) {
+        const name = /const (\w+) = require\('([^']+)'\);/.exec(line)
+        if (text.split(line).length !== 2 || text.split(use).length - 1 !== uses)
+          throw new Error(
+            `${rel} no longer has ${line} used as ${use} ${uses} times: update LAZY_REQUIRES in scripts/build.mjs`,
+          )
+        text = text
+          .replace(line, `let ${name[1]}Lazy;`)
+          .split(use)
+          .join(`(${name[1]}Lazy ??= require('${name[2]}')).${use.slice(name[1].length + 1)}`)
+        seen.set(rel, [...(seen.get(rel) ?? []), name[2]])
+      }
+      return { contents: text, loader: 'js' }
+    })
+  },
+}
+
 // execa stays out of the CLI bundle, in a file of its own that the CLI requires on first use:
 // `import('execa')` in src/adapters/run.ts becomes require('./execa.cjs').
 const execaApart = {
@@ -93,7 +122,7 @@ const cli = await build({
     // main.ts reads package.json through import.meta.url only when __CFPULL_VERSION__ is not set.
     'import.meta.url': 'undefined',
   },
-  plugins: [yamlLogReads, execaApart],
+  plugins: [yamlLogReads, lazyRequires, execaApart],
   metafile: true,
 })
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { FileError } from '../core/errors.js'
@@ -27,6 +28,20 @@ export async function readText(file: string, fs: FsOps = nodeFs): Promise<string
   let bytes: Uint8Array
   try {
     bytes = await fs.readFile(file)
+  } catch (err) {
+    throw new FileError(file, describeFsError(err, 'read'), { cause: err })
+  }
+  return decodeText(file, bytes)
+}
+
+/**
+ * readText for the values files of `patch`: one read(2) and no trip through the event loop and
+ * libuv's thread pool, which for a small file costs more than the read (README "Performance").
+ */
+export function readTextSync(file: string): string {
+  let bytes: Uint8Array
+  try {
+    bytes = readFileSync(file)
   } catch (err) {
     throw new FileError(file, describeFsError(err, 'read'), { cause: err })
   }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
-import { Reporter, type OutputStreams } from './output.js'
+import { Reporter, loadColors, type OutputStreams } from './output.js'
 import { buildProgram, makeCommands, type Commands } from './program.js'
 import { terminalPrompt } from './prompt.js'
 
@@ -29,7 +29,7 @@ export async function main(
   }),
 ): Promise<number> {
   if (io.stdout === process.stdout) ignoreClosedPipe()
-  const report = new Reporter({ ...io, argv })
+  const report = new Reporter({ ...io, argv }, await loadColors({ ...io, argv }))
   const exit = { code: 0 }
   const program = buildProgram(report, exit, commands, packageVersion(), {
     env: io.env,

@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk'
+import type { ChalkInstance } from 'chalk'
 import { escapeControl } from '../core/errors.js'
 
 export type Level = 'quiet' | 'normal' | 'verbose'
@@ -10,6 +10,26 @@ export interface OutputStreams {
   argv: string[]
 }
 
+/** The styles cfpull uses; chalk's when colour is on, else the text as is. */
+export type Colors = Pick<ChalkInstance, 'bold' | 'cyan' | 'dim' | 'green' | 'red' | 'yellow'>
+
+const same = (text: string) => text
+// Typed as chalk's instances are; none of them is called with more than one string here.
+const PLAIN = { bold: same, cyan: same, dim: same, green: same, red: same, yellow: same } as unknown as Colors
+
+/** Makes the styles for a colour level (1–3); chalk is loaded only to make one. */
+export type ColorFactory = (level: 1 | 2 | 3) => Colors
+
+/**
+ * chalk, loaded only when stdout or stderr will get colour: most runs (CI, pipes, NO_COLOR)
+ * never need it. undefined when neither stream will.
+ */
+export async function loadColors(io: OutputStreams): Promise<ColorFactory | undefined> {
+  if (!colorLevel(io, io.stdout.isTTY) && !colorLevel(io, io.stderr.isTTY)) return undefined
+  const { Chalk } = await import('chalk')
+  return (level) => new Chalk({ level })
+}
+
 /**
  * Everything cfpull prints goes through here. stdout carries data (a patched file, a diff,
  * the --json document, a summary); stderr carries warnings and errors. Colour is decided once.
@@ -17,12 +37,17 @@ export interface OutputStreams {
 export class Reporter {
   level: Level = 'normal'
   json = false
-  private colorOut: ChalkInstance
-  private colorErr: ChalkInstance
+  private colorOut: Colors
+  private colorErr: Colors
 
-  constructor(private readonly io: OutputStreams) {
-    this.colorOut = new Chalk({ level: colorLevel(io, io.stdout.isTTY) })
-    this.colorErr = new Chalk({ level: colorLevel(io, io.stderr.isTTY) })
+  /** `color` makes the styles when a stream gets colour (loadColors); without it, none does. */
+  constructor(
+    private readonly io: OutputStreams,
+    color?: ColorFactory,
+  ) {
+    const styles = (level: 0 | 1 | 2 | 3) => (level && color ? color(level) : PLAIN)
+    this.colorOut = styles(colorLevel(io, io.stdout.isTTY))
+    this.colorErr = styles(colorLevel(io, io.stderr.isTTY))
   }
 
   /** Applies the global flags once commander has parsed them. */
@@ -30,16 +55,16 @@ export class Reporter {
     this.json = !!flags.json
     this.level = flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal'
     if (flags.color === false || this.json) {
-      this.colorOut = new Chalk({ level: 0 })
-      this.colorErr = new Chalk({ level: 0 })
+      this.colorOut = PLAIN
+      this.colorErr = PLAIN
     }
   }
 
-  get c(): ChalkInstance {
+  get c(): Colors {
     return this.colorOut
   }
 
-  get cErr(): ChalkInstance {
+  get cErr(): Colors {
     return this.colorErr
   }
 

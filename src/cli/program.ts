@@ -9,11 +9,7 @@ import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../com
 import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
-import { applyProgress, renderApply } from './render-apply.js'
-import { renderCreateSecret } from './render-create-secret.js'
-import { renderDoctor } from './render-doctor.js'
-import { pullProgress, renderDoctorPull } from './render-doctor-pull.js'
-import { renderPatch } from './render-patch.js'
+// Each command's renderer is imported by its action: a run loads only the subcommand it runs.
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
 export interface Commands {
@@ -223,6 +219,7 @@ Examples:
         if (await isStreamInput(files[0]!)) opts.stdout = true
       }
       const result = await commands.patch(opts)
+      const { renderPatch } = await import('./render-patch.js')
       exit.code = renderPatch(result, opts, report)
       if (o.summary) {
         const [{ appendText }, { patchSummaryMarkdown }] = await Promise.all([
@@ -317,6 +314,7 @@ Examples:
         ...(o.context !== undefined && { context: o.context as string }),
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
       }
+      const { renderCreateSecret } = await import('./render-create-secret.js')
       let planned = 0
       const result = await commands.createSecret(opts, (plan) => {
         planned = plan.notes.length
@@ -402,7 +400,10 @@ Examples:
       }
       if (opts.reuseValues && opts.resetValues)
         throw new UsageError('--reuse-values and --reset-values exclude each other')
-      const { parseDuration } = await import('../commands/apply.js')
+      const [{ parseDuration }, { applyProgress, renderApply }] = await Promise.all([
+        import('../commands/apply.js'),
+        import('./render-apply.js'),
+      ])
       parseDuration(opts.timeout)
       const result = await commands.apply(opts, applyProgress(report, ambient.env, ambient.stderrIsTTY), (m) =>
         // The document on stdout is for the end; a notice the user must see now goes to stderr even then.
@@ -485,6 +486,7 @@ Examples:
           ...(o.context !== undefined && { context: o.context as string }),
           ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
         }
+        const { pullProgress, renderDoctorPull } = await import('./render-doctor-pull.js')
         const onProgress = pullProgress(report, ambient.env, ambient.stderrIsTTY)
         exit.code = renderDoctorPull(await commands.doctorPull(pullOpts, onProgress), pullOpts, report)
         return
@@ -510,7 +512,9 @@ Examples:
         const { checkSecretNames } = await import('../core/image-pull-secrets.js')
         checkSecretNames([opts.secret])
       }
-      exit.code = renderDoctor(await commands.doctor(opts), opts, report)
+      const result = await commands.doctor(opts)
+      const { renderDoctor } = await import('./render-doctor.js')
+      exit.code = renderDoctor(result, opts, report)
     })
 
   globalFlags(

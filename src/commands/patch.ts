@@ -1,4 +1,4 @@
-import { decodeText, isStreamInput, readText, writeTextAtomic } from '../adapters/files.js'
+import { decodeText, isStreamInput, readText, readTextSync, writeTextAtomic } from '../adapters/files.js'
 import { chartFromValues } from '../core/chart-from-values.js'
 import type { ChartInfo } from '../core/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
@@ -188,8 +188,13 @@ async function patchOne(
 ): Promise<PatchFileResult> {
   const file = nameOf(input)
   try {
+    // A stream (FIFO, <(…)) may be fed from this very process: only a file is read synchronously.
     const before =
-      input === '-' ? decodeText(file, (await deps.readStdin?.()) ?? new Uint8Array()) : await readText(input)
+      input === '-'
+        ? decodeText(file, (await deps.readStdin?.()) ?? new Uint8Array())
+        : stream
+          ? await readText(input)
+          : readTextSync(input)
     const result = addImagePullSecrets(before, {
       secrets: opts.secrets,
       chart: chart.info,

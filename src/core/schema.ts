@@ -1,24 +1,27 @@
-import * as z from 'zod'
+// zod/mini: the same checks as zod with a tree-shakable API, a third of the code to load.
+import * as z from 'zod/mini'
 
 // Kubernetes names a Secret with a DNS-1123 subdomain; kubectl does not check it, the API server does.
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 export const SecretNameSchema = z
   .string()
-  .max(253, 'is longer than 253 characters')
-  .regex(
-    DNS1123_SUBDOMAIN,
-    'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)',
+  .check(
+    z.maxLength(253, 'is longer than 253 characters'),
+    z.regex(
+      DNS1123_SUBDOMAIN,
+      'is not a DNS-1123 subdomain (lowercase letters, digits, "-" and "."; starts and ends alphanumeric)',
+    ),
   )
 
 /** What Helm copies verbatim into a pod spec: a list of LocalObjectReference maps. */
-export const PullSecretListSchema = z.array(z.looseObject({ name: z.string().min(1) }))
+export const PullSecretListSchema = z.array(z.looseObject({ name: z.string().check(z.minLength(1)) }))
 
 /** A service section: a map, or empty (null), which becomes a map when patched. */
 export const ServiceSectionSchema = z.union([z.null(), z.record(z.string(), z.unknown())])
 
 /** The supervisor's Kubernetes connector: a map whose namespace, when set, is a string. */
-export const KubernetesConnectorSchema = z.union([z.null(), z.looseObject({ namespace: z.string().optional() })])
+export const KubernetesConnectorSchema = z.union([z.null(), z.looseObject({ namespace: z.optional(z.string()) })])
 
 /** Checks a secret name; returns the reason it is not valid, or undefined when it is. */
 export function secretNameProblem(name: string): string | undefined {
