@@ -1,56 +1,161 @@
-import { execFileSync } from 'node:child_process'
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chartInfo, knownChartVersions } from '../../src/core/charts.js'
 import { runCli } from '../helpers/run-cli.js'
 
+// Each script is run by its real shell (the test setup installs zsh and fish): bash calls the
+// completion function the way `complete -F` does, zsh's completion system runs in a pseudo-terminal
+// (zpty) with TAB typed, and fish answers `complete -C` for a command line.
 async function script(shell: string): Promise<string> {
   const r = await runCli(['completion', shell])
-  expect(r.code).toBe(0)
+  expect([r.code, r.stderr]).toEqual([0, ''])
   return r.stdout
 }
 
-// bash is on every machine the suite runs on, so its script is checked by running it.
-function bashComplete(code: string, words: string[]): string {
-  const program = `${code}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cfpull; echo "\${COMPREPLY[*]}"`
-  return execFileSync('bash', ['-c', program], { encoding: 'utf8' }).trim()
+let dir: string
+const scripts: Record<string, string> = {}
+
+// bash: COMP_WORDS/COMP_CWORD as bash sets them (it splits --flag=value at "=").
+async function bash(words: string[]): Promise<string[]> {
+  const program = `source ${scripts.bash}
+[[ "$(complete -p cfpull)" == "complete -F _cfpull cfpull" ]] || exit 9
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
+_cfpull; printf '%s\\n' "\${COMPREPLY[@]}"`
+  const r = await execa('bash', ['--norc', '--noprofile', '-c', program], { cwd: dir })
+  return r.stdout.split('\n').filter(Boolean)
 }
 
+// zsh: an interactive zsh in a zpty with compinit and the script loaded; compadd is wrapped to
+// print each match it is given (not the intermediate lists of _describe/_values, which pass -O,
+// -A or -D), and comppostfuncs marks the end of one completion.
+const ZSH_DRIVER = `zmodload zsh/zpty || exit 3
+zpty z zsh -f -i
+zpty -w z 'PS1="" RPS1=""; autoload -U compinit && compinit -u -D'
+zpty -w z "source \${(q)1}"
+zpty -w z 'zstyle ":completion:*" list-grouped false; zstyle ":completion:*" insert-tab false; bindkey "^I" complete-word'
+zpty -w z 'compadd() { if (( \${argv[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; builtin compadd "$@"; local h; for h in $hits; do print -r -- "CFPULL-""HIT:$h"; done; }'
+zpty -w z 'comppostfuncs=(cfpull_done); cfpull_done() { print -r -- "CFPULL-""DONE"; }'
+zpty -w -n z "$2"$'\\t'
+zpty -r z out '*CFPULL-DONE*' || exit 4
+zpty -d z
+nl=$'\\n'
+out=\${out//$'\\r'/$nl}
+for line in "\${(@f)out}"; do [[ $line == *CFPULL-HIT:* ]] && print -r -- "\${line##*CFPULL-HIT:}"; done
+exit 0
+`
+
+async function zsh(line: string): Promise<string[]> {
+  const r = await execa('zsh', ['-f', join(dir, 'drive.zsh'), scripts.zsh!, line], { cwd: dir, timeout: 20_000 })
+  return r.stdout.split('\n').filter(Boolean)
+}
+
+async function fish(line: string): Promise<string[]> {
+  const r = await execa('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], {
+    cwd: dir,
+  })
+  // complete -C prints "candidate<TAB>description", in fish's own order.
+  return sorted(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0]!),
+  )
+}
+
+const sorted = (xs: readonly string[]) => [...xs].sort()
+const newestFirst = [...knownChartVersions()].reverse()
+const services1_12_16 = chartInfo('1.12.16').services
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cfpull-completion-'))
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    scripts[shell] = join(dir, `cfpull.${shell}`)
+    writeFileSync(scripts[shell], await script(shell))
+  }
+  writeFileSync(join(dir, 'drive.zsh'), ZSH_DRIVER)
+  writeFileSync(join(dir, 'values.yaml'), 'console: {}\n')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
 describe('cfpull completion', () => {
-  it('bash: valid, and completes commands, flags and flag values', async () => {
-    const code = await script('bash')
-    execFileSync('bash', ['-n'], { input: code })
-    expect(bashComplete(code, ['cfpull', ''])).toBe(
-      'patch create-secret apply doctor charts completion --help --version',
+  it('bash: commands, completion shells, flags and their values, in a real bash', async () => {
+    expect(await bash(['cfpull', ''])).toEqual([
+      'patch',
+      'create-secret',
+      'apply',
+      'doctor',
+      'charts',
+      'completion',
+      '--help',
+      '--version',
+    ])
+    expect(await bash(['cfpull', 'completion', ''])).toEqual(['bash', 'zsh', 'fish'])
+    expect(await bash(['cfpull', 'patch', '--plu'])).toEqual(['--plugins', '--plugin-registry'])
+    expect(await bash(['cfpull', 'patch', '--plugins', 'r'])).toEqual(['registry'])
+    expect(await bash(['cfpull', 'patch', '--plugins', '=', 'c'])).toEqual(['connector'])
+    expect(await bash(['cfpull', 'patch', '--plugin-registry', ''])).toEqual([
+      'DOCKER_HUB',
+      'AWS_PRIVATE_ECR',
+      'HARBOR',
+      'GCP_PRIVATE_GCR',
+      'GITHUB',
+    ])
+    expect(await bash(['cfpull', 'patch', '--chart-version', ''])).toEqual(newestFirst)
+    expect(await bash(['cfpull', 'apply', '--version', '1.12.1'])).toEqual(
+      newestFirst.filter((v) => v.startsWith('1.12.1')),
     )
-    expect(bashComplete(code, ['cfpull', 'cr'])).toBe('create-secret')
-    expect(bashComplete(code, ['cfpull', 'patch', '--plu'])).toBe('--plugins --plugin-registry')
-    expect(bashComplete(code, ['cfpull', 'patch', '--plugins', 'r'])).toBe('registry')
-    expect(bashComplete(code, ['cfpull', 'apply', '--restart', ''])).toBe('auto delete rollout none')
-    expect(bashComplete(code, ['cfpull', 'create-secret', '--password'])).toBe('--password-stdin')
+    // Services of the chart version on the line; after a comma, the rest of the list.
+    expect(await bash(['cfpull', 'patch', '--services', ''])).toEqual(chartInfo().services)
+    expect(await bash(['cfpull', 'patch', '--chart-version', '1.12.16', '--exclude', 'console,co'])).toEqual(
+      services1_12_16.filter((s) => s.startsWith('co') && s !== 'console').map((s) => `console,${s}`),
+    )
+    expect(await bash(['cfpull', 'apply', '--restart', ''])).toEqual(['auto', 'delete', 'rollout', 'none'])
+    expect(await bash(['cfpull', 'create-secret', '-o', ''])).toEqual(['yaml', 'json'])
+    expect(await bash(['cfpull', 'patch', '-o', 'val'])).toEqual(['values.yaml'])
+    expect(await bash(['cfpull', 'patch', 'val'])).toEqual(['values.yaml'])
+    // A flag whose value is free text offers nothing (not file names).
+    expect(await bash(['cfpull', 'patch', '--secret', ''])).toEqual([])
+    expect(await bash(['cfpull', 'create-secret', '--password'])).toEqual(['--password-stdin'])
   })
 
-  it('zsh: one function per command with its flags and choices', async () => {
-    const code = await script('zsh')
-    expect(code.split('\n')[0]).toBe('#compdef cfpull')
-    expect(code).toContain(
-      `    '(-s --secret)'{-s,--secret}'[registry Secret name; repeat or comma-separate for several]:value:' \\\n`,
+  it('zsh: the same, through compinit and TAB in a real zsh', async () => {
+    expect(sorted(await zsh('cfpull '))).toEqual(
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'charts', 'completion']),
     )
-    expect(code).toContain(
-      `    '--restart[how pods pick up the secret\\: auto (wait for the rollouts helm starts, then delete only pods stuck pulling), delete (every release pod at once, the documented step), rollout (rollout restart + status), none]:value:(auto delete rollout none)' \\\n`,
+    expect(sorted(await zsh('cfpull completion '))).toEqual(['bash', 'fish', 'zsh'])
+    expect(sorted(await zsh('cfpull patch --plu'))).toEqual(['--plugin-registry', '--plugins'])
+    expect(sorted(await zsh('cfpull patch --plugin-registry '))).toEqual(
+      sorted(['DOCKER_HUB', 'AWS_PRIVATE_ECR', 'HARBOR', 'GCP_PRIVATE_GCR', 'GITHUB']),
     )
-    expect(code).toContain(`    doctor) shift words; (( CURRENT-- )); _cfpull_doctor ;;\n`)
+    expect(sorted(await zsh('cfpull patch --chart-version 1.12.1'))).toEqual(
+      sorted(newestFirst.filter((v) => v.startsWith('1.12.1'))),
+    )
+    expect(sorted(await zsh('cfpull patch --chart-version 1.12.16 --services console,co'))).toEqual(
+      sorted(services1_12_16.filter((s) => s.startsWith('co') && s !== 'console')),
+    )
+    expect(sorted(await zsh('cfpull apply --restart '))).toEqual(['auto', 'delete', 'none', 'rollout'])
+    expect(sorted(await zsh('cfpull create-secret -o '))).toEqual(['json', 'yaml'])
   })
 
-  it('fish: subcommands and per-command flags', async () => {
-    const code = await script('fish')
-    expect(code).toContain(
-      "complete -c cfpull -n __fish_use_subcommand -a doctor -d 'say exactly why an install cannot pull: from the values, and with --cluster from the cluster'\n",
+  it('fish: the same, answered by complete -C in a real fish', async () => {
+    expect(await fish('cfpull ')).toEqual(sorted(['patch', 'create-secret', 'apply', 'doctor', 'charts', 'completion']))
+    expect(await fish('cfpull completion ')).toEqual(['bash', 'fish', 'zsh'])
+    expect(await fish('cfpull patch --plu')).toEqual(['--plugin-registry', '--plugins'])
+    expect(await fish('cfpull patch --plugin-registry ')).toEqual(
+      sorted(['DOCKER_HUB', 'AWS_PRIVATE_ECR', 'HARBOR', 'GCP_PRIVATE_GCR', 'GITHUB']),
     )
-    expect(code).toContain(
-      "complete -c cfpull -n '__fish_seen_subcommand_from patch' -l plugins -x -a 'auto connector registry none' -d 'how plugin pods get the secret: auto picks by supervisor image version'\n",
+    expect(await fish('cfpull patch --chart-version 1.12.1')).toEqual(
+      sorted(newestFirst.filter((v) => v.startsWith('1.12.1'))),
     )
-    expect(code).toContain(
-      "complete -c cfpull -n '__fish_seen_subcommand_from apply' -l values -s f -r -F -d 'the patched values file'\n",
+    expect(await fish('cfpull patch --chart-version 1.12.16 --services console,co')).toEqual(
+      sorted(services1_12_16.filter((s) => s.startsWith('co') && s !== 'console').map((s) => `console,${s}`)),
     )
+    expect(await fish('cfpull apply --restart ')).toEqual(['auto', 'delete', 'none', 'rollout'])
+    expect(await fish('cfpull create-secret -o ')).toEqual(['json', 'yaml'])
+    expect(await fish('cfpull patch val')).toEqual(['values.yaml'])
   })
 
   it('an unknown shell is a usage error', async () => {
