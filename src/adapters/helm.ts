@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HelmRevision } from '../core/apply-plan.js'
@@ -264,7 +264,15 @@ function parseJson<T>(stdout: string, step: string): T | null {
 }
 
 /** Two fresh files for the output of a helm upgrade that must be able to outlive cfpull. */
-export async function helmUpgradeLogFiles(): Promise<{ stdoutFile: string; stderrFile: string }> {
+export async function helmUpgradeLogFiles(): Promise<{
+  stdoutFile: string
+  stderrFile: string
+  remove: () => Promise<void>
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'cfpull-helm-upgrade-'))
-  return { stdoutFile: join(dir, 'stdout.log'), stderrFile: join(dir, 'stderr.log') }
+  return {
+    stdoutFile: join(dir, 'stdout.log'),
+    stderrFile: join(dir, 'stderr.log'),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
 }

@@ -311,7 +311,11 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
       } else stopWaiting?.()
     })
     try {
-      const running = deps.run(file!, args, { keepRunning: { ...logs, onStart: (d) => (detach = d) } })
+      const running = deps.run(file!, args, {
+        keepRunning: { stdoutFile: logs.stdoutFile, stderrFile: logs.stderrFile, onStart: (d) => (detach = d) },
+      })
+      // Once helm is done its output has been read; while it may still run, its files stay.
+      void running.then(logs.remove, logs.remove).catch(() => undefined)
       // From here on the release may change, however helm ends.
       s.changed = true
       let r: RunResult | 'stopped'

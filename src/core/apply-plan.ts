@@ -154,7 +154,11 @@ export function changedReleaseValues(release: unknown, file: unknown): ValueChan
       return
     }
     if (isMap(r) && (f === undefined || f === null)) return
-    if (!deepEqual(r, f) && path.length) out.push({ path: path.join('.'), kind: 'changed' })
+    if (deepEqual(r, f) || !path.length) return
+    // Adding to what the release had loses nothing: an empty value filled in, a list extended
+    // (the pull secret patch does both).
+    if (r === '' || (Array.isArray(r) && Array.isArray(f) && r.every((x) => f.some((y) => deepEqual(x, y))))) return
+    out.push({ path: path.join('.'), kind: 'changed' })
   }
   walk(release, file, [])
   const rank = (p: string) => {

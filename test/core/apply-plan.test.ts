@@ -16,6 +16,12 @@ describe('changedReleaseValues: what the file alone would lose of the release va
     [{ a: { b: 1, c: { d: 2 } } }, {}, ['a.b dropped', 'a.c.d dropped']],
     [{ a: { b: 1 } }, { a: 'x' }, ['a changed']],
     [{ a: [1, 2] }, { a: [1] }, ['a changed']],
+    // What the patch does to a release's values is an addition, not a loss.
+    [{ a: { imagePullSecrets: [] } }, { a: { imagePullSecrets: [{ name: 's' }] } }, []],
+    [{ a: [{ name: 'old' }] }, { a: [{ name: 'old' }, { name: 's' }] }, []],
+    [{ a: [{ name: 'old' }] }, { a: [{ name: 's' }] }, ['a changed']],
+    [{ r: { image_pull_secrets: '' } }, { r: { image_pull_secrets: 's' } }, []],
+    [{ r: { image_pull_secrets: 'old' } }, { r: { image_pull_secrets: 's' } }, ['r.image_pull_secrets changed']],
     [{ a: [{ name: 'x' }] }, { a: [{ name: 'x' }] }, []],
     [{ a: {} }, {}, []],
     [{ a: null }, {}, []],
