@@ -364,6 +364,11 @@ Examples:
     )
     .option('--timeout <duration>', 'bound for helm upgrade, the rollouts and the wait for plugins', '10m')
     .option('--allow-unpatched', 'go on when the values are not fully patched', false)
+    .option(
+      '--no-pull-check',
+      'skip asking the registries for every image of the upgrade (for runners that cannot reach them)',
+    )
+    .option('--registry-ca <file>', 'PEM of a private CA the registries use (for the pull check)')
     .option('--dry-run', 'run the preflight, print the commands that would run, and stop', false)
     .option('--context <name>', 'kubeconfig context (helm: --kube-context)')
     .option('--kubeconfig <file>', 'kubeconfig file')
@@ -393,7 +398,9 @@ Examples:
         allowUnpatched: !!o.allowUnpatched,
         reuseValues: !!o.reuseValues,
         resetValues: !!o.resetValues,
+        pullCheck: o.pullCheck !== false,
         helmArgs,
+        ...(o.registryCa !== undefined && { registryCa: o.registryCa as string }),
         ...(o.version !== undefined && { version: o.version as string }),
         ...(o.context !== undefined && { context: o.context as string }),
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),

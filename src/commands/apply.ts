@@ -49,8 +49,11 @@ import {
 } from '../core/install-model.js'
 import { ImageRefError, parseImageRef } from '../core/image-ref.js'
 import { DockerConfigError, matchingKeys, readPullSecret, type CredentialEntry } from '../core/kubelet-credentials.js'
+import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/pull-check.js'
+import { keyringOfSecret } from '../core/pull-keyring.js'
 import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/rendered-images.js'
 import { parseValues } from '../core/values.js'
+import { checkPulls, clusterPlatforms, type SecretLookup } from './pull-check.js'
 
 export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'
 
@@ -70,6 +73,10 @@ export interface ApplyOptions {
   timeout: string
   dryRun: boolean
   allowUnpatched: boolean
+  /** Ask the registry for every image of the upgrade (default true; --no-pull-check). */
+  pullCheck?: boolean
+  /** PEM of a private CA the registries use. */
+  registryCa?: string
   context?: string
   kubeconfig?: string
   /** Passed to helm upgrade after cfpull's own arguments (what follows `--`). */
@@ -189,6 +196,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
       p.valuesMode === 'reuse' ? `values: the release's, with ${opts.values} over them` : undefined,
       `secrets ${p.secretNames.join(', ')} in ${p.secretNamespaces.join(', ')}`,
       `credentials cover ${count(p.imageCount, 'image')}`,
+      p.pulls === undefined ? undefined : `the registries have all ${count(p.pulls, 'image')}`,
     ]
       .filter(Boolean)
       .join('; ')
@@ -546,6 +554,10 @@ export interface Facts {
   rendered?: RenderedImages
   /** `${namespace}/${name}` → the Secret's entries (kept in memory only), null when absent or unreadable. */
   secrets: Map<string, CredentialEntry[] | null>
+  /** The same Secrets as the pull check reads them, credentials included (memory only, never printed). */
+  keyrings: Map<string, SecretLookup>
+  /** Distinct images the registries were asked for; undefined when the pull check did not run. */
+  pulls?: number
   imageCount: number
   generations: Map<string, Map<string, number>>
 }
@@ -566,6 +578,7 @@ function initialFacts(opts: ApplyOptions): Facts {
     pluginNamespace: chart.pluginNamespace,
     pluginSecrets: [],
     secrets: new Map(),
+    keyrings: new Map(),
     imageCount: 0,
     generations: new Map(),
   }
@@ -802,6 +815,11 @@ const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts }) => {
       facts.secrets.set(`${ns}/${name}`, null)
       continue
     }
+    const keyring = keyringOfSecret(secret)
+    facts.keyrings.set(
+      `${ns}/${name}`,
+      typeof keyring === 'string' ? { unreadable: keyring } : { entries: keyring.map((e) => ({ ...e, secret: name })) },
+    )
     try {
       facts.secrets.set(`${ns}/${name}`, readPullSecret(secret))
     } catch (err) {
@@ -885,7 +903,56 @@ const readGenerations: PreflightCheck = async ({ opts, deps, t, step, facts }) =
   return []
 }
 
-/** The preflight, in order. Issue 14 adds a registry pull check here. */
+// Every rendered image asked of its registry, as the node's runtime will ask it, with the
+// credential the kubelet will pick: a missing tag, a rotated password or a missing platform stop
+// the upgrade here instead of in ImagePullBackOff. Credential gaps the checks above already
+// report (a missing Secret, no entry for the host) are not reported twice.
+const checkPull: PreflightCheck = async ({ opts, deps, t, step, result, facts }) => {
+  if (opts.pullCheck === false || !facts.rendered || !facts.toolsOk) return []
+  const uses: ImageUse[] = facts.rendered.workloads.flatMap((w) =>
+    [...new Set(w.containers.map((c) => c.image))].map((image) => ({
+      image,
+      workload: w.name,
+      namespace: w.namespace,
+      pullSecrets: w.imagePullSecrets,
+    })),
+  )
+  if (uses.length === 0) return []
+  const findings: Finding[] = []
+  step.commands.push(kubectlArgv(t, ['get', 'nodes', '-o', 'json']))
+  const { platforms, note } = await clusterPlatforms(deps.run, t)
+  if (note) result.warnings.push(note)
+  const r = await checkPulls(
+    {
+      uses,
+      secret: (ns, name) => facts.keyrings.get(`${ns}/${name}`) ?? { missing: true },
+      platforms,
+    },
+    { env: deps.env, ...(opts.registryCa && { ca: [await readText(opts.registryCa)] }) },
+  )
+  const reported: CredentialGap[] = ['secret-missing', 'secret-unreadable', 'no-matching-entry']
+  if (opts.allowUnpatched) reported.push('pod-names-none')
+  for (const l of r.images) {
+    if (!pullFails(l.status) || (l.gap && reported.includes(l.gap))) continue
+    const where = `${l.workloads.join(', ')} in ${l.namespaces.join(', ')}`
+    const detail = l.detail ? ` (${l.detail})` : ''
+    findings.push(
+      l.status === 'unreachable'
+        ? {
+            message: `${l.image} cannot be checked: registry unreachable from here${detail}; ${where} pull it. If only this runner cannot reach ${l.host} (the nodes can), skip the check`,
+            fix: commandLine(opts, ['--no-pull-check']),
+          }
+        : {
+            message: `${l.image} will not pull: ${l.text}${detail}; used by ${where}`,
+            ...(fixFor(l, { values: opts.values }) && { fix: fixFor(l, { values: opts.values })! }),
+          },
+    )
+  }
+  facts.pulls = r.images.length
+  return findings
+}
+
+/** The preflight, in order. */
 export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkTools,
   checkValuesFile,
@@ -896,6 +963,7 @@ export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkRender,
   checkSecrets,
   checkCredentials,
+  checkPull,
   readGenerations,
 ]
 
@@ -911,6 +979,7 @@ interface Plan {
   pluginSecrets: string[]
   workloads: RenderedWorkload[]
   imageCount: number
+  pulls?: number
   generations: Map<string, Map<string, number>>
 }
 
@@ -927,6 +996,7 @@ function planOf(f: Facts): Plan {
     pluginSecrets: f.pluginSecrets,
     workloads: f.rendered?.workloads ?? [],
     imageCount: f.imageCount,
+    ...(f.pulls !== undefined && { pulls: f.pulls }),
     generations: f.generations,
   }
 }
@@ -967,6 +1037,7 @@ function commandLine(opts: ApplyOptions, extra: string[]): string {
   if (opts.dryRun) argv.push('--dry-run')
   if (opts.context) argv.push('--context', opts.context)
   if (opts.kubeconfig) argv.push('--kubeconfig', opts.kubeconfig)
+  if (opts.registryCa) argv.push('--registry-ca', opts.registryCa)
   argv.push(...extra)
   if (opts.helmArgs.length) argv.push('--', ...opts.helmArgs)
   return shellLine(argv)

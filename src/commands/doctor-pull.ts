@@ -6,20 +6,12 @@ import { PLUGIN_LABEL } from '../core/apply-plan.js'
 import { LATEST_CHART_VERSION, chartInfo, knownChartVersions } from '../core/charts.js'
 import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import { resolveNamespaces } from '../core/namespaces.js'
-import {
-  fixFor,
-  normalizePlatform,
-  parsePlatform,
-  pullFails,
-  type ImageLine,
-  type ImageUse,
-  type Platform,
-} from '../core/pull-check.js'
+import { fixFor, parsePlatform, pullFails, type ImageLine, type ImageUse } from '../core/pull-check.js'
 import { keyringEntry, keyringOfDockerConfig, type KeyringEntry } from '../core/pull-keyring.js'
 import { renderedImages } from '../core/rendered-images.js'
 import { parseValues } from '../core/values.js'
 import { imagesFromValues } from '../core/values-images.js'
-import { checkPulls, readClusterSecrets, type SecretLookup } from './pull-check.js'
+import { checkPulls, clusterPlatforms, readClusterSecrets, type SecretLookup } from './pull-check.js'
 
 export interface DoctorPullOptions {
   values: string
@@ -152,10 +144,10 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     )
     uses.push(...usesOfManifests(JSON.stringify(plugins), ns.plugins, notes, `the plugin deployments in ${ns.plugins}`))
     if (!platformsFlag.length) {
-      const nodes = await kubectlJson<{ items?: NodeJson[] }>(deps.run, t, ['get', 'nodes'], 'doctor: list nodes')
-      platforms = nodePlatforms(nodes.items ?? [])
-      if (platforms.length) platformSource = 'nodes'
-      else notes.push(`the cluster lists no nodes: checking indexes for ${DEFAULT_PLATFORM}`)
+      const nodes = await clusterPlatforms(deps.run, t)
+      platforms = nodes.platforms
+      if (nodes.note) notes.push(`${nodes.note} (pass --platform to choose)`)
+      else platformSource = 'nodes'
     }
     const secrets = await readClusterSecrets(deps.run, t, uses)
     secret = (namespace, name) => secrets.get(`${namespace}/${name}`) ?? { missing: true }
@@ -220,22 +212,6 @@ function usesOfManifests(text: string, namespace: string, notes: string[], what:
       pullSecrets: w.imagePullSecrets,
     })),
   )
-}
-
-interface NodeJson {
-  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } }
-}
-
-/** The distinct platforms of the nodes (a pod may land on any of them). */
-function nodePlatforms(nodes: NodeJson[]): Platform[] {
-  const seen = new Map<string, Platform>()
-  for (const n of nodes) {
-    const info = n.status?.nodeInfo
-    if (!info?.architecture) continue
-    const p = normalizePlatform({ os: info.operatingSystem || 'linux', architecture: info.architecture })
-    seen.set(`${p.os}/${p.architecture}`, p)
-  }
-  return [...seen.values()]
 }
 
 async function offlineKeyring(opts: DoctorPullOptions, deps: DoctorPullDeps): Promise<KeyringEntry[] | undefined> {

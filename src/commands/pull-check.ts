@@ -2,7 +2,7 @@
 // used, the credential the kubelet would pick for that pod, then the registry asked as a
 // container runtime asks it, each distinct (image, credential) once, at most `concurrency` at a
 // time, one registry client (so one token per repository scope) per host and credential.
-import { kubectl, type KubeTarget } from '../adapters/kubectl.js'
+import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { RegistryClient, probeManifest } from '../adapters/registry.js'
 import type { Runner } from '../adapters/run.js'
 import { ToolFailedError } from '../core/errors.js'
@@ -12,9 +12,12 @@ import {
   answerFor,
   formatPlatform,
   groupByImage,
+  normalizePlatform,
+  parsePlatform,
   mapLimit,
   pullFails,
   type CheckedUse,
+  type CredentialGap,
   type ImageLine,
   type ImageUse,
   type Platform,
@@ -72,6 +75,7 @@ export async function checkPulls(input: PullCheckInput, deps: PullCheckDeps): Pr
     invalid?: string
     candidates: Array<{ check: Check; source?: string }>
     why?: string
+    gap?: CredentialGap
   }> = []
 
   for (const use of input.uses) {
@@ -85,13 +89,26 @@ export async function checkPulls(input: PullCheckInput, deps: PullCheckDeps): Pr
     }
     const entries: SourcedEntry[] = []
     const notes: string[] = []
+    let gap: CredentialGap = use.pullSecrets.length ? 'no-matching-entry' : 'pod-names-none'
     for (const name of use.pullSecrets) {
       const s = input.secret(use.namespace, name)
       if ('entries' in s) entries.push(...s.entries)
-      else if ('missing' in s) notes.push(`Secret ${name} does not exist in ${use.namespace}`)
-      else notes.push(`Secret ${name} in ${use.namespace} ${s.unreadable}`)
+      else if ('missing' in s) {
+        notes.push(`Secret ${name} does not exist in ${use.namespace}`)
+        gap = 'secret-missing'
+      } else {
+        notes.push(`Secret ${name} in ${use.namespace} ${s.unreadable}`)
+        gap = 'secret-unreadable'
+      }
     }
-    const found = candidatesFor(entries, ref).filter((e) => e.auth)
+    const matching = candidatesFor(entries, ref)
+    const found = matching.filter((e) => e.auth)
+    if (matching.length && !found.length) {
+      gap = 'entry-without-credentials'
+      notes.push(
+        `the entr${matching.length === 1 ? 'y' : 'ies'} ${matching.map((e) => `${e.secret} (${e.key})`).join(', ')} ha${matching.length === 1 ? 's' : 've'} no username or password`,
+      )
+    }
     const reference = ref.digest ?? ref.tag ?? 'latest'
     const plan = (auth: PullAuth | undefined) => {
       const id = authId(auth)
@@ -107,6 +124,7 @@ export async function checkPulls(input: PullCheckInput, deps: PullCheckDeps): Pr
       : 'the pod names no imagePullSecrets'
     planned.push({
       use,
+      gap,
       candidates: found.length
         ? found.map((e) => ({ check: plan(e.auth), source: `${e.secret} (${e.key})` }))
         : [{ check: plan(undefined) }],
@@ -159,7 +177,10 @@ export async function checkPulls(input: PullCheckInput, deps: PullCheckDeps): Pr
     // The kubelet tries each matching credential in turn and stops at the first that pulls.
     const first = p.candidates.find((c) => !pullFails(c.check.answer!.status)) ?? p.candidates[0]!
     const answer = { ...first.check.answer! }
-    if (p.why && answer.status === 'no-credentials') answer.detail = p.why
+    if (p.why && answer.status === 'no-credentials') {
+      answer.detail = p.why
+      if (p.gap) answer.gap = p.gap
+    }
     return { use: p.use, answer, ...(first.source && { credential: first.source }) }
   })
   return {
@@ -209,4 +230,40 @@ export async function readClusterSecrets(
     )
   })
   return out
+}
+
+interface NodeJson {
+  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } }
+}
+
+/**
+ * The platforms of the cluster's nodes (a pod may land on any of them). Listing nodes needs a
+ * cluster-wide permission many users lack: then, and for a cluster without nodes, linux/amd64
+ * with a note that says so.
+ */
+export async function clusterPlatforms(run: Runner, t: KubeTarget): Promise<{ platforms: Platform[]; note?: string }> {
+  const fallback = parsePlatform('linux/amd64')
+  let nodes: { items?: NodeJson[] }
+  try {
+    nodes = await kubectlJson<{ items?: NodeJson[] }>(run, t, ['get', 'nodes'], 'list nodes')
+  } catch (err) {
+    if (!(err instanceof ToolFailedError)) throw err
+    return {
+      platforms: [fallback],
+      note: `cannot list the nodes (${err.message}): checking multi-arch images for linux/amd64 only`,
+    }
+  }
+  const seen = new Map<string, Platform>()
+  for (const n of nodes.items ?? []) {
+    const info = n.status?.nodeInfo
+    if (!info?.architecture) continue
+    const p = normalizePlatform({ os: info.operatingSystem || 'linux', architecture: info.architecture })
+    seen.set(formatPlatform(p), p)
+  }
+  if (seen.size === 0)
+    return {
+      platforms: [fallback],
+      note: 'the cluster lists no nodes: checking multi-arch images for linux/amd64 only',
+    }
+  return { platforms: [...seen.values()] }
 }

@@ -148,6 +148,14 @@ export type PullStatus =
   | 'registry-error'
   | 'invalid-name'
 
+/**
+ * Why the kubelet had no credential for a pod and host: the pod names no pull secret, a Secret it
+ * names is missing or unreadable, no entry matches the image, the matching entry is empty, or
+ * (offline) the Secrets were not read.
+ */
+export type CredentialGap =
+  'pod-names-none' | 'secret-missing' | 'secret-unreadable' | 'no-matching-entry' | 'entry-without-credentials'
+
 /** The answer for one image with one credential: will the pod pull it, and if not why. */
 export interface PullAnswer {
   status: PullStatus
@@ -157,6 +165,8 @@ export interface PullAnswer {
   detail?: string
   /** For an index: the platforms it offers. */
   platforms?: string[]
+  /** For no-credentials: why the pod had none. */
+  gap?: CredentialGap
 }
 
 export interface AnswerContext {
@@ -284,6 +294,7 @@ export interface ImageLine {
   pullSecrets: string[]
   /** The credential sources the kubelet would use for it (names only, never the secret). */
   credentials: string[]
+  gap?: CredentialGap
   /** Set when the uses disagree: each distinct answer and the namespaces that get it. */
   split?: Array<{ text: string; namespaces: string[] }>
   platforms?: string[]
@@ -303,6 +314,7 @@ export function groupByImage(checked: CheckedUse[], hostOf: (image: string) => s
       status: worst.answer.status,
       text: worst.answer.text,
       ...(worst.answer.detail && { detail: worst.answer.detail }),
+      ...(worst.answer.gap && { gap: worst.answer.gap }),
       workloads: uniqueSorted(uses.map((u) => u.use.workload)),
       namespaces: uniqueSorted(uses.map((u) => u.use.namespace)),
       pullSecrets: uniqueSorted(uses.flatMap((u) => u.use.pullSecrets)),
