@@ -944,7 +944,7 @@ const checkPull: PreflightCheck = async ({ opts, deps, t, step, result, facts })
           }
         : {
             message: `${l.image} will not pull: ${l.text}${detail}; used by ${where}`,
-            ...(fixFor(l, { values: opts.values }) && { fix: fixFor(l, { values: opts.values })! }),
+            ...(fixFor(l, fixContext(opts, facts)) && { fix: fixFor(l, fixContext(opts, facts))! }),
           },
     )
   }

@@ -3,9 +3,10 @@ import { helmTemplate, helmTemplateArgs } from '../adapters/helm.js'
 import { kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
 import { PLUGIN_LABEL } from '../core/apply-plan.js'
-import { LATEST_CHART_VERSION, chartInfo, knownChartVersions } from '../core/charts.js'
+import { LATEST_CHART_VERSION, knownChartVersions } from '../core/charts.js'
 import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
-import { resolveNamespaces } from '../core/namespaces.js'
+import type { FixContext } from '../core/fix-command.js'
+import { buildInstallModel, chooseChart } from '../core/install-model.js'
 import { fixFor, parsePlatform, pullFails, type ImageLine, type ImageUse } from '../core/pull-check.js'
 import { keyringEntry, keyringOfDockerConfig, type KeyringEntry } from '../core/pull-keyring.js'
 import { renderedImages } from '../core/rendered-images.js'
@@ -90,7 +91,11 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     notes.push(
       `chart version ${opts.chartVersion} is not one cfpull knows: services and namespaces as in ${LATEST_CHART_VERSION}`,
     )
-  const chart = chartInfo(known ? opts.chartVersion : LATEST_CHART_VERSION)
+  // The same model of the install as patch, doctor and apply: its namespaces and secret names.
+  const choice = known ? chooseChart({ version: opts.chartVersion! }) : chooseChart({})
+  const model = buildInstallModel(data, choice, opts.secret ? { secrets: [opts.secret] } : {})
+  const chart = choice.info
+  const ns = model.namespaces
   const t: KubeTarget = {
     ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
     ...(opts.context && { context: opts.context }),
@@ -114,12 +119,11 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     uses.push(...usesOfManifests(out, opts.namespace, notes, 'the rendered chart'))
   } else {
     sources.push('values')
-    const v = imagesFromValues(data, chart, opts.namespace)
+    const v = imagesFromValues(data, chart, ns, opts.namespace)
     uses.push(...v.uses)
     if (!opts.cluster) uncheckedDefaults = v.chartDefaults
   }
 
-  const ns = resolveNamespaces(data, chart)
   let platforms = platformsFlag
   let platformSource: DoctorPullResult['platformSource'] = platformsFlag.length ? 'flag' : 'default'
   let secret: (namespace: string, name: string) => SecretLookup
@@ -179,7 +183,15 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
       ...(deps.onProgress && { onProgress: deps.onProgress }),
     },
   )
-  const fixCtx = { values: opts.values, ...(opts.secret && { secret: opts.secret }) }
+  const fixCtx: FixContext = {
+    files: [opts.values],
+    chart: { version: chart.version, source: choice.source },
+    releaseNamespace: opts.namespace,
+    release: opts.release,
+    secrets: model.serviceSecrets,
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+  }
   const images = checked.images.map((l): DoctorPullLine => {
     const fix = pullFails(l.status) ? fixFor(l, fixCtx) : undefined
     return { ...l, ...(fix && { fix }) }

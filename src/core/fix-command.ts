@@ -87,7 +87,7 @@ const CREDENTIALS = ['--docker-server', '<registry>', '--docker-username', '<use
 export function createSecretCommand(
   ctx: FixContext,
   name: string,
-  o: { values?: string; model?: InstallModel; namespaces?: string[]; replace?: boolean } = {},
+  o: { values?: string; model?: InstallModel; namespaces?: string[]; replace?: boolean; server?: string } = {},
 ): string {
   const ns: string[] = []
   if (o.values && o.model) {
@@ -112,7 +112,8 @@ export function createSecretCommand(
     ...(o.values ? ['--values', o.values] : []),
     ...chart,
     ...ns,
-    ...CREDENTIALS,
+    // The registry, when the fix is for one (a pull check names the host the image is on).
+    ...(o.server ? ['--docker-server', o.server, ...CREDENTIALS.slice(2)] : CREDENTIALS),
     ...(o.replace ? ['--replace'] : []),
     ...clusterArgs(ctx),
   ])

@@ -2,6 +2,7 @@
 // platforms an index offers, what a registry's answers mean for a pod, and one line per image.
 // The HTTP lives in src/adapters/registry.ts; this module only reads what it observed.
 import { UsageError } from './errors.js'
+import { createSecretCommand, patchCommand, type FixContext } from './fix-command.js'
 
 /** The manifest media types, as containerd and CRI-O send them in Accept. */
 export const MEDIA_TYPES = {
@@ -361,22 +362,20 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out
 }
 
-/** Where the fix lines point: the values file and the secret name to suggest when the pods name none. */
-export interface FixContext {
-  values: string
-  secret?: string
-}
-
-/** The one thing to do about an image that will not pull, as a command when there is one. */
+/**
+ * The one thing to do about an image that will not pull, as a command when there is one. The
+ * create-secret and patch lines come from the shared fix builder, so they carry the options in
+ * force (cluster target, chart version) and, run as printed, do what they say.
+ */
 export function fixFor(line: ImageLine, ctx: FixContext): string | undefined {
-  const ns = line.namespaces.map((n) => `-n ${n}`).join(' ')
   const secret = line.pullSecrets[0]
-  const createSecret = `cfpull create-secret --name ${secret ?? ctx.secret ?? '<name>'} ${ns} --docker-server ${line.host} --docker-username <user> --password-stdin`
+  const createSecret = (name: string) =>
+    createSecretCommand(ctx, name, { namespaces: line.namespaces, server: line.host })
   switch (line.status) {
     case 'no-credentials':
-      return secret ? createSecret : `cfpull patch ${ctx.values} --secret ${ctx.secret ?? '<name>'} && ${createSecret}`
+      return secret ? createSecret(secret) : `${patchCommand(ctx)} && ${createSecret(ctx.secrets?.[0] ?? '<name>')}`
     case 'credentials-rejected':
-      return createSecret
+      return createSecret(secret ?? ctx.secrets?.[0] ?? '<name>')
     case 'no-permission':
       return `give the account of ${line.credentials.join(', ') || 'that credential'} pull (read) access to ${repositoryOf(line.image, line.host)} on ${line.host}`
     case 'not-found':
@@ -386,7 +385,7 @@ export function fixFor(line: ImageLine, ctx: FixContext): string | undefined {
     case 'unreachable':
       return `check that ${line.host} resolves and answers from here (and --registry-ca for a private CA)`
     case 'invalid-name':
-      return `correct the image reference in ${ctx.values}`
+      return `correct the image reference in ${ctx.files[0] ?? 'the values'}`
     default:
       return undefined
   }

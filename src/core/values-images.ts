@@ -1,6 +1,6 @@
 import { pullSecretPath, type ChartInfo } from './charts.js'
 import { dataAt } from './data-path.js'
-import { resolveNamespaces } from './namespaces.js'
+import type { Namespaces } from './namespaces.js'
 import type { ImageUse } from './pull-check.js'
 
 export interface ValuesImages {
@@ -16,8 +16,12 @@ export interface ValuesImages {
  * when the file sets both. Everything else runs the chart's default image, which only
  * `helm template` knows.
  */
-export function imagesFromValues(data: unknown, chart: ChartInfo, releaseNamespace: string): ValuesImages {
-  const ns = resolveNamespaces(data, chart)
+export function imagesFromValues(
+  data: unknown,
+  chart: ChartInfo,
+  ns: Namespaces,
+  releaseNamespace: string,
+): ValuesImages {
   const uses: ImageUse[] = []
   const chartDefaults: string[] = []
   const str = (x: unknown) =>

@@ -13,6 +13,7 @@ import {
   type CheckedUse,
   type ManifestProbe,
 } from '../../src/core/pull-check.js'
+import { resolveNamespaces } from '../../src/core/namespaces.js'
 import { parseValues } from '../../src/core/values.js'
 import { imagesFromValues } from '../../src/core/values-images.js'
 
@@ -305,7 +306,7 @@ describe('imagesFromValues', () => {
       ].join('\n'),
     )
     const chart = chartInfo('1.12.16')
-    const r = imagesFromValues(data, chart, 'spaceone')
+    const r = imagesFromValues(data, chart, resolveNamespaces(data, chart), 'spaceone')
     expect(r.uses).toEqual([
       {
         image: 'harbor.example.com/cloudforet/console:1.12.12',
