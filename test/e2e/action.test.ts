@@ -79,20 +79,37 @@ describe('the GitHub Action', () => {
     expect(readFileSync(join(dir, 'envs/values-dev.yaml'), 'utf8')).toBe(readFileSync(example, 'utf8'))
   })
 
-  it("the annotation's fix command, run as printed, makes the check pass", async () => {
-    const dir = workspace({ 'deploy/values.yaml': example })
-    const inputs = { values: 'deploy/values.yaml', secret: 'my-credential' }
-    const r = await run(dir, inputs)
-    expect(r.code).toBe(5)
-    const fix = /; fix: cfpull (.*)$/.exec(r.stdout)![1]!
-    // The printed command is shell words; bash splits it as a user pasting it would.
-    const applied = await execa('bash', ['-c', `node ${join(repo, 'bin/cfpull.js')} ${fix}`], {
-      cwd: dir,
-      reject: false,
-    })
-    expect(applied.exitCode).toBe(0)
-    const again = await run(dir, inputs)
-    expect([again.code, again.outputs, again.stdout]).toEqual([0, { changed: 'false', files: '[]' }, ''])
+  it("the annotation's fix command is cfpull's complete one: run as printed, the same check passes", async () => {
+    const cases: Array<Record<string, string>> = [
+      { values: 'deploy/values.yaml', secret: 'my-credential' },
+      {
+        values: 'deploy/values.yaml',
+        secret: 'my-credential',
+        plugins: 'registry',
+        'plugin-registry': 'HARBOR',
+        services: 'console,identity',
+        'only-present': 'true',
+        'chart-version': '1.12.16',
+      },
+    ]
+    for (const inputs of cases) {
+      const dir = workspace({ 'deploy/values.yaml': example })
+      const r = await run(dir, inputs)
+      expect(r.code).toBe(5)
+      const fix = /; fix: cfpull (.*)$/.exec(r.stdout)![1]!
+      if (inputs.plugins)
+        expect(fix).toBe(
+          'patch deploy/values.yaml --secret my-credential --chart-version 1.12.16 --only-present --services console,identity --plugins registry --plugin-registry HARBOR',
+        )
+      // The printed command is shell words; bash splits it as a user pasting it would.
+      const applied = await execa('bash', ['-c', `node ${join(repo, 'bin/cfpull.js')} ${fix}`], {
+        cwd: dir,
+        reject: false,
+      })
+      expect(applied.exitCode).toBe(0)
+      const again = await run(dir, inputs)
+      expect([again.code, again.outputs, again.stdout]).toEqual([0, { changed: 'false', files: '[]' }, ''])
+    }
   })
 
   it('patch: every patch input reaches cfpull; a second run changes nothing', async () => {

@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
 
 // What users install: npm pack (of the dist npm test just built), installed into an empty prefix
 // the way `npm install -g` does, then run from that prefix's bin.
@@ -109,8 +110,26 @@ describe('the npm package', () => {
     expect(completion.stdout).toContain('complete -F _cfpull cfpull')
     await execa('bash', ['-n'], { input: completion.stdout })
 
-    // The installed package runs from its own node_modules, not the repo's.
-    expect(readdirSync(join(installed, 'node_modules')).sort()).toEqual(expect.arrayContaining(['commander', 'yaml']))
+    // kubectl through the execa bundle (dist/execa.cjs): a cluster that refuses the connection.
+    const kubeconfig = join(dir, 'kubeconfig')
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {token: x}}]\n',
+    )
+    const doctor = await execa(
+      join(prefix, 'bin', 'cfpull'),
+      ['doctor', '-f', values, '--secret', 'my-credential', '--cluster', '--kubeconfig', kubeconfig],
+      { cwd: dir, reject: false, env: { NO_COLOR: '1', CFPULL_KUBECTL: toolPath('kubectl') } },
+    )
+    expect([doctor.exitCode, doctor.stderr.split('\n')[0]]).toEqual([
+      4,
+      'error: doctor: get secret my-credential in cloudforet: kubectl exited with 1: The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?',
+    ])
+    // The bundles carry commander, chalk and execa: the installed package depends only on the
+    // library's yaml and zod, and runs from its own node_modules, not the repo's.
+    const own = readdirSync(join(installed, 'node_modules'))
+    expect(['chalk', 'commander', 'execa', 'yaml', 'zod'].filter((n) => own.includes(n))).toEqual(['yaml', 'zod'])
     expect(existsSync(join(installed, 'src'))).toBe(false)
   }, 120_000)
 })
