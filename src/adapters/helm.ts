@@ -2,9 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HelmRevision } from '../core/apply-plan.js'
-import { ToolFailedError } from '../core/errors.js'
-import type { KubeTarget } from './kubectl.js'
+import { NoClusterError, ToolFailedError } from '../core/errors.js'
+import { noClusterConfigured, type KubeTarget } from './kubectl.js'
 import { toolBinary, type Runner } from './run.js'
+
+/** The error for a helm call against the cluster that failed: no cluster configured, or the tool's own. */
+async function helmFailed(
+  run: Runner,
+  t: KubeTarget,
+  r: { exitCode: number; stderr: string },
+  step: string,
+): Promise<Error> {
+  if (await noClusterConfigured(run, t, r.stderr)) return new NoClusterError()
+  return new ToolFailedError('helm', r.exitCode, r.stderr, step)
+}
 
 /** helm's names for the cluster flags kubectl calls --context / --kubeconfig. */
 export function helmTargetArgs(t: KubeTarget): string[] {
@@ -44,7 +55,7 @@ export async function helmRelease(
   release: string,
 ): Promise<HelmRelease | null> {
   const r = await run(bin ?? toolBinary('helm'), helmListArgs(t, namespace, release))
-  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, `helm list in namespace ${namespace}`)
+  if (r.exitCode !== 0) throw await helmFailed(run, t, r, `helm list in namespace ${namespace}`)
   let list: HelmRelease[]
   try {
     list = JSON.parse(r.stdout || '[]') as HelmRelease[]
@@ -113,7 +124,7 @@ export async function helmHistory(
   const r = await run(bin, helmHistoryArgs(t, namespace, release))
   if (r.exitCode !== 0) {
     if (/release: not found/.test(r.stderr)) return null
-    throw new ToolFailedError('helm', r.exitCode, r.stderr, `helm history in namespace ${namespace}`)
+    throw await helmFailed(run, t, r, `helm history in namespace ${namespace}`)
   }
   return parseJson<HelmRevision[]>(r.stdout, `helm history in namespace ${namespace}`) ?? []
 }
@@ -134,7 +145,7 @@ export async function helmGetValues(
 ): Promise<Record<string, unknown>> {
   const step = `helm get values of ${release} revision ${revision}`
   const r = await run(bin, helmGetValuesArgs(t, namespace, release, revision))
-  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  if (r.exitCode !== 0) throw await helmFailed(run, t, r, step)
   const v = parseJson<unknown>(r.stdout, step)
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
 }
@@ -235,7 +246,7 @@ export async function helmStatus(
   const r = await run(bin, ['status', release, '-n', namespace, '-o', 'json', ...helmTargetArgs(t)])
   if (r.exitCode !== 0) {
     if (/release: not found/.test(r.stderr)) return null
-    throw new ToolFailedError('helm', r.exitCode, r.stderr, `helm status of ${release}`)
+    throw await helmFailed(run, t, r, `helm status of ${release}`)
   }
   const s = parseJson<{ version?: number; info?: { status?: string; description?: string } }>(
     r.stdout,

@@ -1,4 +1,4 @@
-import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
+import { NoClusterError, ToolFailedError, ToolNotFoundError } from '../core/errors.js'
 import { toolBinary, toolNotFound, type Runner } from './run.js'
 
 /** Which cluster to talk to; passed to every kubectl call. */
@@ -37,8 +37,28 @@ export async function kubectl(
     if (err instanceof ToolNotFoundError) throw toolNotFound('kubectl', file!)
     throw err
   }
-  if (r.exitCode !== 0) throw new ToolFailedError('kubectl', r.exitCode, r.stderr, step, hintFor(r.stderr))
+  if (r.exitCode !== 0) {
+    if (await noClusterConfigured(run, t, r.stderr)) throw new NoClusterError()
+    throw new ToolFailedError('kubectl', r.exitCode, r.stderr, step, hintFor(r.stderr))
+  }
   return r.stdout
+}
+
+/**
+ * True when a failed kubectl or helm call had no cluster to talk to. With no kubeconfig (or one
+ * without a current context) both fall back to http://localhost:8080; the failure says so, and
+ * `kubectl config view --minify` (local, no cluster needed) confirms that no context is set, so
+ * a kubeconfig that really names localhost:8080 keeps its own error.
+ */
+export async function noClusterConfigured(run: Runner, t: KubeTarget, stderr: string): Promise<boolean> {
+  if (!/localhost:8080/.test(stderr)) return false
+  const [file, ...argv] = kubectlArgv(t, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])
+  try {
+    const r = await run(file!, argv)
+    return r.exitCode !== 0 || r.stdout.trim() === ''
+  } catch {
+    return false
+  }
 }
 
 /** Runs a kubectl read with `-o json` and parses it; output that is not JSON is the tool's failure, not cfpull's. */

@@ -1,5 +1,12 @@
 import { CommanderError } from 'commander'
-import { CfpullError, ExitCode, ValidationError, YamlSyntaxError, escapeControl } from '../core/errors.js'
+import {
+  CfpullError,
+  ExitCode,
+  ValidationError,
+  YamlSyntaxError,
+  escapeControl,
+  type ErrorType,
+} from '../core/errors.js'
 import type { Reporter } from './output.js'
 
 const ISSUES_URL = 'https://github.com/cloudforet-io/cfpull/issues/new'
@@ -13,6 +20,8 @@ export function exitCodeOf(err: unknown): number {
 
 /** One line that says what went wrong. */
 export function describeError(err: unknown): string {
+  // commander's messages carry their own "error: " for its direct output.
+  if (err instanceof CommanderError) return err.message.replace(/^error: /, '')
   if (err instanceof Error) return err.message
   return String(err)
 }
@@ -34,10 +43,17 @@ export function printError(err: unknown, report: Reporter): void {
   }
 }
 
+/** The stable --json `type` of an error: cfpull's own name it, commander's are usage errors, the rest are bugs. */
+export function errorType(err: unknown): ErrorType {
+  if (err instanceof CfpullError) return err.type
+  if (err instanceof CommanderError) return 'UsageError'
+  return 'InternalError'
+}
+
 /** An error as data for --json: never a stack, never anything but the message and position. */
 export function errorJson(err: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    type: err instanceof Error ? err.name : 'Error',
+    type: errorType(err),
     exitCode: exitCodeOf(err),
     message: describeError(err),
   }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { CommanderError } from 'commander'
+import { type Command, CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
 import { Reporter, loadColors, type OutputStreams } from './output.js'
 import { buildProgram, makeCommands, type Commands } from './program.js'
@@ -40,12 +40,33 @@ export async function main(
     await program.parseAsync(argv)
     return exit.code
   } catch (err) {
+    const helpOrVersion = err instanceof CommanderError && err.exitCode === 0
+    // Under --json the error is data too, in the envelope every command's document has (a
+    // usage error commander found before any action ran included); stderr still gets the one
+    // line a CI log shows.
+    if (!helpOrVersion && (report.json || wantsJson(argv)))
+      report.printJson({
+        command: commandOf(argv, program),
+        exitCode: exitCodeOf(err),
+        ok: false,
+        error: errorJson(err),
+      })
     if (err instanceof CommanderError) return exitCodeOf(err)
-    // Under --json the error is data too; stderr still gets the one line a CI log shows.
-    if (report.json) report.printJson({ exitCode: exitCodeOf(err), ok: false, error: errorJson(err) })
     printError(err, report)
     return exitCodeOf(err)
   }
+}
+
+function wantsJson(argv: string[]): boolean {
+  const args = argv.slice(2)
+  const end = args.indexOf('--')
+  return (end < 0 ? args : args.slice(0, end)).includes('--json')
+}
+
+// The program takes no option with a value, so the first word that is not an option is the command.
+function commandOf(argv: string[], program: Command): string | null {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'))
+  return word !== undefined && program.commands.some((c) => c.name() === word) ? word : null
 }
 
 // `cfpull patch … --dry-run | head` closes stdout early: that is the reader's choice, not an

@@ -55,6 +55,7 @@ function changedSteps(r: ApplyResult): string[] {
 /** Prints the outcome of `cfpull apply`; returns the exit code. */
 export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter): number {
   if (report.json) {
+    const stopped = r.steps.find((s) => s.status === 'failed')
     report.printJson({
       command: 'apply',
       exitCode: r.exitCode,
@@ -78,7 +79,11 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
         ...(s.changed && { changed: true }),
         ...(s.error !== undefined && { error: errorJson(s.error) }),
       })),
+      // The error that stopped the run, where every command's document has it.
+      ...(stopped?.error !== undefined && { error: errorJson(stopped.error) }),
     })
+    // As for an error main() catches: stderr still gets the line a CI log shows.
+    if (stopped?.error !== undefined) printError(stopped.error, report)
     return r.exitCode
   }
   for (const w of r.warnings) report.warn(w)

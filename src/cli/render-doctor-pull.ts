@@ -27,9 +27,9 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
   if (report.json) {
     report.printJson({
       command: 'doctor',
-      check: 'pull',
       exitCode: r.exitCode,
       ok: r.exitCode === 0,
+      check: 'pull',
       values: opts.values,
       sources: r.sources,
       credentials: r.credentials,

@@ -1,5 +1,6 @@
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { Severity } from '../core/diagnose.js'
+import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 
@@ -34,7 +35,9 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       needs: r.values.needs,
       ...(r.cluster && { cluster: r.cluster }),
       findings: r.findings,
+      ...(r.clusterError && { error: errorJson(r.clusterError) }),
     })
+    if (r.clusterError) printError(r.clusterError, report)
     return r.exitCode
   }
   const c = report.c
@@ -85,6 +88,16 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   const errors = r.findings.filter((f) => f.severity === 'error').length
   const warnings = r.findings.filter((f) => f.severity === 'warning').length
   report.info('')
+  if (r.clusterError) {
+    // Only the values were read: say so rather than "nothing stops images from pulling".
+    report.info(
+      c.yellow(
+        `${errors ? `${errors} problem${errors === 1 ? '' : 's'} in the values will stop images from pulling; ` : ''}the cluster was not asked (see the error)`,
+      ),
+    )
+    printError(r.clusterError, report)
+    return r.exitCode
+  }
   report.info(
     errors
       ? c.red(`${errors} problem${errors === 1 ? '' : 's'} will stop images from pulling`)

@@ -1054,10 +1054,14 @@ async function probe(
   try {
     const r = await run(bin, args)
     if (r.exitCode !== 0)
-      return { message: `${tool} (${bin}) does not run: ${r.stderr.trim().split('\n').pop() ?? ''}` }
+      return {
+        message: `${tool} (${bin}) does not run: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        exitCode: ExitCode.ToolFailed,
+      }
     return undefined
   } catch (err) {
-    if (err instanceof CfpullError) return { message: `${err.message}: install ${tool} or point ${envVar} at it` }
+    if (err instanceof CfpullError)
+      return { message: `${err.message}: install ${tool} or point ${envVar} at it`, exitCode: ExitCode.ToolFailed }
     throw err
   }
 }

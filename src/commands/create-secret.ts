@@ -11,7 +11,7 @@ import {
 } from '../adapters/kubectl.js'
 import { isEcrHost, RegistryClient, registryEndpoint, type LoginCheck } from '../adapters/registry.js'
 import { redactingRunner, type Runner } from '../adapters/run.js'
-import { CfpullError, ExitCode, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
+import { CfpullError, ExitCode, NoClusterError, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
 import { buildInstallModel, chooseChart } from '../core/install-model.js'
 import {
   DEFAULT_DOCKER_SERVER,
@@ -200,6 +200,9 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
   }
 
   const results = await mapBounded(states, concurrency, (state) => writeOne(state, auth, opts, write, target, secrets))
+  // No cluster is one error, not the same one per namespace (none of them could be reached).
+  const noCluster = results.find((r) => r.error instanceof NoClusterError)
+  if (noCluster) throw noCluster.error
   const replaced = results.filter((r) => r.action === 'replaced')
   if (replaced.length)
     info.push(

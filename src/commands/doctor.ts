@@ -13,7 +13,14 @@ import {
   type Diagnosis,
   type ValuesDiagnosis,
 } from '../core/diagnose.js'
-import { CfpullError, ExitCode, ToolFailedError, UsageError, type ExitCodeValue } from '../core/errors.js'
+import {
+  CfpullError,
+  ExitCode,
+  NoClusterError,
+  ToolFailedError,
+  UsageError,
+  type ExitCodeValue,
+} from '../core/errors.js'
 import { applyCommand, createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
 import { chooseChart, secretPlacements, type ChartChoice } from '../core/install-model.js'
 import { parseValues } from '../core/values.js'
@@ -57,6 +64,8 @@ export interface DoctorResult {
   values: ValuesDiagnosis
   cluster?: { secrets: SecretState[]; failingPods: FailingPod[]; imageRegistries: Record<string, string[]> }
   findings: Diagnosis[]
+  /** With --cluster: why the cluster could not be asked (the offline part is complete). */
+  clusterError?: CfpullError
   exitCode: ExitCodeValue
 }
 
@@ -103,8 +112,23 @@ export async function doctor(
   const values = diagnoseValues(data, chart, ctx)
   const findings = [...pre, ...values.findings]
   const result: DoctorResult = { values, findings, exitCode: ExitCode.Ok }
-  if (opts.cluster) result.cluster = await inspectCluster(opts, deps, values, findings, ctx)
-  result.exitCode = findings.some((f) => f.severity === 'error') ? ExitCode.Findings : ExitCode.Ok
+  if (opts.cluster) {
+    // The offline part stands on its own: when the cluster cannot be asked, it is still the
+    // report, with the cluster's error after it (and its exit code: the diagnosis is partial).
+    const cluster: Diagnosis[] = []
+    try {
+      result.cluster = await inspectCluster(opts, deps, values, cluster, ctx)
+      findings.push(...cluster)
+    } catch (err) {
+      if (!(err instanceof CfpullError) || err instanceof UsageError) throw err
+      result.clusterError = err
+    }
+  }
+  result.exitCode = result.clusterError
+    ? result.clusterError.exitCode
+    : findings.some((f) => f.severity === 'error')
+      ? ExitCode.Findings
+      : ExitCode.Ok
   return result
 }
 
@@ -158,6 +182,8 @@ async function doctorChart(
       })
   } catch (err) {
     if (!(err instanceof CfpullError)) throw err
+    // No cluster is said once, as the cluster part's error (kubectl finds none either).
+    if (err instanceof NoClusterError) return chooseChart({})
     findings.push({
       severity: 'warning',
       code: 'chart-unread',

@@ -13,20 +13,63 @@ export const ExitCode = {
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
+/**
+ * What each exit code means, as README's table says it (a test compares the two). One rule for
+ * tools: kubectl or helm missing, failing, or with no cluster configured is 4 in every command,
+ * also when apply's preflight finds it among other problems.
+ */
+export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
+  0: 'done (or, with `--check`, nothing to change)',
+  1: 'a bug in cfpull (nothing was written): please report it with `--verbose` output',
+  2: 'bad flags or arguments, e.g. a secret name that is not a DNS-1123 subdomain or a service the chart does not have; nothing was changed',
+  3: "bad input: a values file cannot be read, is not UTF-8 text, is not YAML Helm would accept, or has a wrong shape where cfpull edits; `apply`'s or `create-secret`'s preflight found problems (then nothing in the cluster was changed); a docker config that is missing or not JSON",
+  4: 'kubectl or helm is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
+  5: '`patch --check`: a file needs changes; `create-secret`: the registry rejected the credentials (nothing was written)',
+  6: '`doctor`: found problems that stop images from pulling',
+  130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run',
+}
+
+/**
+ * The `type` of each error in --json: part of the JSON contract, so spelled out here rather
+ * than taken from class names (a bundler may rename those).
+ */
+export const ERROR_TYPES = [
+  'UsageError',
+  'YamlSyntaxError',
+  'ValidationError',
+  'FileError',
+  'InternalError',
+  'ToolNotFoundError',
+  'ToolFailedError',
+  'NoClusterError',
+  'PreflightError',
+] as const
+export type ErrorType = (typeof ERROR_TYPES)[number]
+
 /** Base of every error cfpull reports on purpose; anything else is a bug (exit 1). */
 export class CfpullError extends Error {
+  /** The stable name of this kind of error (see ErrorType); each subclass names its own. */
+  get type(): ErrorType {
+    return 'InternalError'
+  }
+
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue,
     options?: { cause?: unknown },
   ) {
     super(message, options)
-    this.name = new.target.name
+    // The prototype's getter answers here already, so stacks show the stable name too.
+    this.name = this.type
   }
 }
 
 /** Bad flags or arguments (exit 2). */
 export class UsageError extends CfpullError {
+  override get type(): ErrorType {
+    return 'UsageError'
+  }
+
   constructor(message: string) {
     super(message, ExitCode.Usage)
   }
@@ -43,6 +86,10 @@ export interface SourcePos {
  * `frame` is a short code frame; `hint` says what to do.
  */
 export class YamlSyntaxError extends CfpullError {
+  override get type(): ErrorType {
+    return 'YamlSyntaxError'
+  }
+
   constructor(
     readonly file: string,
     readonly pos: SourcePos,
@@ -56,6 +103,10 @@ export class YamlSyntaxError extends CfpullError {
 
 /** Well-formed YAML whose shape at a path cfpull must edit is not what the chart expects (exit 3). */
 export class ValidationError extends CfpullError {
+  override get type(): ErrorType {
+    return 'ValidationError'
+  }
+
   constructor(
     readonly file: string,
     readonly pos: SourcePos,
@@ -71,6 +122,10 @@ export class ValidationError extends CfpullError {
 
 /** The values file could not be read or written (exit 3: the input, not cfpull, is at fault). */
 export class FileError extends CfpullError {
+  override get type(): ErrorType {
+    return 'FileError'
+  }
+
   constructor(
     readonly file: string,
     message: string,
@@ -82,6 +137,10 @@ export class FileError extends CfpullError {
 
 /** cfpull's own edit failed its self-check: a bug, never written to disk (exit 1). */
 export class InternalError extends CfpullError {
+  override get type(): ErrorType {
+    return 'InternalError'
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.Failure, options)
   }
@@ -89,6 +148,10 @@ export class InternalError extends CfpullError {
 
 /** kubectl or helm is not installed or not where CFPULL_KUBECTL / CFPULL_HELM say (exit 4). */
 export class ToolNotFoundError extends CfpullError {
+  override get type(): ErrorType {
+    return 'ToolNotFoundError'
+  }
+
   constructor(
     readonly tool: string,
     readonly hint: string,
@@ -102,6 +165,10 @@ export class ToolNotFoundError extends CfpullError {
  * by a signal or a timeout, as `stopped` says. `hint` says what usually fixes it.
  */
 export class ToolFailedError extends CfpullError {
+  override get type(): ErrorType {
+    return 'ToolFailedError'
+  }
+
   constructor(
     readonly tool: string,
     readonly toolExitCode: number | undefined,
@@ -122,18 +189,38 @@ export class ToolFailedError extends CfpullError {
   }
 }
 
+/** kubectl or helm found no cluster to talk to: no kubeconfig, or one with no current context (exit 4). */
+export class NoClusterError extends CfpullError {
+  override get type(): ErrorType {
+    return 'NoClusterError'
+  }
+
+  constructor() {
+    super('no cluster configured (KUBECONFIG / --kubeconfig / --context)', ExitCode.ToolFailed)
+  }
+}
+
 /** One problem a preflight found, with the exact command that fixes it when there is one. */
 export interface Finding {
   message: string
   fix?: string
+  /** The exit code this problem stands for: a tool problem is 4, anything else 3 (the default). */
+  exitCode?: ExitCodeValue
 }
 
-/** A preflight found problems; all of them are in `findings` (exit 3: the input is not ready). */
+/**
+ * A preflight found problems; all of them are in `findings` (exit 3: the input is not ready;
+ * 4 when one of them is a missing or failing tool, the same code as everywhere else).
+ */
 export class PreflightError extends CfpullError {
+  override get type(): ErrorType {
+    return 'PreflightError'
+  }
+
   constructor(readonly findings: Finding[]) {
     super(
       `preflight found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was changed`,
-      ExitCode.InvalidInput,
+      findings.some((f) => f.exitCode === ExitCode.ToolFailed) ? ExitCode.ToolFailed : ExitCode.InvalidInput,
     )
   }
 }

@@ -6,17 +6,20 @@ import { registrySecret, useApplyEnv, type ApplyEnv } from './apply-harness.js'
 
 const e = useApplyEnv()
 
-// Each case breaks exactly one thing of a working install. The gate: exit 3, the one finding
-// that names it, and not a single write request reached the API server.
+// Each case breaks exactly one thing of a working install. The gate: exit 3 (4 for a missing
+// tool, as in every command), the one finding that names it, and not a single write request
+// reached the API server.
 const cases: Array<{
   kind: string
   args?: string[]
   env?: () => Record<string, string>
   breakIt?: (e: ApplyEnv) => void
   finding: RegExp
+  code?: number
 }> = [
   {
     kind: 'tool missing',
+    code: 4,
     env: () => ({ CFPULL_HELM: join(e.dir, 'no-helm') }),
     finding: /^<tmp>\/no-helm not found: install helm or point CFPULL_HELM at it$/,
   },
@@ -124,13 +127,13 @@ describe('cfpull apply: the gate', () => {
   })
 
   for (const dryRun of [false, true])
-    it.each(cases)(`${dryRun ? '--dry-run: ' : ''}$kind: exit 3, one finding, zero writes`, async (c) => {
+    it.each(cases)(`${dryRun ? '--dry-run: ' : ''}$kind: one finding, its exit code, zero writes`, async (c) => {
       c.breakIt?.(e)
       const before = e.api.requests.length
       const r = await e.apply([...(c.args ?? []), '--json', ...(dryRun ? ['--dry-run'] : [])], {
         ...(c.env && { env: c.env() }),
       })
-      expect(r.code, r.stderr).toBe(3)
+      expect(r.code, r.stderr).toBe(c.code ?? 3)
       expect(e.api.writes()).toEqual([])
       const doc = JSON.parse(r.stdout)
       expect(doc.findings.map((f: { message: string }) => e.tidy(f.message))).toEqual([

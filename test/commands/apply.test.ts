@@ -230,11 +230,11 @@ describe('cfpull apply', () => {
     )
   })
 
-  it('without kubectl and helm, the preflight says so for both', async () => {
+  it('without kubectl and helm, the preflight says so for both: exit 4, as for a missing tool anywhere', async () => {
     const r = await runCli(['apply', '-n', 'spaceone', '-f', e.values], {
       env: { CFPULL_KUBECTL: join(e.dir, 'no-kubectl'), CFPULL_HELM: join(e.dir, 'no-helm') },
     })
-    expect(r.code).toBe(3)
+    expect(r.code).toBe(4)
     expect(e.tidy(r.stderr)).toContain(
       '  ✖ <tmp>/no-kubectl not found: install kubectl or point CFPULL_KUBECTL at it\n  ✖ <tmp>/no-helm not found: install helm or point CFPULL_HELM at it\n',
     )
