@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { build, transform } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -97,13 +97,33 @@ const execaApart = {
   },
 }
 
+// cfpull's error classes are named in --json (error.type, from new.target.name) and in messages,
+// and a bundle renames a class whose name another module uses too. keepNames keeps them, but
+// applied to the whole bundle it also wraps every closure that yaml creates per token in a
+// __name() call (~4% of a large parse, and garbage): so it is applied to cfpull's own files only.
+const keepOwnNames = {
+  name: 'keep-own-names',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      const out = await transform(source, {
+        loader: 'ts',
+        format: 'esm',
+        target: 'node20',
+        keepNames: true,
+        sourcefile: args.path,
+        tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+      })
+      return { contents: out.code, loader: 'js' }
+    })
+  },
+}
+
 const common = {
   absWorkingDir: root,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // Error classes are named in --json (error.type) and in messages: minification must keep them.
-  keepNames: true,
   logLevel: 'warning',
 }
 
@@ -122,7 +142,7 @@ const cli = await build({
     // main.ts reads package.json through import.meta.url only when __CFPULL_VERSION__ is not set.
     'import.meta.url': 'undefined',
   },
-  plugins: [yamlLogReads, lazyRequires, execaApart],
+  plugins: [keepOwnNames, yamlLogReads, lazyRequires, execaApart],
   metafile: true,
 })
 
@@ -150,6 +170,7 @@ await build({
   outfile: 'dist/index.js',
   format: 'esm',
   packages: 'external',
+  plugins: [keepOwnNames],
 })
 
 const bundle = readFileSync(join(dist, 'cli.cjs'), 'utf8')

@@ -6,14 +6,14 @@ import type { ApplyDeps, ApplyOptions, ApplyResult, RestartMode } from '../comma
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
-import type { PatchOptions, PatchRunResult } from '../commands/patch.js'
+import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 import type { Reporter } from './output.js'
 // Each command's renderer is imported by its action: a run loads only the subcommand it runs.
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
 export interface Commands {
-  patch(opts: PatchOptions): Promise<PatchRunResult>
+  patch(opts: PatchOptions, onProgress?: PatchDeps['onProgress']): Promise<PatchRunResult>
   createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
   apply(opts: ApplyOptions, onStep: ApplyDeps['onStep'], onNotice?: ApplyDeps['onNotice']): Promise<ApplyResult>
   doctor(opts: DoctorOptions): Promise<DoctorResult>
@@ -37,8 +37,9 @@ export interface Ambient {
 /** The real commands, each loaded only when it runs (patch never loads execa). */
 export function makeCommands(ambient: Ambient): Commands {
   return {
-    patch: async (opts) =>
+    patch: async (opts, onProgress) =>
       (await import('../commands/patch.js')).patch(opts, {
+        ...(onProgress && { onProgress }),
         readStdin: ambient.readStdinBytes ?? (async () => Buffer.from(await ambient.readStdin(), 'utf8')),
       }),
     createSecret: async (opts, onPlan) => {
@@ -218,8 +219,8 @@ Examples:
         const { isStreamInput } = await import('../adapters/files.js')
         if (await isStreamInput(files[0]!)) opts.stdout = true
       }
-      const result = await commands.patch(opts)
-      const { renderPatch } = await import('./render-patch.js')
+      const { patchProgress, renderPatch } = await import('./render-patch.js')
+      const result = await commands.patch(opts, patchProgress(report, ambient.env, ambient.stderrIsTTY))
       exit.code = renderPatch(result, opts, report)
       if (o.summary) {
         const [{ appendText }, { patchSummaryMarkdown }] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { PatchFileResult, PatchOptions, PatchRunResult } from '../commands/patch.js'
+import type { PatchFileResult, PatchOptions, PatchProgress, PatchRunResult } from '../commands/patch.js'
 import { ExitCode } from '../core/errors.js'
 import type { PullSecretChange, PullSecretWarning } from '../core/image-pull-secrets.js'
 import { namespacesFor } from '../core/install-model.js'
@@ -232,5 +232,32 @@ export function patchJson(run: PatchRunResult): unknown {
       unchanged: ok.filter((f) => !f.result!.changed).length,
       errors: run.files.length - ok.length,
     },
+  }
+}
+
+/**
+ * A progress line on a terminal for a file that takes long: shown from the start for a file of
+ * 2 MB or more, else once a file has taken a second; redrawn when the result is being checked
+ * and cleared when the file is done. Patching runs without a break, so the line changes only
+ * between its steps; nothing in CI, a pipe, under --quiet or --json.
+ */
+export function patchProgress(report: Reporter, env: Record<string, string | undefined>, isTTY: boolean) {
+  const live = isTTY && !env.CI && !report.json && report.level !== 'quiet'
+  let started = 0
+  let shown = false
+  return (event: PatchProgress): void => {
+    if (!live) return
+    const size = `${(event.bytes / 1e6).toFixed(1)} MB`
+    if (event.phase === 'start') {
+      started = Date.now()
+      shown = event.bytes >= 2e6
+      if (shown) report.live(`${report.cErr.cyan('…')} ${event.file} (${size}): reading and patching`)
+    } else if (event.phase === 'checking') {
+      shown ||= Date.now() - started >= 1000
+      if (shown) report.live(`${report.cErr.cyan('…')} ${event.file} (${size}): checking the result`)
+    } else if (shown) {
+      report.live('')
+      shown = false
+    }
   }
 }

@@ -41,6 +41,11 @@ export interface PullSecretOptions {
    * returning it. Default true; only a caller that uses nothing but `changed` may turn it off.
    */
   verify?: boolean
+  /**
+   * Called before the self-check parses the output, once the input's document can be collected:
+   * where a caller reports progress or has the memory reclaimed (it is the larger part).
+   */
+  beforeSelfCheck?: () => void
 }
 
 /** What happened at one target: the splice outcome, and whether it is a service or the plugins. */
@@ -70,6 +75,11 @@ export interface PullSecretResult {
   namespaces: Namespaces
   /** The install as the input reads, with the options in force (what the targets came from). */
   model: InstallModel
+  /**
+   * The data Helm reads from `text`: the input's plus exactly the additions. Unless `verify` was
+   * off, a parse of `text` was found to be equal to it, so callers need not parse `text` again.
+   */
+  data: unknown
 }
 
 /**
@@ -78,6 +88,20 @@ export interface PullSecretResult {
  * back as the input's data plus exactly the additions, and that a second run is a no-op.
  */
 export function addImagePullSecrets(text: string, given: PullSecretOptions): PullSecretResult {
+  // The parsed input (its document is the bulk of the memory) lives only inside edit(), so it
+  // can be collected before the self-check parses the output: peak memory is one document.
+  const { result, targets, secondRun } = edit(text, given)
+  if (result.changed && given.verify !== false) {
+    given.beforeSelfCheck?.()
+    selfCheck(result.data, result.text, targets, given.file ?? '<input>', secondRun)
+  }
+  return result
+}
+
+function edit(
+  text: string,
+  given: PullSecretOptions,
+): { result: PullSecretResult; targets: SpliceTarget[]; secondRun: boolean } {
   // A name given twice is one name: it is written once.
   const options = { ...given, secrets: [...new Set(given.secrets)] }
   const file = options.file ?? '<input>'
@@ -165,15 +189,21 @@ export function addImagePullSecrets(text: string, given: PullSecretOptions): Pul
     return { kind: kinds[i]!, ...(kinds[i] === 'service' && { service: o.path[0]! }), ...o }
   })
   const changed = result.text !== text
-  if (changed && options.verify !== false) selfCheck(values, result.text, targets, file)
   return {
-    text: changed ? result.text : text,
-    changed,
-    changes,
-    warnings,
-    plugins,
-    namespaces: model.namespaces,
-    model,
+    result: {
+      text: changed ? result.text : text,
+      changed,
+      changes,
+      warnings,
+      plugins,
+      namespaces: model.namespaces,
+      model,
+      data: changed ? withAdditions(data, targets) : data,
+    },
+    targets,
+    // Where the splicer read Helm's view rather than the plain structure (the last of duplicate
+    // keys, a list inherited through <<), the self-check also runs the splice a second time.
+    secondRun: result.notices.length > 0,
   }
 }
 
@@ -203,23 +233,25 @@ function invalid(values: ParsedValues, file: string, path: string[], found: stri
   return new ValidationError(file, pos, path.join('.') || '(top level)', found, expected, codeFrame(values.text, pos))
 }
 
-// The output must read back as exactly the input's data plus the intended additions, and a
-// second run must find nothing to do; otherwise the edit is a bug and nothing is written.
-function selfCheck(before: ParsedValues, text: string, targets: SpliceTarget[], file: string): void {
-  let after: ParsedValues
-  try {
-    after = parseValues(text, file)
-  } catch (err) {
-    throw new InternalError(`the patched ${file} no longer parses (${(err as Error).message}); nothing was written`, {
-      cause: err,
-    })
-  }
-  const expected = structuredClone(before.data ?? {}) as Record<string, unknown>
+/**
+ * The input's data plus the targets' additions, as Helm will read the output. Only the maps and
+ * lists on the targets' paths are copied; everything else is shared with `data`, unchanged.
+ */
+function withAdditions(data: unknown, targets: SpliceTarget[]): Record<string, unknown> {
+  const root = { ...(data as Record<string, unknown> | null) }
+  const copies = new Set<object>([root])
   for (const t of targets) {
-    let d = expected
+    let d = root
     for (const key of t.path.slice(0, -1)) {
       const next = d[key]
-      d = (next && typeof next === 'object' && !Array.isArray(next) ? next : (d[key] = {})) as Record<string, unknown>
+      const child =
+        next && typeof next === 'object' && !Array.isArray(next)
+          ? copies.has(next)
+            ? (next as Record<string, unknown>)
+            : { ...(next as Record<string, unknown>) }
+          : {}
+      copies.add(child)
+      d = d[key] = child
     }
     const leafKey = t.path.at(-1)!
     if (t.leaf.kind === 'scalar') d[leafKey] = t.leaf.value
@@ -228,12 +260,31 @@ function selfCheck(before: ParsedValues, text: string, targets: SpliceTarget[], 
       d[leafKey] = [...list, ...t.leaf.names.filter((n) => !list.some((x) => x.name === n)).map((name) => ({ name }))]
     }
   }
+  return root
+}
+
+// The output must read back as exactly the input's data plus the intended additions, and a
+// second run must find nothing to do; otherwise the edit is a bug and nothing is written.
+// Equal data proves the second run: the splicer leaves a target alone exactly when the data at
+// its path already holds the names (or the value), and every node on a path is either one the
+// first run walked without objection or one it wrote. Only where the splicer went by Helm's view
+// of the document (duplicate keys, merge keys) is the second run done as well.
+function selfCheck(expected: unknown, text: string, targets: SpliceTarget[], file: string, secondRun: boolean): void {
+  let after: ParsedValues
+  try {
+    after = parseValues(text, file)
+  } catch (err) {
+    throw new InternalError(`the patched ${file} no longer parses (${(err as Error).message}); nothing was written`, {
+      cause: err,
+    })
+  }
   if (!isDeepStrictEqual(after.data, expected)) {
     const where = firstDifference(expected, after.data)
     throw new InternalError(
       `self-check failed for ${file}: the patched data differs from the intended change at ${where}; nothing was written`,
     )
   }
+  if (!secondRun) return
   let again: string
   try {
     again = spliceTargets(after, targets, file).text

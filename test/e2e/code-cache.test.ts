@@ -103,6 +103,24 @@ describe('the code cache', () => {
   )
 })
 
+describe('the bundle', () => {
+  // --json names the error type from the class (new.target.name); a bundler renames a class
+  // whose name another module also uses, so the build keeps cfpull's own names (keepNames).
+  it('keeps the error type names', async () => {
+    const work = tempDir()
+    const types: string[] = []
+    for (const args of [
+      ['patch', 'missing.yaml', '--secret', 'x', '--json'],
+      ['patch', join(repo, 'test/fixtures/invalid/bad-indent.yaml'), '--secret', 'x', '--json'],
+      ['patch', join(repo, 'test/fixtures/invalid/section-list.yaml'), '--secret', 'x', '--json'],
+    ]) {
+      const doc = JSON.parse((await run(work, args, 'off')).stdout) as { files: Array<{ error: { type: string } }> }
+      types.push(doc.files[0]!.error.type)
+    }
+    expect(types).toEqual(['FileError', 'YamlSyntaxError', 'ValidationError'])
+  })
+})
+
 describe.runIf(usesV8Cache)('the V8 code cache (Node 20)', () => {
   it('lives in $XDG_CACHE_HOME/cfpull (0700), one file 0600 named by bundle, Node, V8 and arch', async () => {
     const work = tempDir()
