@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -33,8 +33,8 @@ _cfpull; printf '%s\\n' "\${COMPREPLY[@]}"`
 // -A or -D), and comppostfuncs marks the end of one completion.
 const ZSH_DRIVER = `zmodload zsh/zpty || exit 3
 zpty z zsh -f -i
-zpty -w z 'PS1="" RPS1=""; autoload -U compinit && compinit -u -D'
-zpty -w z "source \${(q)1}"
+zpty -w z 'PS1="" RPS1=""'
+zpty -w z "$1"
 zpty -w z 'zstyle ":completion:*" list-grouped false; zstyle ":completion:*" insert-tab false; bindkey "^I" complete-word'
 zpty -w z 'compadd() { if (( \${argv[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; builtin compadd "$@"; local h; for h in $hits; do print -r -- "CFPULL-""HIT:$h"; done; }'
 zpty -w z 'comppostfuncs=(cfpull_done); cfpull_done() { print -r -- "CFPULL-""DONE"; }'
@@ -47,8 +47,14 @@ for line in "\${(@f)out}"; do [[ $line == *CFPULL-HIT:* ]] && print -r -- "\${li
 exit 0
 `
 
-async function zsh(line: string): Promise<string[]> {
-  const r = await execa('zsh', ['-f', join(dir, 'drive.zsh'), scripts.zsh!, line], { cwd: dir, timeout: 20_000 })
+// Loaded the two documented ways: sourced after compinit, or autoloaded as _cfpull from $fpath.
+const zshSetup = {
+  sourced: () => `autoload -U compinit && compinit -u -D && source ${scripts.zsh}`,
+  fpath: () => `fpath=(${join(dir, 'fpath')} $fpath) && autoload -U compinit && compinit -u -D`,
+}
+
+async function zsh(line: string, how: keyof typeof zshSetup = 'sourced'): Promise<string[]> {
+  const r = await execa('zsh', ['-f', join(dir, 'drive.zsh'), zshSetup[how](), line], { cwd: dir, timeout: 20_000 })
   return r.stdout.split('\n').filter(Boolean)
 }
 
@@ -76,6 +82,8 @@ beforeAll(async () => {
     writeFileSync(scripts[shell], await script(shell))
   }
   writeFileSync(join(dir, 'drive.zsh'), ZSH_DRIVER)
+  mkdirSync(join(dir, 'fpath'))
+  copyFileSync(scripts.zsh!, join(dir, 'fpath', '_cfpull'))
   writeFileSync(join(dir, 'values.yaml'), 'console: {}\n')
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -138,6 +146,11 @@ describe('cfpull completion', () => {
     )
     expect(sorted(await zsh('cfpull apply --restart '))).toEqual(['auto', 'delete', 'none', 'rollout'])
     expect(sorted(await zsh('cfpull create-secret -o '))).toEqual(['json', 'yaml'])
+    // The same script autoloaded from $fpath (cfpull completion zsh > "\${fpath[1]}/_cfpull").
+    expect(sorted(await zsh('cfpull completion ', 'fpath'))).toEqual(['bash', 'fish', 'zsh'])
+    expect(sorted(await zsh('cfpull patch --chart-version 1.12.16 --services console,co', 'fpath'))).toEqual(
+      sorted(services1_12_16.filter((s) => s.startsWith('co') && s !== 'console')),
+    )
   })
 
   it('fish: the same, answered by complete -C in a real fish', async () => {
