@@ -1,6 +1,7 @@
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { Severity } from '../core/diagnose.js'
 import { errorJson, printError } from './errors.js'
+import { enabledByDefault } from '../core/service-defaults.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 
@@ -53,11 +54,18 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   )
   report.info('')
   const width = Math.max(...v.services.map((s) => s.service.length), 7)
-  report.info(c.bold(`  ${'service'.padEnd(width)}  in file  enabled  pull secrets`))
+  // Unset in the file: what the chart's default is, when cfpull knows it for this version.
+  const enabledOf = (s: (typeof v.services)[number]): string => {
+    if (s.enabled !== null) return s.enabled ? 'yes' : 'no'
+    const d = enabledByDefault(v.chart, s.service)
+    return d === null ? 'default' : `${d ? 'yes' : 'no'} (default)`
+  }
+  const enabledWidth = Math.max(...v.services.map((s) => enabledOf(s).length), 7)
+  report.info(c.bold(`  ${'service'.padEnd(width)}  in file  ${'enabled'.padEnd(enabledWidth)}  pull secrets`))
   for (const s of v.services) {
     const secrets = s.pullSecrets.length ? s.pullSecrets.join(', ') : c.red('none')
     report.info(
-      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${(s.enabled === null ? 'default' : s.enabled ? 'yes' : 'no').padEnd(7)}  ${s.skipped ? c.dim(`${secrets} (${s.skipped})`) : secrets}`,
+      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${enabledOf(s).padEnd(enabledWidth)}  ${s.skipped ? c.dim(`${secrets} (${s.skipped})`) : secrets}`,
     )
   }
   report.info('')
