@@ -1,3 +1,4 @@
+import { defaultDockerConfigPath, helperGet, readDockerConfigText } from '../adapters/docker-credentials.js'
 import { readText } from '../adapters/files.js'
 import { helmTemplate, helmTemplateArgs } from '../adapters/helm.js'
 import { kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
@@ -8,7 +9,10 @@ import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import type { FixContext } from '../core/fix-command.js'
 import { buildInstallModel, chooseChart } from '../core/install-model.js'
 import { fixFor, parsePlatform, pullFails, type ImageLine, type ImageUse } from '../core/pull-check.js'
+import { registryHostOf } from '../core/image-ref.js'
+import { kubeletLocation } from '../core/kubelet-credentials.js'
 import { keyringEntry, keyringOfDockerConfig, type KeyringEntry } from '../core/pull-keyring.js'
+import { parseDockerConfig, planDockerCredentials, registryKey } from '../core/registry-secret.js'
 import { renderedImages } from '../core/rendered-images.js'
 import { parseValues } from '../core/values.js'
 import { imagesFromValues } from '../core/values-images.js'
@@ -157,7 +161,7 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     secret = (namespace, name) => secrets.get(`${namespace}/${name}`) ?? { missing: true }
     credentials = 'cluster'
   } else {
-    const entries = await offlineKeyring(opts, deps)
+    const entries = await offlineKeyring(opts, deps, uses)
     if (entries) credentials = opts.fromDockerConfig !== undefined ? 'docker-config' : 'flags'
     const names = new Set(opts.secret ? [opts.secret] : uses.flatMap((u) => u.pullSecrets))
     // Offline there is no Secret to read: the credentials given stand for the Secret the pods name.
@@ -226,13 +230,32 @@ function usesOfManifests(text: string, namespace: string, notes: string[], what:
   )
 }
 
-async function offlineKeyring(opts: DoctorPullOptions, deps: DoctorPullDeps): Promise<KeyringEntry[] | undefined> {
+async function offlineKeyring(
+  opts: DoctorPullOptions,
+  deps: DoctorPullDeps,
+  uses: readonly ImageUse[],
+): Promise<KeyringEntry[] | undefined> {
   if (opts.fromDockerConfig !== undefined) {
-    const file =
-      opts.fromDockerConfig ||
-      (deps.env.DOCKER_CONFIG ? `${deps.env.DOCKER_CONFIG}/config.json` : `${deps.env.HOME ?? '~'}/.docker/config.json`)
-    const entries = keyringOfDockerConfig(await readText(file))
-    if (!entries) throw new UsageError(`${file} is not a docker config.json (not JSON)`)
+    const file = opts.fromDockerConfig || defaultDockerConfigPath(deps.env)
+    const text = await readDockerConfigText(file)
+    // A syntax error names file:line:col (and never quotes the text).
+    const config = parseDockerConfig(text, file)
+    let entries = keyringOfDockerConfig(text) ?? []
+    // As docker pull (and create-secret --from-docker-config) finds them: credHelpers[host], else
+    // credsStore; the auths entry only when the helper has nothing for that registry.
+    const hosts = [...new Set(uses.flatMap((u) => registryHostOf(u.image) ?? []))]
+    for (const host of hosts) {
+      const plan = planDockerCredentials(config, host)
+      const location = kubeletLocation(host)
+      if (!plan.helper || location === null) continue
+      for (const url of plan.helperServerUrls) {
+        const answer = await helperGet(deps.run, plan.helper.name, url)
+        if (!answer.found || answer.identityToken) continue
+        entries = entries.filter((e) => registryKey(e.key) !== registryKey(host))
+        entries.unshift({ key: host, location, auth: { username: answer.username, password: answer.secret } })
+        break
+      }
+    }
     return entries
   }
   if (opts.server === undefined && opts.username === undefined && !opts.passwordStdin) return undefined

@@ -1,9 +1,10 @@
 // `cfpull doctor --pull` against real registries: Debian's Distribution 2.8 on 127.0.0.1 with TLS,
 // Basic (htpasswd) and token auth, seeded through its HTTP API. Every answer below is what the
 // registry really said to the request cfpull made.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { installCredentialHelper } from '../helpers/credential-helper.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -346,5 +347,63 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
       detail:
         'Secret my-credential in cloudforet is not read offline (pass --docker-server/--docker-username/--password-stdin, --from-docker-config, or --cluster)',
     })
+  })
+})
+
+describe('cfpull doctor --pull --from-docker-config, as docker pull finds credentials', () => {
+  it('credHelpers[host] wins over the auths entry, through the real helper protocol', async () => {
+    const work = tempDir()
+    const helper = installCredentialHelper(work, 'cfpulltest', {
+      [a.host]: { Username: 'alice', Secret: PASSWORD },
+    })
+    vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
+    onTestFinished(() => {
+      vi.unstubAllEnvs()
+    })
+    const file = values({ console: `${a.host}/cloudforet/console:1.12.12` })
+    // The auths entry is stale; Docker would ask the helper first, and so does cfpull.
+    const config = dockerConfig({ [a.host]: auth('alice', 'stale') })
+    writeFileSync(
+      config,
+      JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), credHelpers: { [a.host]: 'cfpulltest' } }),
+    )
+    const r = await runCli([
+      'doctor',
+      '-f',
+      file,
+      '--pull',
+      '--from-docker-config',
+      config,
+      '--registry-ca',
+      caBundle,
+      '--json',
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(tidy(r.stdout)).images.map((l: any) => [l.text, l.credentials])).toEqual([
+      ['pulls', ['my-credential (127.0.0.1:<A>)']],
+    ])
+    expect(helper.calls().map((c) => [c.argv.slice(-1)[0], c.stdin])).toEqual([['get', a.host]])
+    expect(r.stdout).not.toContain(PASSWORD)
+
+    // The other way round: the helper's password is the stale one, so the pull is refused.
+    const wrong = installCredentialHelper(work, 'cfpullwrong', { [a.host]: { Username: 'alice', Secret: 'stale' } })
+    vi.stubEnv('PATH', `${wrong.binDir}:${process.env.PATH}`)
+    writeFileSync(
+      config,
+      JSON.stringify({ auths: { [a.host]: auth('alice', PASSWORD) }, credHelpers: { [a.host]: 'cfpullwrong' } }),
+    )
+    const again = await runCli([
+      'doctor',
+      '-f',
+      file,
+      '--pull',
+      '--from-docker-config',
+      config,
+      '--registry-ca',
+      caBundle,
+      '--json',
+    ])
+    expect(again.code, again.stderr).toBe(6)
+    expect(JSON.parse(again.stdout).images.map((l: any) => l.text)).toEqual(['credentials rejected'])
   })
 })
