@@ -25,7 +25,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   3: "bad input: a values file cannot be read, is not UTF-8 text, is not YAML Helm would accept, or has a wrong shape where cfpull edits; `apply`'s or `create-secret`'s preflight found problems (then nothing in the cluster was changed); a docker config that is missing or not JSON",
   4: 'kubectl or helm is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
   5: '`patch --check`: a file needs changes; `create-secret`: the registry rejected the credentials (nothing was written)',
-  6: '`doctor`: found problems that stop images from pulling',
+  6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull',
   130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run',
 }
 
