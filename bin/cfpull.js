@@ -50,8 +50,24 @@ function loadWithV8Cache() {
   // subcommand): one made by `--version` alone would leave `patch` compiling lazily for ever.
   const kind = runKind(process.argv.slice(2))
   const kinds = cachedData && !script.cachedDataRejected ? cachedData.kinds : []
-  const afterRun = file && !kinds.includes(kind) ? () => writeCache(dir, file, script, [...kinds, kind]) : undefined
-  start(module.exports, afterRun)
+  // A run that does work spends its short life in the interpreter and in tiering-up compiles that
+  // never pay back: a larger interrupt budget keeps it interpreting. Set after the cache was
+  // checked and put back before one is made: V8 hashes the flags that differ from their defaults
+  // into a cache and rejects one made under other flags (test/e2e/code-cache.test.ts would see
+  // every warm run rewrite its cache if the default below were not V8's).
+  const tune = kind !== '-' && !kind.endsWith('+help')
+  if (tune) setInterruptBudget(1_000_000)
+  start(module.exports, () => {
+    if (tune) setInterruptBudget(DEFAULT_INTERRUPT_BUDGET)
+    if (file && !kinds.includes(kind)) writeCache(dir, file, script, [...kinds, kind])
+  })
+}
+
+// V8 11.3's (every Node 20's) default; Node >= 22.1 does not come here.
+const DEFAULT_INTERRUPT_BUDGET = 66 * 1024
+
+function setInterruptBudget(bytes) {
+  require('node:v8').setFlagsFromString(`--interrupt-budget=${bytes}`)
 }
 
 // ---------------------------------------------------------------- the cache directory
