@@ -370,6 +370,13 @@ Examples:
       'skip asking the registries for every image of the upgrade (for runners that cannot reach them)',
     )
     .option('--registry-ca <file>', 'PEM of a private CA the registries use (for the pull check)')
+    .option(
+      '--only-present',
+      'require the secret only in service sections the file has (as patch --only-present)',
+      false,
+    )
+    .option('--services <list>', 'require the secret only in these services (as patch --services)', list)
+    .option('--exclude <list>', 'do not require the secret in these services (as patch --exclude)', list)
     .option('--dry-run', 'run the preflight, print the commands that would run, and stop', false)
     .option('--context <name>', 'kubeconfig context (helm: --kube-context)')
     .option('--kubeconfig <file>', 'kubeconfig file')
@@ -397,6 +404,9 @@ Examples:
         timeout: o.timeout as string,
         dryRun: !!o.dryRun,
         allowUnpatched: !!o.allowUnpatched,
+        ...(o.onlyPresent === true && { onlyPresent: true }),
+        ...(o.services !== undefined && { services: o.services as string[] }),
+        ...(o.exclude !== undefined && { exclude: o.exclude as string[] }),
         reuseValues: !!o.reuseValues,
         resetValues: !!o.resetValues,
         pullCheck: o.pullCheck !== false,

@@ -43,6 +43,7 @@ import { addImagePullSecrets } from '../core/image-pull-secrets.js'
 import {
   buildInstallModel,
   chooseChart,
+  pluginRouteSatisfied,
   secretPlacements,
   type ChartChoice,
   type InstallModel,
@@ -77,6 +78,10 @@ export interface ApplyOptions {
   pullCheck?: boolean
   /** PEM of a private CA the registries use. */
   registryCa?: string
+  /** Narrowing, as patch and doctor take it: the services that must carry the secret. */
+  onlyPresent?: boolean
+  services?: string[]
+  exclude?: string[]
   context?: string
   kubeconfig?: string
   /** Passed to helm upgrade after cfpull's own arguments (what follows `--`). */
@@ -696,7 +701,7 @@ const derivePlan: PreflightCheck = ({ opts, result, facts }) => {
   facts.chart = facts.chartChoice.info
   facts.pluginNamespace = facts.chart.pluginNamespace
   if (facts.text === undefined) return []
-  const model = buildInstallModel(facts.effective ?? facts.data, facts.chartChoice)
+  const model = buildInstallModel(facts.effective ?? facts.data, facts.chartChoice, narrowing(opts))
   facts.model = model
   facts.placements = secretPlacements(model, opts.namespace)
   facts.secretNames = model.needs.map((n) => n.name)
@@ -705,6 +710,14 @@ const derivePlan: PreflightCheck = ({ opts, result, facts }) => {
   facts.pluginNamespace = model.namespaces.plugins
   facts.pluginSecrets = model.plugins.configured
   return []
+}
+
+function narrowing(opts: ApplyOptions): { onlyPresent?: boolean; services?: string[]; exclude?: string[] } {
+  return {
+    ...(opts.onlyPresent && { onlyPresent: true }),
+    ...(opts.services && { services: opts.services }),
+    ...(opts.exclude && { exclude: opts.exclude }),
+  }
 }
 
 /** The options in force, for the patch and create-secret commands the preflight prints. */
@@ -716,6 +729,7 @@ function fixContext(opts: ApplyOptions, facts: Facts): FixContext {
     releaseNamespace: opts.namespace,
     release: opts.release,
     ...(facts.model && { secrets: facts.model.serviceSecrets }),
+    ...narrowing(opts),
     ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
     ...(opts.context && { context: opts.context }),
   }
@@ -740,8 +754,11 @@ const checkPatched: PreflightCheck = ({ opts, facts }) => {
     chartSource: facts.chartChoice?.source ?? 'flag',
     file: opts.values,
     verify: false,
+    ...narrowing(opts),
   })
-  const missing = check.changes.filter((c) => c.action !== 'unchanged')
+  // A plugin route doctor accepts (its own secret, or one under another registry type) is not a gap.
+  const routeOk = pluginRouteSatisfied(facts.model)
+  const missing = check.changes.filter((c) => c.action !== 'unchanged' && !(routeOk && c.kind === 'plugins'))
   if (!missing.length || opts.allowUnpatched) return []
   return [
     {
@@ -1034,6 +1051,9 @@ function commandLine(opts: ApplyOptions, extra: string[]): string {
   if (opts.recreatePlugins) argv.push('--recreate-plugins')
   if (opts.timeout !== '10m') argv.push('--timeout', opts.timeout)
   if (opts.allowUnpatched) argv.push('--allow-unpatched')
+  if (opts.onlyPresent) argv.push('--only-present')
+  if (opts.services) argv.push('--services', opts.services.join(','))
+  if (opts.exclude) argv.push('--exclude', opts.exclude.join(','))
   if (opts.dryRun) argv.push('--dry-run')
   if (opts.context) argv.push('--context', opts.context)
   if (opts.kubeconfig) argv.push('--kubeconfig', opts.kubeconfig)

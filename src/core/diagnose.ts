@@ -102,7 +102,9 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
 
   // The plugin route: only the one the supervisor version reads counts.
   const p = model.plugins
-  if (p.mechanism === 'registry' && p.configured.length === 0 && !p.registrySecrets.length)
+  if (p.notPresent) {
+    // --only-present leaves it unset: the model's notice says so, as a warning.
+  } else if (p.mechanism === 'registry' && p.configured.length === 0 && !p.registrySecrets.length)
     findings.push({
       severity: 'error',
       code: 'plugins-missing-secret',

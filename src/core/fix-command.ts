@@ -135,6 +135,7 @@ export function applyCommand(ctx: FixContext, extra: string[] = []): string {
     ctx.files[0]!,
     ...(ctx.release && ctx.release !== 'cloudforet' ? ['--release', ctx.release] : []),
     ...(ctx.chart.source === 'flag' ? ['--version', ctx.chart.version] : []),
+    ...narrowingArgs(ctx),
     ...clusterArgs(ctx),
     ...extra,
   ])

@@ -143,12 +143,8 @@ function edit(
   }))
   const kinds: Array<PullSecretChange['kind']> = services.map(() => 'service')
   if (plugins.path) {
-    const top = plugins.path[0]!
-    if (options.onlyPresent && dataAt(data, [top]) === undefined) {
-      warnings.push({
-        code: 'plugins',
-        message: `--only-present: the file has no ${top} section, so the plugin pull secret (${plugins.path.join('.')}) was not set`,
-      })
+    if (plugins.notPresent) {
+      // (the model's plugins-not-present notice says so)
     } else if (plugins.mechanism === 'registry') {
       const current = plugins.configured[0]
       const want = options.secrets[0]!

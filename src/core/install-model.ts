@@ -80,6 +80,8 @@ export interface PluginRoute extends PluginDecision {
   registrySecrets: Array<{ type: string; secret: string }>
   /** DEFAULT_REGISTRY as the values set it (read by nothing; reported once). */
   defaultRegistry?: string
+  /** --only-present and the route's top section is absent: left unset, required by no command. */
+  notPresent?: boolean
 }
 
 /** A fact about the install worth a line, with the same words and severity in every command. */
@@ -190,6 +192,16 @@ export function buildInstallModel(data: unknown, chart: ChartChoice, options: In
       message: `${DEFAULT_REGISTRY_PATH.join('.')} is set (${defaultRegistry}), but no Cloudforet code has read it since 2023-06-28: the managed plugins use ${MANAGED_TYPE_PATH.join('.')}${plugins.managedType ? ` (here ${options.managedRegistry && options.pluginRegistry ? options.pluginRegistry : plugins.managedType})` : ''}`,
     })
   routeNotices(data, plugins, info, mode, options, notices)
+  // --only-present adds no section, so a plugin route under an absent one stays unset: every
+  // command says so alike, and none requires it.
+  if (options.onlyPresent && plugins.path && dataAt(data, [plugins.path[0]!]) === undefined) {
+    plugins.notPresent = true
+    notices.push({
+      code: 'plugins-not-present',
+      severity: 'warning',
+      message: `--only-present: the file has no ${plugins.path[0]} section, so the plugin pull secret (${plugins.path.join('.')}) is not set`,
+    })
+  }
 
   const namespaces = resolveNamespaces(data, info)
   const used = [...new Set(services.flatMap((s) => s.pullSecrets))]
@@ -255,6 +267,16 @@ export function secretPlacements(
   return model.needs.flatMap((n) =>
     namespacesFor(model, n.name, releaseNamespace).map((namespace) => ({ name: n.name, namespace })),
   )
+}
+
+/**
+ * Whether the plugin route needs nothing more: set, or deliberately elsewhere (a secret under
+ * another REGISTRY_INFO type is the user's choice, reported as a warning, not a gap).
+ */
+export function pluginRouteSatisfied(model: InstallModel): boolean {
+  const p = model.plugins
+  if (p.mechanism === 'none' || p.notPresent || p.configured.length > 0) return true
+  return p.mechanism === 'registry' && p.registrySecrets.length > 0
 }
 
 /** The services every command requires to carry the secret (enabled, not narrowed away). */
@@ -344,7 +366,8 @@ function routeNotices(
             message: otherTypeMessage(r.type, plugins),
             fix: { kind: 'patch', with: { pluginRegistry: r.type, managedRegistry: true } },
           })
-    for (const t of new Set([type, managedAfter]))
+    // Every type in play: the route's, the managed plugins', and any that names a secret.
+    for (const t of new Set([type, managedAfter, ...plugins.registrySecrets.map((r) => r.type)]))
       if (effectiveRegistryUrl(data, t) === '')
         notices.push({
           code: 'registry-url-empty',
