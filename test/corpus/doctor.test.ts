@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { diagnoseValues } from '../../src/core/diagnose.js'
+import { CfpullError, ExitCode } from '../../src/core/errors.js'
+import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
 import { chooseChart } from '../../src/core/install-model.js'
 import { parseValues } from '../../src/core/values.js'
 
@@ -49,4 +51,48 @@ describe('doctor on real Cloudforet values files', () => {
       expect.arrayContaining(['error plugins-missing-secret', 'warning connector-ignored']),
     )
   })
+})
+
+// Agreement on every corpus file, for both chart versions: after patch, offline doctor (same
+// chart, same secret) finds no error, and patch --check (the same edit again) has nothing to do.
+function yamlFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? yamlFiles(join(dir, e.name), base)
+      : /\.ya?ml$/i.test(e.name)
+        ? [relative(base, join(dir, e.name))]
+        : [],
+  )
+}
+
+describe('after patch, doctor and patch --check agree on every corpus file', () => {
+  for (const version of ['2.0.0-dev35', '1.12.16'])
+    it(`chart ${version}`, () => {
+      const chart = chooseChart({ version })
+      const disagreements: string[] = []
+      let patched = 0
+      for (const name of yamlFiles(corpus).sort()) {
+        const text = readFileSync(join(corpus, name), 'utf8')
+        let result
+        try {
+          result = addImagePullSecrets(text, { secrets: ['my-credential'], chart: chart.info, file: name })
+        } catch (err) {
+          // Refused input (exit 3, file:line:col): nothing was patched, nothing to agree on.
+          if (err instanceof CfpullError && err.exitCode === ExitCode.InvalidInput) continue
+          throw err
+        }
+        patched++
+        const d = diagnoseValues(parseValues(result.text, name).data, chart, {
+          files: [name],
+          chart: { version, source: 'flag' },
+          secrets: ['my-credential'],
+        })
+        for (const f of d.findings.filter((x) => x.severity === 'error'))
+          disagreements.push(`${name}: doctor: ${f.code}: ${f.message}`)
+        if (addImagePullSecrets(result.text, { secrets: ['my-credential'], chart: chart.info, file: name }).changed)
+          disagreements.push(`${name}: patch --check would change it again`)
+      }
+      expect(disagreements).toEqual([])
+      expect(patched).toBeGreaterThan(200)
+    })
 })
