@@ -311,6 +311,8 @@ async function preflight(s: Scenario) {
       '--chart',
       chart,
       '--dry-run',
+      // No registry serves these images here; apply's registry pull check is tested against a real one elsewhere.
+      '--no-pull-check',
       '--json',
       ...withCluster(),
       ...(s.apply ?? []),
