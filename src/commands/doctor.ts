@@ -218,7 +218,8 @@ async function inspectCluster(
   const secrets: SecretState[] = []
   const imageRegistries: Record<string, string[]> = {}
   const failingPods: FailingPod[] = []
-  await Promise.all(
+  // In parallel, but the error reported is the first in placement order, whichever fails first.
+  const settled = await Promise.allSettled(
     placements.map(async ({ namespace, name }) => {
       const out = await kubectl(
         deps.run,
@@ -252,6 +253,9 @@ async function inspectCluster(
       })
     }),
   )
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+
   secrets.sort(
     (a, b) => namespaces.indexOf(a.namespace) - namespaces.indexOf(b.namespace) || a.name.localeCompare(b.name),
   )
