@@ -34,6 +34,7 @@ import {
   type SecretManifest,
 } from '../core/registry-secret.js'
 import { parseValues } from '../core/values.js'
+import { mapLimit } from '../core/pull-check.js'
 
 export interface CreateSecretOptions {
   name: string
@@ -162,7 +163,7 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
 
   let states: NamespaceState[] = []
   if (!opts.dryRun) {
-    states = await mapBounded(namespaces, concurrency, async (namespace) => ({
+    states = await mapLimit(namespaces, concurrency, async (namespace) => ({
       namespace,
       exists: await namespaceExists(write, target, namespace),
       secret: await getSecret(read, target, opts.name, namespace),
@@ -199,7 +200,7 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }
   }
 
-  const results = await mapBounded(states, concurrency, (state) => writeOne(state, auth, opts, write, target, secrets))
+  const results = await mapLimit(states, concurrency, (state) => writeOne(state, auth, opts, write, target, secrets))
   // No cluster is one error, not the same one per namespace (none of them could be reached).
   const noCluster = results.find((r) => r.error instanceof NoClusterError)
   if (noCluster) throw noCluster.error
@@ -512,18 +513,4 @@ async function targetNamespaces(opts: CreateSecretOptions, notes: string[]): Pro
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63)
       throw new UsageError(`namespace "${ns}" is not a valid Kubernetes namespace name (DNS-1123 label)`)
   return unique
-}
-
-/** Runs `fn` over items with at most `limit` at once; results keep the items' order. */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }
