@@ -8,7 +8,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { CfpullError, ExitCode, FileError, ToolNotFoundError } from '../core/errors.js'
-import { DockerConfigError } from '../core/registry-secret.js'
+import { DockerConfigError } from '../core/credentials/registry-secret.js'
 import { readText } from './files.js'
 import type { Runner } from './run.js'
 

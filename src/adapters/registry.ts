@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { rootCertificates } from 'node:tls'
-import { MANIFEST_ACCEPT, manifestKind, type ManifestProbe } from '../core/pull-check.js'
+import { MANIFEST_ACCEPT, manifestKind, type ManifestProbe } from '../core/images/pull-check.js'
 
 export interface RegistryCredentials {
   username: string

@@ -1,5 +1,5 @@
 import type { Argument, Command, Option } from 'commander'
-import { LATEST_CHART_VERSION, chartInfo, knownChartVersions } from '../core/charts.js'
+import { LATEST_CHART_VERSION, chartInfo, knownChartVersions } from '../core/cloudforet/charts.js'
 
 export type Shell = 'bash' | 'zsh' | 'fish'
 

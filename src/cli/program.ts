@@ -1,7 +1,7 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import { UsageError } from '../core/errors.js'
-import { LATEST_CHART_VERSION } from '../core/charts.js'
-import { REGISTRY_TYPES } from '../core/plugins.js'
+import { LATEST_CHART_VERSION } from '../core/cloudforet/charts.js'
+import { REGISTRY_TYPES } from '../core/cloudforet/plugins.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, RestartMode } from '../commands/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
@@ -527,7 +527,7 @@ Examples:
         ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
       }
       if (opts.secret) {
-        const { checkSecretNames } = await import('../core/image-pull-secrets.js')
+        const { checkSecretNames } = await import('../core/cloudforet/image-pull-secrets.js')
         checkSecretNames([opts.secret])
       }
       const result = await commands.doctor(opts)
@@ -541,7 +541,7 @@ Examples:
       .description('list the spaceone chart versions cfpull knows (for --chart-version), oldest first'),
   ).action(async (o: Record<string, unknown>) => {
     report.configure(o)
-    const { chartCatalog } = await import('../core/charts.js')
+    const { chartCatalog } = await import('../core/cloudforet/charts.js')
     const rows = chartCatalog()
     if (report.json) report.printJson({ command: 'charts', exitCode: 0, ok: true, charts: rows })
     else {

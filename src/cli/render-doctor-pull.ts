@@ -1,5 +1,5 @@
 import type { DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
-import { pullFails } from '../core/pull-check.js'
+import { pullFails } from '../core/images/pull-check.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 

@@ -1,7 +1,7 @@
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { Severity } from '../core/diagnose.js'
 import { errorJson, printError } from './errors.js'
-import { enabledByDefault } from '../core/service-defaults.js'
+import { enabledByDefault } from '../core/cloudforet/service-defaults.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 

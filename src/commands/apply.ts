@@ -28,7 +28,7 @@ import {
   stuckReleasePods,
   type HistoryPlan,
 } from '../core/apply-plan.js'
-import { LATEST_CHART_VERSION, chartInfo, knownChartVersions, type ChartInfo } from '../core/charts.js'
+import { LATEST_CHART_VERSION, chartInfo, knownChartVersions, type ChartInfo } from '../core/cloudforet/charts.js'
 import {
   CfpullError,
   ExitCode,
@@ -39,7 +39,7 @@ import {
   type Finding,
 } from '../core/errors.js'
 import { createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
-import { addImagePullSecrets } from '../core/image-pull-secrets.js'
+import { addImagePullSecrets } from '../core/cloudforet/image-pull-secrets.js'
 import {
   buildInstallModel,
   chooseChart,
@@ -47,13 +47,18 @@ import {
   secretPlacements,
   type ChartChoice,
   type InstallModel,
-} from '../core/install-model.js'
-import { ImageRefError, parseImageRef } from '../core/image-ref.js'
-import { DockerConfigError, matchingKeys, readPullSecret, type CredentialEntry } from '../core/kubelet-credentials.js'
-import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/pull-check.js'
-import { keyringOfSecret } from '../core/pull-keyring.js'
-import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/rendered-images.js'
-import { parseValues } from '../core/values.js'
+} from '../core/cloudforet/install-model.js'
+import { ImageRefError, parseImageRef } from '../core/credentials/image-ref.js'
+import {
+  DockerConfigError,
+  matchingKeys,
+  readPullSecret,
+  type CredentialEntry,
+} from '../core/credentials/kubelet-credentials.js'
+import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/images/pull-check.js'
+import { keyringOfSecret } from '../core/credentials/pull-keyring.js'
+import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/images/rendered-images.js'
+import { parseValues } from '../core/yaml/values.js'
 import { checkPulls, clusterPlatforms, type SecretLookup } from './pull-check.js'
 
 export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'

@@ -12,7 +12,7 @@ import {
 import { isEcrHost, RegistryClient, registryEndpoint, type LoginCheck } from '../adapters/registry.js'
 import { redactingRunner, type Runner } from '../adapters/run.js'
 import { CfpullError, ExitCode, NoClusterError, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
-import { buildInstallModel, chooseChart } from '../core/install-model.js'
+import { buildInstallModel, chooseChart } from '../core/cloudforet/install-model.js'
 import {
   DEFAULT_DOCKER_SERVER,
   DockerConfigError,
@@ -32,9 +32,9 @@ import {
   secretFromDockerConfigJson,
   type RegistryAuth,
   type SecretManifest,
-} from '../core/registry-secret.js'
-import { parseValues } from '../core/values.js'
-import { mapLimit } from '../core/pull-check.js'
+} from '../core/credentials/registry-secret.js'
+import { parseValues } from '../core/yaml/values.js'
+import { mapLimit } from '../core/images/pull-check.js'
 
 export interface CreateSecretOptions {
   name: string

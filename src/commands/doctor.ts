@@ -3,8 +3,8 @@ import { helmRelease } from '../adapters/helm.js'
 import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
 import { INSTANCE_LABEL, PLUGIN_LABEL, chartVersionOf, pluginDeployments } from '../core/apply-plan.js'
-import { chartFromValues } from '../core/chart-from-values.js'
-import { knownChartVersions } from '../core/charts.js'
+import { chartFromValues } from '../core/cloudforet/chart-from-values.js'
+import { knownChartVersions } from '../core/cloudforet/charts.js'
 import {
   PULL_SECRET_TYPES,
   diagnoseValues,
@@ -22,8 +22,8 @@ import {
   type ExitCodeValue,
 } from '../core/errors.js'
 import { applyCommand, createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
-import { chooseChart, secretPlacements, type ChartChoice } from '../core/install-model.js'
-import { parseValues } from '../core/values.js'
+import { chooseChart, secretPlacements, type ChartChoice } from '../core/cloudforet/install-model.js'
+import { parseValues } from '../core/yaml/values.js'
 
 export interface DoctorOptions {
   values: string

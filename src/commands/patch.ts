@@ -1,7 +1,7 @@
 import { collectGarbage } from '../adapters/memory.js'
 import { decodeText, isStreamInput, readText, readTextSync, writeTextAtomic } from '../adapters/files.js'
-import { chartFromValues } from '../core/chart-from-values.js'
-import type { ChartInfo } from '../core/charts.js'
+import { chartFromValues } from '../core/cloudforet/chart-from-values.js'
+import type { ChartInfo } from '../core/cloudforet/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import {
   createSecretCommand,
@@ -10,16 +10,16 @@ import {
   patchCommand,
   type FixContext,
 } from '../core/fix-command.js'
-import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/image-pull-secrets.js'
+import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/cloudforet/image-pull-secrets.js'
 import {
   buildInstallModel,
   chooseChart,
   namespacesFor,
   type ChartChoice,
   type InstallModel,
-} from '../core/install-model.js'
-import type { PluginMode } from '../core/plugins.js'
-import { checkServiceNames } from '../core/service-names.js'
+} from '../core/cloudforet/install-model.js'
+import type { PluginMode } from '../core/cloudforet/plugins.js'
+import { checkServiceNames } from '../core/cloudforet/service-names.js'
 
 export interface PatchOptions {
   files: string[]

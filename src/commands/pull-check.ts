@@ -7,7 +7,7 @@ import { RegistryClient, probeManifest } from '../adapters/registry.js'
 import type { Runner } from '../adapters/run.js'
 import { ToolFailedError } from '../core/errors.js'
 
-import { ImageRefError, parseImageRef, type ImageRef } from '../core/image-ref.js'
+import { ImageRefError, parseImageRef, type ImageRef } from '../core/credentials/image-ref.js'
 import {
   answerFor,
   formatPlatform,
@@ -22,8 +22,8 @@ import {
   type ImageUse,
   type Platform,
   type PullAnswer,
-} from '../core/pull-check.js'
-import { candidatesFor, keyringOfSecret, type PullAuth, type SourcedEntry } from '../core/pull-keyring.js'
+} from '../core/images/pull-check.js'
+import { candidatesFor, keyringOfSecret, type PullAuth, type SourcedEntry } from '../core/credentials/pull-keyring.js'
 
 /** What the kubelet finds for a Secret a pod names: its entries, or why it has none. */
 export type SecretLookup = { entries: SourcedEntry[] } | { missing: true } | { unreadable: string }

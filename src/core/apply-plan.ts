@@ -1,7 +1,7 @@
-import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
-import type { Namespaces } from './namespaces.js'
-import type { PluginDecision } from './plugins.js'
-import { dataAt } from './data-path.js'
+import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './cloudforet/charts.js'
+import type { Namespaces } from './cloudforet/namespaces.js'
+import type { PluginDecision } from './cloudforet/plugins.js'
+import { dataAt } from './yaml/data-path.js'
 
 /** The label Cloudforet's sub-charts put on their pods (mongodb, plugin and initializer pods lack it). */
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance'

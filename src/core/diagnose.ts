@@ -10,12 +10,12 @@ import {
   type SecretNeed,
   type ServiceState,
   type Severity,
-} from './install-model.js'
-import type { Namespaces } from './namespaces.js'
-import { registryHostOf } from './image-ref.js'
-import { kubeletLocation, readPullSecret } from './kubelet-credentials.js'
+} from './cloudforet/install-model.js'
+import type { Namespaces } from './cloudforet/namespaces.js'
+import { registryHostOf } from './credentials/image-ref.js'
+import { kubeletLocation, readPullSecret } from './credentials/kubelet-credentials.js'
 
-export type { Severity } from './install-model.js'
+export type { Severity } from './cloudforet/install-model.js'
 
 /** One thing doctor says: what is wrong (or worth knowing), where, and the one-line fix. */
 export interface Diagnosis {

@@ -2,8 +2,8 @@
 // annotations). A printed command must do what it says when run as printed, in the same
 // context: the same files, chart version, narrowing flags, plugin flags, secret names and
 // cluster target. So every line is built here from the model and the options in force.
-import type { ChartChoice, FixIntent, InstallModel, InstallOptions } from './install-model.js'
-import { namespacesFor } from './install-model.js'
+import type { ChartChoice, FixIntent, InstallModel, InstallOptions } from './cloudforet/install-model.js'
+import { namespacesFor } from './cloudforet/install-model.js'
 
 /** The options in force where a fix is printed. */
 export interface FixContext extends InstallOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chartInfo, knownChartVersions } from '../../src/core/charts.js'
+import { chartInfo, knownChartVersions } from '../../src/core/cloudforet/charts.js'
 import { runCli } from '../helpers/run-cli.js'
 
 // Each script is run by its real shell (the test setup installs zsh and fish): bash calls the

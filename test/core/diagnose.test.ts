@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chartInfo } from '../../src/core/charts.js'
+import { chartInfo } from '../../src/core/cloudforet/charts.js'
 import {
   diagnoseValues,
   normalizeRegistry,
   registryHostsOfDockerConfig,
   registryOfImage,
 } from '../../src/core/diagnose.js'
-import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
-import { chooseChart } from '../../src/core/install-model.js'
-import { parseValues } from '../../src/core/values.js'
+import { addImagePullSecrets } from '../../src/core/cloudforet/image-pull-secrets.js'
+import { chooseChart } from '../../src/core/cloudforet/install-model.js'
+import { parseValues } from '../../src/core/yaml/values.js'
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/doctor', name)
 const diagnose = (text: string, version?: string, secret?: string) => {

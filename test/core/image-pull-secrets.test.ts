@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chartInfo } from '../../src/core/charts.js'
-import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
-import type { PluginMode } from '../../src/core/plugins.js'
+import { chartInfo } from '../../src/core/cloudforet/charts.js'
+import { addImagePullSecrets } from '../../src/core/cloudforet/image-pull-secrets.js'
+import type { PluginMode } from '../../src/core/cloudforet/plugins.js'
 import { insertionProblems } from '../property/text-checks.js'
 
 const root = join(import.meta.dirname, '../fixtures/values')

@@ -14,7 +14,7 @@ import {
   redact,
   secretForms,
   type RegistryAuth,
-} from '../../src/core/registry-secret.js'
+} from '../../src/core/credentials/registry-secret.js'
 import { toolPath } from '../helpers/tools.js'
 
 // The reference is real kubectl (pinned, from the test setup): our rendering must match it byte for byte.

@@ -18,9 +18,13 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LineCounter, isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml'
-import { chartInfo } from '../../src/core/charts.js'
+import { chartInfo } from '../../src/core/cloudforet/charts.js'
 import { CfpullError, ValidationError, YamlSyntaxError } from '../../src/core/errors.js'
-import { addImagePullSecrets, type PullSecretChange, type PullSecretResult } from '../../src/core/image-pull-secrets.js'
+import {
+  addImagePullSecrets,
+  type PullSecretChange,
+  type PullSecretResult,
+} from '../../src/core/cloudforet/image-pull-secrets.js'
 import { checkInsertions, type FlowRewrite } from './line-diff.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')

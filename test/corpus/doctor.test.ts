@@ -3,9 +3,9 @@ import { join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { diagnoseValues } from '../../src/core/diagnose.js'
 import { CfpullError, ExitCode } from '../../src/core/errors.js'
-import { addImagePullSecrets } from '../../src/core/image-pull-secrets.js'
-import { chooseChart } from '../../src/core/install-model.js'
-import { parseValues } from '../../src/core/values.js'
+import { addImagePullSecrets } from '../../src/core/cloudforet/image-pull-secrets.js'
+import { chooseChart } from '../../src/core/cloudforet/install-model.js'
+import { parseValues } from '../../src/core/yaml/values.js'
 
 // Doctor on real files from the corpus (read in place, never copied into the repo).
 const corpus = resolve(join(import.meta.dirname, '../..'), process.env.CFPULL_CORPUS ?? '../shared/fixtures/cloudforet')

@@ -19,8 +19,8 @@ import {
   type Node as YamlNode,
   type Pair,
 } from 'yaml'
-import { CONNECTOR_PATH, type ChartInfo } from '../../src/core/charts.js'
-import { decidePlugins, type PluginMode } from '../../src/core/plugins.js'
+import { CONNECTOR_PATH, type ChartInfo } from '../../src/core/cloudforet/charts.js'
+import { decidePlugins, type PluginMode } from '../../src/core/cloudforet/plugins.js'
 
 /** yaml's reading of a values file the way Helm reads it: YAML 1.1, merge keys, last duplicate wins. */
 export const YAML_OPTIONS = { version: '1.1', uniqueKeys: false } as const

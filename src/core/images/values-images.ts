@@ -1,6 +1,6 @@
-import { pullSecretPath, type ChartInfo } from './charts.js'
-import { dataAt } from './data-path.js'
-import type { Namespaces } from './namespaces.js'
+import { pullSecretPath, type ChartInfo } from '../cloudforet/charts.js'
+import { dataAt } from '../yaml/data-path.js'
+import type { Namespaces } from '../cloudforet/namespaces.js'
 import type { ImageUse } from './pull-check.js'
 
 export interface ValuesImages {

@@ -1,5 +1,5 @@
 import { CONNECTOR_PATH, type ChartInfo } from './charts.js'
-import { dataAt } from './data-path.js'
+import { dataAt } from '../yaml/data-path.js'
 
 /** How plugin pods get their pull secret; `auto` picks by supervisor image version. */
 export type PluginMode = 'auto' | 'connector' | 'registry' | 'none'

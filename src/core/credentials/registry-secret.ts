@@ -1,5 +1,5 @@
-import { CfpullError, ExitCode, UsageError } from './errors.js'
-import { secretNameProblem } from './schema.js'
+import { CfpullError, ExitCode, UsageError } from '../errors.js'
+import { secretNameProblem } from '../yaml/schema.js'
 
 /** Registry credentials as `kubectl create secret docker-registry` takes them. */
 export interface RegistryAuth {

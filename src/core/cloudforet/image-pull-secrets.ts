@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './charts.js'
-import { CfpullError, InternalError, UsageError, ValidationError } from './errors.js'
+import { CfpullError, InternalError, UsageError, ValidationError } from '../errors.js'
 import {
   buildInstallModel,
   requiredServices,
@@ -10,10 +10,10 @@ import {
 } from './install-model.js'
 import type { Namespaces } from './namespaces.js'
 import { MANAGED_TYPE_PATH, type PluginDecision, type PluginMode } from './plugins.js'
-import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from './schema.js'
+import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from '../yaml/schema.js'
 import { checkServiceNames } from './service-names.js'
-import { spliceTargets, type SpliceTarget, type TargetOutcome } from './yaml-splice.js'
-import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from './values.js'
+import { spliceTargets, type SpliceTarget, type TargetOutcome } from '../yaml/splice.js'
+import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from '../yaml/values.js'
 
 export interface PullSecretOptions {
   /** Secret names, in order; the first is the one registry mode uses. */

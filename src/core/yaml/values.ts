@@ -11,7 +11,7 @@ import {
   visit,
   type Node as YamlNode,
 } from 'yaml'
-import { YamlSyntaxError, escapeControl, type SourcePos } from './errors.js'
+import { YamlSyntaxError, escapeControl, type SourcePos } from '../errors.js'
 
 /** A values file read the way Helm reads it, with what is needed to map nodes back to text. */
 export interface ParsedValues {

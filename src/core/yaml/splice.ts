@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import { isAlias, isMap, isScalar, isSeq, parse, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
-import { ValidationError, type SourcePos } from './errors.js'
+import { ValidationError, type SourcePos } from '../errors.js'
 import { parsePullSecretList } from './schema.js'
 import { codeFrame, posOf, type ParsedValues } from './values.js'
 

@@ -10,7 +10,7 @@ import {
   pullSecretPath,
   type ChartInfo,
 } from './charts.js'
-import { dataAt } from './data-path.js'
+import { dataAt } from '../yaml/data-path.js'
 import { resolveNamespaces, type Namespaces } from './namespaces.js'
 import {
   DEFAULT_REGISTRY_PATH,
@@ -24,7 +24,7 @@ import {
   type PluginDecision,
   type PluginMode,
 } from './plugins.js'
-import { parsePullSecretList } from './schema.js'
+import { parsePullSecretList } from '../yaml/schema.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 

@@ -1,5 +1,5 @@
 import { CONNECTOR_PATH, type ChartInfo } from './charts.js'
-import { dataAt } from './data-path.js'
+import { dataAt } from '../yaml/data-path.js'
 
 /** Where Cloudforet's pods run, and so where the registry Secret must exist. */
 export interface Namespaces {

@@ -1,8 +1,8 @@
 // The pure half of "will this image pull?": which manifest media types a runtime accepts, which
 // platforms an index offers, what a registry's answers mean for a pod, and one line per image.
 // The HTTP lives in src/adapters/registry.ts; this module only reads what it observed.
-import { UsageError } from './errors.js'
-import { createSecretCommand, patchCommand, type FixContext } from './fix-command.js'
+import { UsageError } from '../errors.js'
+import { createSecretCommand, patchCommand, type FixContext } from '../fix-command.js'
 
 /** The manifest media types, as containerd and CRI-O send them in Accept. */
 export const MEDIA_TYPES = {

@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js'
+import { UsageError } from '../errors.js'
 import { CHART_ROWS, SERVICE_LISTS } from './chart-table.js'
 
 /** What cfpull needs to know about one version of the cloudforet/spaceone umbrella chart. */

@@ -1,6 +1,6 @@
 import { CONNECTOR_PATH, NON_SERVICE_KEYS, SUPERVISOR_CHART_PLUGIN_NAMESPACE, type ChartInfo } from './charts.js'
-import { dataAt } from './data-path.js'
-import { parseValues } from './values.js'
+import { dataAt } from '../yaml/data-path.js'
+import { parseValues } from '../yaml/values.js'
 
 /**
  * Chart facts read from a chart's own default values (e.g. `helm show values cloudforet/spaceone`),

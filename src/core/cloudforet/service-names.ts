@@ -1,5 +1,5 @@
 import type { ChartInfo } from './charts.js'
-import { UsageError } from './errors.js'
+import { UsageError } from '../errors.js'
 
 /**
  * Throws a usage error for the first name in --services / --exclude that the chart does not
