@@ -1,10 +1,10 @@
-// Regenerates src/core/chart-table.ts from the facts table in ../shared/cloudforet-charts.json.
+// Regenerates src/core/cloudforet/chart-table.ts from the facts table in ../shared/cloudforet-charts.json.
 // The generated file is committed so cfpull needs nothing outside the repo at run time.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const src = process.argv[2] ?? fileURLToPath(new URL('../../shared/cloudforet-charts.json', import.meta.url))
-const out = fileURLToPath(new URL('../src/core/chart-table.ts', import.meta.url))
+const out = fileURLToPath(new URL('../src/core/cloudforet/chart-table.ts', import.meta.url))
 const { versions } = JSON.parse(readFileSync(src, 'utf8'))
 
 const lists = []

@@ -15,7 +15,7 @@ import { expectOutcome, readData, type Expectation } from './oracle.js'
 import { byteProblems, insertionProblems, linesOf } from './text-checks.js'
 import { COMMON_SERVICES, SECRET_POOL, valuesFileArb, type GeneratedValues } from './values-arbitrary.js'
 
-/** The options a fixture's case.json holds (the subset test/core/image-pull-secrets.test.ts reads). */
+/** The options a fixture's case.json holds (the subset test/core/cloudforet/image-pull-secrets.test.ts reads). */
 export interface CaseOptions {
   secrets: string[]
   chartVersion: string

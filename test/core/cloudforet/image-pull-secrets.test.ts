@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chartInfo } from '../../src/core/cloudforet/charts.js'
-import { addImagePullSecrets } from '../../src/core/cloudforet/image-pull-secrets.js'
-import type { PluginMode } from '../../src/core/cloudforet/plugins.js'
-import { insertionProblems } from '../property/text-checks.js'
+import { chartInfo } from '../../../src/core/cloudforet/charts.js'
+import { addImagePullSecrets } from '../../../src/core/cloudforet/image-pull-secrets.js'
+import type { PluginMode } from '../../../src/core/cloudforet/plugins.js'
+import { insertionProblems } from '../../property/text-checks.js'
 
-const root = join(import.meta.dirname, '../fixtures/values')
+const root = join(import.meta.dirname, '../../fixtures/values')
 
 interface CaseOptions {
   /** The exact exit-3 error expected instead of an output (cases cfpull must refuse). */
@@ -83,7 +83,7 @@ describe('addImagePullSecrets on fixture pairs', () => {
 })
 
 describe('addImagePullSecrets on invalid input', () => {
-  const dir = join(import.meta.dirname, '../fixtures/invalid')
+  const dir = join(import.meta.dirname, '../../fixtures/invalid')
   const cases: Array<[file: string, message: string]> = [
     [
       'unresolved-alias.yaml',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chartInfo } from '../../src/core/cloudforet/charts.js'
+import { chartInfo } from '../../../src/core/cloudforet/charts.js'
 import {
   MANIFEST_ACCEPT,
   answerFor,
@@ -12,10 +12,10 @@ import {
   type AnswerContext,
   type CheckedUse,
   type ManifestProbe,
-} from '../../src/core/images/pull-check.js'
-import { resolveNamespaces } from '../../src/core/cloudforet/namespaces.js'
-import { parseValues } from '../../src/core/yaml/values.js'
-import { imagesFromValues } from '../../src/core/images/values-images.js'
+} from '../../../src/core/images/pull-check.js'
+import { resolveNamespaces } from '../../../src/core/cloudforet/namespaces.js'
+import { parseValues } from '../../../src/core/yaml/values.js'
+import { imagesFromValues } from '../../../src/core/images/values-images.js'
 
 const index = (...platforms: Array<Record<string, string> | undefined>) =>
   JSON.stringify({

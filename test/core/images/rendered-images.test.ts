@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { renderedImages } from '../../src/core/images/rendered-images.js'
+import { renderedImages } from '../../../src/core/images/rendered-images.js'
 
 const manifests = `---
 # Source: spaceone/charts/console/templates/service.yaml

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseImageRef } from '../../src/core/credentials/image-ref.js'
-import { candidatesFor, keyringOfDockerConfig, keyringOfSecret } from '../../src/core/credentials/pull-keyring.js'
+import { parseImageRef } from '../../../src/core/credentials/image-ref.js'
+import { candidatesFor, keyringOfDockerConfig, keyringOfSecret } from '../../../src/core/credentials/pull-keyring.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 

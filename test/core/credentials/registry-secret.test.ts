@@ -14,8 +14,8 @@ import {
   redact,
   secretForms,
   type RegistryAuth,
-} from '../../src/core/credentials/registry-secret.js'
-import { toolPath } from '../helpers/tools.js'
+} from '../../../src/core/credentials/registry-secret.js'
+import { toolPath } from '../../helpers/tools.js'
 
 // The reference is real kubectl (pinned, from the test setup): our rendering must match it byte for byte.
 async function kubectlDryRun(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseImageRef, registryHostOf } from '../../src/core/credentials/image-ref.js'
+import { parseImageRef, registryHostOf } from '../../../src/core/credentials/image-ref.js'
 
 // Expected values are what distribution/reference's ParseNormalizedNamed gives (its
 // normalize_test.go cases), plus the kubelet's default tag.
