@@ -54,7 +54,7 @@ import {
   matchingKeys,
   readPullSecret,
   type CredentialEntry,
-} from '../core/credentials/kubelet-credentials.js'
+} from '../core/credentials/docker-config.js'
 import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/images/pull-check.js'
 import { keyringOfSecret } from '../core/credentials/pull-keyring.js'
 import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/images/rendered-images.js'

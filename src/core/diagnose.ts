@@ -13,7 +13,7 @@ import {
 } from './cloudforet/install-model.js'
 import type { Namespaces } from './cloudforet/namespaces.js'
 import { registryHostOf } from './credentials/image-ref.js'
-import { kubeletLocation, readPullSecret } from './credentials/kubelet-credentials.js'
+import { kubeletLocation, readPullSecret } from './credentials/docker-config.js'
 
 export type { Severity } from './cloudforet/install-model.js'
 

@@ -2,7 +2,7 @@
 // the pod names, in one keyring, tried most specific location first (kubelet-credentials.ts
 // decides which entries match). This module holds the usernames and passwords in memory for the
 // registry client; nothing it returns for display (`source`) carries one.
-import { kubeletLocation, matchCredentials, type CredentialEntry } from './kubelet-credentials.js'
+import { kubeletLocation, matchCredentials, type CredentialEntry } from './docker-config.js'
 import type { ImageRef } from './image-ref.js'
 
 export interface PullAuth {

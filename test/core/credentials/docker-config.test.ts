@@ -6,7 +6,7 @@ import {
   matchingKeys,
   readDockerConfig,
   readPullSecret,
-} from '../../../src/core/credentials/kubelet-credentials.js'
+} from '../../../src/core/credentials/docker-config.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 const cfg = (...keys: string[]) =>
