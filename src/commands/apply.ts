@@ -51,12 +51,12 @@ import {
 import { ImageRefError, parseImageRef } from '../core/credentials/image-ref.js'
 import {
   DockerConfigError,
+  keyringOfSecret,
   matchingKeys,
   readPullSecret,
   type CredentialEntry,
 } from '../core/credentials/docker-config.js'
 import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/images/pull-check.js'
-import { keyringOfSecret } from '../core/credentials/pull-keyring.js'
 import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/images/rendered-images.js'
 import { parseValues } from '../core/yaml/values.js'
 import { checkPulls, clusterPlatforms, type SecretLookup } from './pull-check.js'

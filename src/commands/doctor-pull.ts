@@ -10,8 +10,12 @@ import type { FixContext } from '../core/fix-command.js'
 import { buildInstallModel, chooseChart } from '../core/cloudforet/install-model.js'
 import { fixFor, parsePlatform, pullFails, type ImageLine, type ImageUse } from '../core/images/pull-check.js'
 import { registryHostOf } from '../core/credentials/image-ref.js'
-import { kubeletLocation } from '../core/credentials/docker-config.js'
-import { keyringEntry, keyringOfDockerConfig, type KeyringEntry } from '../core/credentials/pull-keyring.js'
+import {
+  keyringEntry,
+  keyringOfDockerConfig,
+  kubeletLocation,
+  type KeyringEntry,
+} from '../core/credentials/docker-config.js'
 import { parseDockerConfig, planDockerCredentials, registryKey } from '../core/credentials/registry-secret.js'
 import { renderedImages } from '../core/images/rendered-images.js'
 import { parseValues } from '../core/yaml/values.js'

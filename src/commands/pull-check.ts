@@ -23,7 +23,7 @@ import {
   type Platform,
   type PullAnswer,
 } from '../core/images/pull-check.js'
-import { candidatesFor, keyringOfSecret, type PullAuth, type SourcedEntry } from '../core/credentials/pull-keyring.js'
+import { candidatesFor, keyringOfSecret, type PullAuth, type SourcedEntry } from '../core/credentials/docker-config.js'
 
 /** What the kubelet finds for a Secret a pod names: its entries, or why it has none. */
 export type SecretLookup = { entries: SourcedEntry[] } | { missing: true } | { unreadable: string }

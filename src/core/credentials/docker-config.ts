@@ -1,26 +1,60 @@
-// Which entry of a pull Secret the kubelet would use for an image. This follows the kubelet's
-// keyring (pkg/credentialprovider/keyring.go, secrets/secrets.go) as the Kubernetes docs describe
-// it for config.json: a key is a URL without scheme; its host must have as many dot-separated
-// parts as the image's registry, each matched as a glob (`*.example.com` is one level only), the
-// port must be equal, and the key's path must be a prefix of the image's path. When nothing
-// matches, an image on Docker Hub still gets the `index.docker.io` entry (what
-// `https://index.docker.io/v1/`, kubectl's default server, is stored as).
+// core/credentials/ is registry credentials as Kubernetes and the kubelet see them, apart from any
+// chart: it exists so that create-secret, doctor, apply and the pull check build, read and match
+// pull Secrets one way, holding usernames and passwords in memory only and out of every
+// message and result meant for display. registry-secret.ts builds and merges the
+// `kubernetes.io/dockerconfigjson` Secret (and reads a local config.json), this file decodes the
+// docker configs that pull Secrets hold and matches their keys as the kubelet does, and
+// image-ref.ts reads image references as the kubelet resolves them before it asks for
+// credentials. It knows nothing of Cloudforet or the image inventory: it imports only its own
+// files, ../errors.ts and ../yaml/ (the Secret-name rule), so that cloudforet/, images/ and the
+// top level can build on it.
 //
-// Credentials are read to know whether an entry has any, and never leave this module: no
-// message, result or error carries a username, password or auth string.
+// One decoder of docker configs, two policies. The kubelet reads a Secret's `.dockerconfigjson`
+// (`{"auths": {…}}`) or legacy `.dockercfg` (the map itself) into a keyring: a key is a URL
+// without scheme; its host must have as many dot-separated parts as the image's registry, each
+// matched as a glob (`*.example.com` is one level only), the port must be equal, and the key's
+// path must be a prefix of the image's path. When nothing matches, an image on Docker Hub still
+// gets the `index.docker.io` entry (what `https://index.docker.io/v1/`, kubectl's default server,
+// is stored as). This follows pkg/credentialprovider/keyring.go and secrets/secrets.go.
+// - Strict (`readPullSecret`, `readDockerConfig`): a config the kubelet could not read throws a
+//   DockerConfigError, because then the pod cannot pull at all; the entries say only whether they
+//   have credentials. Used to match keys against images.
+// - Lenient (`keyringOfSecret`, `keyringOfDockerConfig`): a bad entry is skipped, an unreadable
+//   Secret is a reason to show; the entries carry the credentials for the registry client.
 
 import { DEFAULT_REGISTRY, parseImageRef, type ImageRef } from './image-ref.js'
 
 const DEFAULT_REGISTRY_KEY = 'index.docker.io'
 
-/** One entry of a docker config, as the kubelet files it. */
-export interface CredentialEntry {
+/** A username and password, as an entry authenticates with them (never printed). */
+export interface PullAuth {
+  username: string
+  password: string
+}
+
+/** What every entry of a docker config is, whichever policy read it. */
+export interface ConfigEntry {
   /** The key exactly as written in the Secret (`https://index.docker.io/v1/`). */
   key: string
   /** What the kubelet matches against: host plus path, no scheme, `/v1/`·`/v2/` dropped (`index.docker.io`). */
   location: string
+}
+
+/** One entry of a docker config, as the kubelet files it (strict policy: no credential in it). */
+export interface CredentialEntry extends ConfigEntry {
   /** Whether the entry has a username or password (from `auth` or the separate fields). */
   hasCredentials: boolean
+}
+
+/** One config entry with what it authenticates with (lenient policy; never printed). */
+export interface KeyringEntry extends ConfigEntry {
+  /** Undefined when the entry has no username or password: the kubelet then sends none. */
+  auth?: PullAuth
+}
+
+/** A keyring entry tagged with the Secret it came from, for the report. */
+export interface SourcedEntry extends KeyringEntry {
+  secret: string
 }
 
 /** A docker config the kubelet could not read: then the pod cannot pull at all. The message never quotes the data. */
@@ -33,33 +67,114 @@ export class DockerConfigError extends Error {
 
 export type DockerConfigFormat = 'dockerconfigjson' | 'dockercfg'
 
+type PullSecret = { type?: string; data?: Record<string, string> }
+
+// ---- the shared decoder -------------------------------------------------------------------
+
+/** Why a Secret gives no docker config text; each policy words it for its own readers. */
+type SecretProblem = { kind: 'type'; type: string | undefined } | { kind: 'no-data' | 'not-utf8'; field: string }
+
+/** A Secret's docker config text: type → data field, base64 → UTF-8. */
+function secretText(secret: PullSecret): { format: DockerConfigFormat; field: string; text: string } | SecretProblem {
+  const format =
+    secret.type === 'kubernetes.io/dockerconfigjson'
+      ? 'dockerconfigjson'
+      : secret.type === 'kubernetes.io/dockercfg'
+        ? 'dockercfg'
+        : undefined
+  if (!format) return { kind: 'type', type: secret.type }
+  const field = fieldOf(format)
+  const b64 = secret.data?.[field]
+  if (!b64) return { kind: 'no-data', field }
+  try {
+    return { format, field, text: new TextDecoder('utf-8', { fatal: true }).decode(bytesOfBase64(b64)) }
+  } catch {
+    return { kind: 'not-utf8', field }
+  }
+}
+
+/** One entry as decoded, before a policy judges it. */
+type DecodedEntry =
+  | { key: string; notObject: true }
+  | {
+      key: string
+      notObject?: false
+      location: string
+      /** The `username` and `password` fields. */
+      fields: PullAuth
+      /** The `auth` field: absent, its bytes (user:password), or why the kubelet refuses it. */
+      auth: AuthField
+    }
+
+type AuthField = { bytes: Uint8Array } | undefined | 'not-base64' | 'not-user-password'
+
+const COLON = 0x3a
+
+/**
+ * The entries of a docker config text, in key order: `not-json`, or `not-object` when there is
+ * no map of entries (a `.dockerconfigjson` object without `auths` is an empty map). Keys the
+ * kubelet cannot parse as a URL are left out, after an entry that is not an object is reported.
+ */
+function decodeConfig(json: string, format: DockerConfigFormat): DecodedEntry[] | 'not-json' | 'not-object' {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(json)
+  } catch {
+    // JSON.parse's own message quotes the text, which holds the password: never pass it on.
+    return 'not-json'
+  }
+  if (format === 'dockerconfigjson' && isObject(parsed) && parsed.auths === undefined) return []
+  const map = format === 'dockerconfigjson' ? (isObject(parsed) ? parsed.auths : undefined) : parsed
+  if (!isObject(map)) return 'not-object'
+  const out: DecodedEntry[] = []
+  for (const [key, value] of Object.entries(map)) {
+    if (!isObject(value)) {
+      out.push({ key, notObject: true })
+      continue
+    }
+    const location = kubeletLocation(key)
+    if (location === null) continue
+    const str = (x: unknown) => (typeof x === 'string' ? x : '')
+    out.push({
+      key,
+      location,
+      fields: { username: str(value.username), password: str(value.password) },
+      auth: decodeAuth(str(value.auth)),
+    })
+  }
+  return out
+}
+
+// The kubelet's DockerConfigEntry: `auth` is base64 of user:password, split at the first ':'.
+function decodeAuth(auth: string): AuthField {
+  if (!auth) return undefined
+  let bytes: Uint8Array
+  try {
+    bytes = bytesOfBase64(auth)
+  } catch {
+    return 'not-base64'
+  }
+  return bytes.includes(COLON) ? { bytes } : 'not-user-password'
+}
+
+// ---- strict: the kubelet's refusals are errors --------------------------------------------
+
 /**
  * Reads the entries of a `.dockerconfigjson` (`{"auths": {…}}`) or legacy `.dockercfg` (the
  * map itself), given as decoded JSON text. Entries whose key the kubelet cannot parse as a URL
  * are left out, as the kubelet leaves them out.
  */
 export function readDockerConfig(json: string, format: DockerConfigFormat): CredentialEntry[] {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(json)
-  } catch {
-    // JSON.parse's own message quotes the text, which holds the password: never pass it on.
-    throw new DockerConfigError(`the ${format === 'dockercfg' ? '.dockercfg' : '.dockerconfigjson'} is not JSON`)
-  }
-  const map = format === 'dockerconfigjson' ? (isObject(parsed) ? parsed.auths : undefined) : parsed
-  if (format === 'dockerconfigjson' && isObject(parsed) && parsed.auths === undefined) return []
-  if (!isObject(map))
+  const decoded = decodeConfig(json, format)
+  if (decoded === 'not-json') throw new DockerConfigError(`the ${fieldOf(format)} is not JSON`)
+  if (decoded === 'not-object')
     throw new DockerConfigError(
       format === 'dockercfg' ? 'the .dockercfg is not a JSON object' : 'the .dockerconfigjson has no "auths" object',
     )
-  const entries: CredentialEntry[] = []
-  for (const [key, value] of Object.entries(map)) {
-    if (!isObject(value)) throw new DockerConfigError(`the entry for ${key} is not an object`)
-    const location = kubeletLocation(key)
-    if (location === null) continue
-    entries.push({ key, location, hasCredentials: entryHasCredentials(key, value) })
-  }
-  return entries
+  return decoded.map((e) => {
+    if (e.notObject) throw new DockerConfigError(`the entry for ${e.key} is not an object`)
+    return { key: e.key, location: e.location, hasCredentials: hasCredentials(e) }
+  })
 }
 
 /**
@@ -67,27 +182,88 @@ export function readDockerConfig(json: string, format: DockerConfigFormat): Cred
  * `kubernetes.io/dockerconfigjson` Secret, `.dockercfg` of a `kubernetes.io/dockercfg` one
  * (`data` values in base64, as the API returns them). Any other type gives nothing to pull with.
  */
-export function readPullSecret(secret: { type?: string; data?: Record<string, string> }): CredentialEntry[] {
-  const [format, field] =
-    secret.type === 'kubernetes.io/dockerconfigjson'
-      ? (['dockerconfigjson', '.dockerconfigjson'] as const)
-      : secret.type === 'kubernetes.io/dockercfg'
-        ? (['dockercfg', '.dockercfg'] as const)
-        : ([undefined, undefined] as const)
-  if (!format)
-    throw new DockerConfigError(
-      `its type is ${secret.type ?? 'unset'}; the kubelet pulls only with kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg`,
-    )
-  const b64 = secret.data?.[field]
-  if (!b64) throw new DockerConfigError(`it has no ${field} data`)
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)))
-  } catch {
-    throw new DockerConfigError(`its ${field} is not base64 of UTF-8 text`)
+export function readPullSecret(secret: PullSecret): CredentialEntry[] {
+  const read = secretText(secret)
+  if ('text' in read) return readDockerConfig(read.text, read.format)
+  switch (read.kind) {
+    case 'type':
+      throw new DockerConfigError(
+        `its type is ${read.type ?? 'unset'}; the kubelet pulls only with kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg`,
+      )
+    case 'no-data':
+      throw new DockerConfigError(`it has no ${read.field} data`)
+    case 'not-utf8':
+      throw new DockerConfigError(`its ${read.field} is not base64 of UTF-8 text`)
   }
-  return readDockerConfig(text, format)
 }
+
+// The separate fields count first; only without them is `auth` read, and then it must be valid.
+function hasCredentials(e: Extract<DecodedEntry, { location: string }>): boolean {
+  if (e.fields.username || e.fields.password) return true
+  if (e.auth === 'not-base64') throw new DockerConfigError(`the auth of the entry for ${e.key} is not base64`)
+  // The kubelet splits user:password at the first ':' and refuses an auth without one.
+  if (e.auth === 'not-user-password')
+    throw new DockerConfigError(`the auth of the entry for ${e.key} is not base64 of user:password`)
+  // More than the ':' itself: a username or a password.
+  return !!e.auth && e.auth.bytes.length > 1
+}
+
+// ---- lenient: the registry client's keyring -----------------------------------------------
+
+/**
+ * The entries of a docker config (`{"auths": {...}}`, or the bare map of a legacy `.dockercfg`),
+ * with their credentials; keys the kubelet cannot read are left out. Null when it is not JSON.
+ */
+export function keyringOfDockerConfig(
+  json: string,
+  format: DockerConfigFormat = 'dockerconfigjson',
+): KeyringEntry[] | null {
+  const decoded = decodeConfig(json, format)
+  if (decoded === 'not-json') return null
+  if (decoded === 'not-object') return []
+  const out: KeyringEntry[] = []
+  for (const e of decoded) {
+    if (e.notObject) continue
+    // `auth`, when present, wins over the fields; one the kubelet cannot split gives no credentials.
+    const auth = e.auth === undefined ? e.fields : typeof e.auth === 'string' ? undefined : splitAuth(e.auth.bytes)
+    const usable = auth && (auth.username || auth.password) ? auth : undefined
+    out.push({ key: e.key, location: e.location, ...(usable && { auth: usable }) })
+  }
+  return out
+}
+
+/**
+ * A pull Secret from the API (`type`, base64 `data`) as the kubelet reads it for pulls, or the
+ * reason it gives nothing to pull with.
+ */
+export function keyringOfSecret(secret: PullSecret): KeyringEntry[] | string {
+  const read = secretText(secret)
+  if ('text' in read)
+    // Never the parser's message: it would quote the text, credentials included.
+    return keyringOfDockerConfig(read.text, read.format) ?? `has a ${read.field} that is not JSON`
+  switch (read.kind) {
+    case 'type':
+      return `has type ${read.type ?? 'unset'}, which the kubelet does not pull with`
+    case 'no-data':
+      return `has no ${read.field}`
+    case 'not-utf8':
+      return `has a ${read.field} that is not base64 of UTF-8`
+  }
+}
+
+function splitAuth(bytes: Uint8Array): PullAuth {
+  const decoded = new TextDecoder().decode(bytes)
+  const i = decoded.indexOf(':')
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) }
+}
+
+/** One entry from flags (`--docker-server`, `--docker-username`, the password). */
+export function keyringEntry(server: string, auth: PullAuth): KeyringEntry[] {
+  const location = kubeletLocation(server)
+  return location === null ? [] : [{ key: server, location, auth }]
+}
+
+// ---- matching an image against the entries ------------------------------------------------
 
 /** How an entry came to be chosen: by matching the image, or as the Docker Hub fallback. */
 export interface CredentialMatch extends CredentialEntry {
@@ -99,22 +275,35 @@ export interface CredentialMatch extends CredentialEntry {
  * `image`. Empty: the kubelet pulls without credentials from this Secret.
  */
 export function matchCredentials(entries: readonly CredentialEntry[], image: string | ImageRef): CredentialMatch[] {
-  const ref = typeof image === 'string' ? parseImageRef(image) : image
-  // The keyring's index is the distinct locations, reverse-sorted so longer paths come first.
-  const locations = [...new Set(entries.map((e) => e.location))].sort().reverse()
-  const out: CredentialMatch[] = []
-  for (const loc of locations)
-    if (locationMatches(loc, ref.name))
-      for (const e of entries) if (e.location === loc) out.push({ ...e, via: 'match' })
-  if (out.length) return out
-  if (isDefaultRegistry(ref.name))
-    for (const e of entries) if (e.location === DEFAULT_REGISTRY_KEY) out.push({ ...e, via: 'docker-hub-default' })
-  return out
+  return kubeletOrder(entries, image).map(({ entry, via }) => ({ ...entry, via }))
 }
 
 /** The keys of `entries` the kubelet would use for `image` (no credential in the result). */
 export function matchingKeys(entries: readonly CredentialEntry[], image: string | ImageRef): string[] {
   return [...new Set(matchCredentials(entries, image).map((m) => m.key))]
+}
+
+/** The entries the kubelet would try for `ref`, in its order. */
+export function candidatesFor(entries: readonly SourcedEntry[], ref: ImageRef): SourcedEntry[] {
+  return kubeletOrder(entries, ref).map((m) => m.entry)
+}
+
+function kubeletOrder<E extends ConfigEntry>(
+  entries: readonly E[],
+  image: string | ImageRef,
+): { entry: E; via: CredentialMatch['via'] }[] {
+  const ref = typeof image === 'string' ? parseImageRef(image) : image
+  // The keyring's index is the distinct locations, reverse-sorted so longer paths come first.
+  const locations = [...new Set(entries.map((e) => e.location))].sort().reverse()
+  const out: { entry: E; via: CredentialMatch['via'] }[] = []
+  for (const loc of locations)
+    if (locationMatches(loc, ref.name))
+      for (const entry of entries) if (entry.location === loc) out.push({ entry, via: 'match' })
+  if (out.length) return out
+  if (isDefaultRegistry(ref.name))
+    for (const entry of entries)
+      if (entry.location === DEFAULT_REGISTRY_KEY) out.push({ entry, via: 'docker-hub-default' })
+  return out
 }
 
 /**
@@ -210,21 +399,13 @@ function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 }
 
-function entryHasCredentials(key: string, v: Record<string, unknown>): boolean {
-  const str = (x: unknown) => (typeof x === 'string' ? x : '')
-  if (str(v.username) || str(v.password)) return true
-  const auth = str(v.auth)
-  if (!auth) return false
-  let decoded: string
-  try {
-    decoded = atob(auth)
-  } catch {
-    throw new DockerConfigError(`the auth of the entry for ${key} is not base64`)
-  }
-  // The kubelet splits user:password at the first ':' and refuses an auth without one.
-  if (!decoded.includes(':'))
-    throw new DockerConfigError(`the auth of the entry for ${key} is not base64 of user:password`)
-  return decoded.length > 1
+function fieldOf(format: DockerConfigFormat): '.dockerconfigjson' | '.dockercfg' {
+  return format === 'dockercfg' ? '.dockercfg' : '.dockerconfigjson'
+}
+
+// atob gives Latin-1 characters, one a byte: the bytes, for a UTF-8 decode. Throws on bad base64.
+function bytesOfBase64(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
