@@ -34,7 +34,7 @@ import {
   type SecretManifest,
 } from '../core/credentials/registry-secret.js'
 import { parseValues } from '../core/yaml/values.js'
-import { mapLimit } from '../core/images/pull-check.js'
+import { mapLimit } from '../core/map-limit.js'
 
 export interface CreateSecretOptions {
   name: string

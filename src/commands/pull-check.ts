@@ -14,7 +14,6 @@ import {
   groupByImage,
   normalizePlatform,
   parsePlatform,
-  mapLimit,
   pullFails,
   type CheckedUse,
   type CredentialGap,
@@ -23,6 +22,7 @@ import {
   type Platform,
   type PullAnswer,
 } from '../core/images/pull-check.js'
+import { mapLimit } from '../core/map-limit.js'
 import { candidatesFor, keyringOfSecret, type PullAuth, type SourcedEntry } from '../core/credentials/docker-config.js'
 
 /** What the kubelet finds for a Secret a pod names: its entries, or why it has none. */

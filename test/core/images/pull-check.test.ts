@@ -6,7 +6,6 @@ import {
   groupByImage,
   indexPlatforms,
   manifestKind,
-  mapLimit,
   parsePlatform,
   platformMatches,
   type AnswerContext,
@@ -263,22 +262,6 @@ describe('groupByImage', () => {
         credentials: ['my-credential/h.io'],
       },
     ])
-  })
-})
-
-describe('mapLimit', () => {
-  it('never has more than the limit in flight and keeps the input order', async () => {
-    let inFlight = 0
-    let most = 0
-    const out = await mapLimit([...Array(40).keys()], 8, async (i) => {
-      inFlight++
-      most = Math.max(most, inFlight)
-      await new Promise((r) => setTimeout(r, i % 3))
-      inFlight--
-      return i * 2
-    })
-    expect(most).toBe(8)
-    expect(out).toEqual([...Array(40).keys()].map((i) => i * 2))
   })
 })
 
