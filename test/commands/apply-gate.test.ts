@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { helmReleaseSecret } from '../helpers/helm-release.js'
-import { registrySecret, useApplyEnv, type ApplyEnv } from './apply-harness.js'
+import { registrySecret, useApplyEnv, type ApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 

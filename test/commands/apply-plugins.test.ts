@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { plugin, useApplyEnv } from './apply-harness.js'
+import { plugin, useApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 const ns = 'cloudforet-plugin'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDocument } from 'yaml'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
-import { PASSWORD, registrySecret, useApplyEnv } from './apply-harness.js'
+import { PASSWORD, registrySecret, useApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 let reg: TestRegistry

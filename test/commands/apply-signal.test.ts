@@ -3,7 +3,7 @@ import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { readHelmRelease } from '../helpers/helm-release.js'
 import { toolPath } from '../helpers/tools.js'
-import { chart, useApplyEnv } from './apply-harness.js'
+import { chart, useApplyEnv } from '../helpers/apply-env.js'
 
 // The built CLI in a process group of its own, interrupted the way a terminal's Ctrl-C does it:
 // SIGINT to the whole foreground group. helm upgrade must not be in that group (a helm that gets
@@ -27,7 +27,7 @@ function startApply(extra: string[] = []) {
       e.kubeconfig,
       '--restart',
       'none',
-      // The install's images are on Docker Hub, which tests cannot reach (see apply-harness.ts).
+      // The install's images are on Docker Hub, which tests cannot reach (see helpers/apply-env.ts).
       '--no-pull-check',
       ...extra,
     ],

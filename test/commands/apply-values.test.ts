@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { helmReleaseSecret, readHelmRelease } from '../helpers/helm-release.js'
 import { runCli } from '../helpers/run-cli.js'
-import { chart, connectorNamespace, registrySecret, useApplyEnv } from './apply-harness.js'
+import { chart, connectorNamespace, registrySecret, useApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { helmReleaseSecret, readHelmRelease } from '../helpers/helm-release.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
-import { chart, plugin, pod, useApplyEnv } from './apply-harness.js'
+import { chart, plugin, pod, useApplyEnv } from '../helpers/apply-env.js'
 
 // Real helm and kubectl against the loopback API server: helm upgrade renders the test chart
 // and writes its Deployments and release record there, kubectl waits, deletes and restarts.

@@ -5,13 +5,13 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
-import { helmReleaseSecret } from '../helpers/helm-release.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
-import { recordingRunner, type RecordedCall } from '../helpers/recording-runner.js'
-import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
-import { toolPath } from '../helpers/tools.js'
+import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js'
+import { helmReleaseSecret } from './helm-release.js'
+import { writeKubeconfig } from './kubeconfig.js'
+import { recordingRunner, type RecordedCall } from './recording-runner.js'
+import { runCli } from './run-cli.js'
+import { tempDir } from './tmp.js'
+import { toolPath } from './tools.js'
 
 export const chart = join(import.meta.dirname, '../fixtures/chart')
 /** A password that must never show up in any output. */
