@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { helmReleaseSecret } from '../helpers/helm-release.js'
-import { registrySecret, useApplyEnv, type ApplyEnv } from '../helpers/apply-env.js'
+import { registrySecret, releaseRecord, useApplyEnv, type ApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 
@@ -48,17 +47,7 @@ const cases: Array<{
   },
   {
     kind: 'pending revision',
-    breakIt: (e) =>
-      e.api.seed(
-        helmReleaseSecret({
-          release: 'cloudforet',
-          namespace: 'spaceone',
-          chart: 'spaceone-mini',
-          version: '0.1.0',
-          revision: 2,
-          status: 'pending-upgrade',
-        }),
-      ),
+    breakIt: (e) => e.api.seed(releaseRecord({ revision: 2, status: 'pending-upgrade' })),
     finding:
       /^release cloudforet is pending-upgrade at revision 2: helm refuses to upgrade while an operation is in progress \(or was cut off\); revision 1 is the deployed one$/,
   },
@@ -66,15 +55,7 @@ const cases: Array<{
     kind: 'dropped values',
     breakIt: (e) => {
       e.api.objects.delete('Secret/spaceone/sh.helm.release.v1.cloudforet.v1')
-      e.api.seed(
-        helmReleaseSecret({
-          release: 'cloudforet',
-          namespace: 'spaceone',
-          chart: 'spaceone-mini',
-          version: '0.1.0',
-          config: { global: { namespace: 'prod' }, console: { replicas: 3 } },
-        }),
-      )
+      e.api.seed(releaseRecord({ config: { global: { namespace: 'prod' }, console: { replicas: 3 } } }))
     },
     finding:
       /^<tmp>\/values\.yaml drops or changes 2 values that revision 1 of cloudforet was installed with: global\.namespace \(changed\), console\.replicas \(changed\); helm upgrade with the file alone would move pods to other namespaces and lose them\./,

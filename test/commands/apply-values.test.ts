@@ -1,11 +1,8 @@
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { helmReleaseSecret, readHelmRelease } from '../helpers/helm-release.js'
+import { writeFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { readHelmRelease } from '../helpers/helm-release.js'
 import { runCli } from '../helpers/run-cli.js'
-import { chart, connectorNamespace, registrySecret, useApplyEnv } from '../helpers/apply-env.js'
+import { chart, connectorNamespace, registrySecret, releaseRecord, useApplyEnv } from '../helpers/apply-env.js'
 
 const e = useApplyEnv()
 
@@ -93,43 +90,10 @@ describe('cfpull apply keeps what the release has', () => {
 })
 
 describe('cfpull apply pins to the revision that runs', () => {
-  let repo: Server | undefined
-  afterEach(() => new Promise<void>((resolve) => (repo ? repo.close(() => resolve()) : resolve())))
-
-  // A chart repository on 127.0.0.1 with the chart at 0.1.0 and 0.2.0, so an unpinned upgrade
-  // would move to 0.2.0 and a pinned one provably stays.
-  async function chartRepo(): Promise<string> {
-    const dir = join(e.dir, 'repo')
-    for (const version of ['0.1.0', '0.2.0']) {
-      const src = join(e.dir, `chart-${version}`)
-      cpSync(chart, src, { recursive: true })
-      const file = join(src, 'Chart.yaml')
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^version: .*$/m, `version: ${version}`))
-      await e.helm(['package', src, '-d', dir])
-    }
-    repo = createServer((req, res) => {
-      const name = decodeURIComponent((req.url ?? '/').slice(1))
-      if (!readdirSync(dir).includes(name)) return void res.writeHead(404).end()
-      res.writeHead(200).end(readFileSync(join(dir, name)))
-    })
-    await new Promise<void>((resolve) => repo!.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(repo.address() as AddressInfo).port}`
-    await e.helm(['repo', 'index', dir, '--url', url])
-    return url
-  }
-
   it('a failed latest revision: the upgrade runs with the deployed revision chart version, and says so', async () => {
-    const url = await chartRepo()
-    e.api.seed(
-      helmReleaseSecret({
-        release: 'cloudforet',
-        namespace: 'spaceone',
-        chart: 'spaceone-mini',
-        version: '0.2.0',
-        revision: 2,
-        status: 'failed',
-      }),
-    )
+    // The chart at 0.1.0 and 0.2.0: an unpinned upgrade would move to 0.2.0, a pinned one provably stays.
+    const url = await e.chartRepo(['0.1.0', '0.2.0'])
+    e.api.seed(releaseRecord({ version: '0.2.0', revision: 2, status: 'failed' }))
     const r = await e.apply(['--chart', 'spaceone-mini', '--', '--repo', url])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(
@@ -168,16 +132,7 @@ describe('cfpull apply pins to the revision that runs', () => {
   })
 
   it('a pending latest revision: a finding whose fix is helm rollback to the deployed revision', async () => {
-    e.api.seed(
-      helmReleaseSecret({
-        release: 'cloudforet',
-        namespace: 'spaceone',
-        chart: 'spaceone-mini',
-        version: '0.1.0',
-        revision: 2,
-        status: 'pending-upgrade',
-      }),
-    )
+    e.api.seed(releaseRecord({ revision: 2, status: 'pending-upgrade' }))
     const r = await e.apply([])
     expect(r.code).toBe(3)
     expect(e.api.writes()).toEqual([])

@@ -2,7 +2,9 @@
 // A release that exists (a helm release record), the registry Secret with Docker Hub
 // credentials in every namespace, a patched values file, pods and plugins as they run. Each
 // test then breaks exactly one thing, so no check can pass because another failed first.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js'
@@ -20,6 +22,10 @@ export const PASSWORD = 'pa55-w0rd-never-printed'
 // Plugins run where the connector says; without it the chart default (spaceone-plugin) applies.
 export const connectorNamespace =
   'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
+
+/** A record of the release the apply tests upgrade: cloudforet in spaceone, revision 1, deployed, spaceone-mini-0.1.0. */
+export const releaseRecord = (o: Partial<Parameters<typeof helmReleaseSecret>[0]> = {}) =>
+  helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0', ...o })
 
 export const dockerConfig = (servers: string[]) =>
   JSON.stringify({
@@ -131,6 +137,11 @@ export interface ApplyEnv {
   tidy(s: string): string
   /** Runs the pinned helm against the loopback server (to install, or to look). */
   helm(args: string[]): Promise<string>
+  /**
+   * A chart repository on 127.0.0.1 serving the test chart packaged at each of `versions` (so an
+   * unpinned upgrade would move to the newest one); its URL. Closed after the test.
+   */
+  chartRepo(versions: string[]): Promise<string>
 }
 
 export interface ApplyRun {
@@ -143,6 +154,7 @@ export interface ApplyRun {
 /** Registers the beforeEach/afterEach that build and tear down the working install; read `env` inside tests. */
 export function useApplyEnv(): ApplyEnv {
   const e = {} as ApplyEnv
+  let repo: Server | undefined
   beforeEach(async () => {
     e.dir = tempDir()
     e.env = {
@@ -154,9 +166,7 @@ export function useApplyEnv(): ApplyEnv {
     for (const [k, v] of Object.entries(e.env)) vi.stubEnv(k, v)
     e.api = await startFakeApiServer({ namespaces: ['default', 'spaceone', 'cloudforet', 'cloudforet-plugin'] })
     e.kubeconfig = writeKubeconfig(e.dir, e.api.url)
-    e.api.seed(
-      helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0' }),
-    )
+    e.api.seed(releaseRecord())
     e.api.seed(registrySecret('cloudforet'))
     e.api.seed(registrySecret('cloudforet-plugin'))
     e.values = join(e.dir, 'values.yaml')
@@ -192,10 +202,32 @@ export function useApplyEnv(): ApplyEnv {
       if (r.exitCode !== 0) throw new Error(`helm ${args.join(' ')}: ${r.stderr}`)
       return r.stdout
     }
+    e.chartRepo = async (versions) => {
+      const dir = join(e.dir, 'repo')
+      for (const version of versions) {
+        const src = join(e.dir, `chart-${version}`)
+        cpSync(chart, src, { recursive: true })
+        const file = join(src, 'Chart.yaml')
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/^version: .*$/m, `version: ${version}`))
+        await e.helm(['package', src, '-d', dir])
+      }
+      const server = createServer((req, res) => {
+        const name = decodeURIComponent((req.url ?? '/').slice(1))
+        if (!readdirSync(dir).includes(name)) return void res.writeHead(404).end()
+        res.writeHead(200).end(readFileSync(join(dir, name)))
+      })
+      repo = server
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      await e.helm(['repo', 'index', dir, '--url', url])
+      return url
+    }
   })
   afterEach(async () => {
     vi.unstubAllEnvs()
     await e.api.close()
+    await new Promise<void>((resolve) => (repo ? repo.close(() => resolve()) : resolve()))
+    repo = undefined
   })
   return e
 }
