@@ -1,10 +1,9 @@
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { startCluster } from '../helpers/cluster.js'
+import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
 
 const example = join(import.meta.dirname, '../../examples/values.yaml')
@@ -15,14 +14,7 @@ let api: FakeApiServer
 let kubeconfig: string
 
 beforeEach(async () => {
-  const dir = tempDir()
-  vi.stubEnv('KUBECACHEDIR', join(dir, 'cache'))
-  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
-  kubeconfig = writeKubeconfig(dir, api.url)
-})
-afterEach(async () => {
-  vi.unstubAllEnvs()
-  await api.close()
+  ;({ api, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
 })
 
 function createSecret(extra: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {

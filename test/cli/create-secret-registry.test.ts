@@ -3,14 +3,13 @@
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startCluster } from '../helpers/cluster.js'
 import { installCredentialHelper } from '../helpers/credential-helper.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -31,14 +30,7 @@ afterAll(async () => {
   await Promise.all([basic?.stop(), token?.stop()])
 })
 beforeEach(async () => {
-  dir = tempDir()
-  vi.stubEnv('KUBECACHEDIR', join(dir, 'cache'))
-  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
-  kubeconfig = writeKubeconfig(dir, api.url)
-})
-afterEach(async () => {
-  vi.unstubAllEnvs()
-  await api.close()
+  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
 })
 
 function createSecret(args: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {

@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startCluster } from '../helpers/cluster.js'
+import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
 
 const PASSWORD = 'cluster-secret-pw'
@@ -82,10 +81,7 @@ function tempDirOutsideTest(): string {
 }
 
 beforeEach(async () => {
-  dir = tempDir()
-  vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
-  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
-  kubeconfig = writeKubeconfig(dir, api.url)
+  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
   values = join(dir, 'values.yaml')
   writeFileSync(
     values,
@@ -101,10 +97,6 @@ beforeEach(async () => {
       '',
     ].join('\n'),
   )
-})
-afterEach(async () => {
-  vi.unstubAllEnvs()
-  await api.close()
 })
 
 const doctor = (args: string[] = []) =>

@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { startCluster } from '../helpers/cluster.js'
+import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
 
 const SENTINEL = 'Sentinel-Pa55-Zq9'
@@ -75,16 +74,7 @@ const deployment = (namespace: string, name: string, labels: Record<string, stri
 })
 
 beforeEach(async () => {
-  dir = tempDir()
-  for (const [k, v] of Object.entries({
-    KUBECACHEDIR: 'kcache',
-    HELM_CACHE_HOME: 'hc',
-    HELM_CONFIG_HOME: 'hg',
-    HELM_DATA_HOME: 'hd',
-  }))
-    vi.stubEnv(k, join(dir, v))
-  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
-  kubeconfig = writeKubeconfig(dir, api.url)
+  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin'], { helm: true }))
   values = join(dir, 'values.yaml')
   expect(
     (
@@ -99,10 +89,6 @@ beforeEach(async () => {
       ])
     ).code,
   ).toBe(0)
-})
-afterEach(async () => {
-  vi.unstubAllEnvs()
-  await api.close()
 })
 
 async function doctor(extra: string[] = []) {

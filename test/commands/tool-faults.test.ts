@@ -1,10 +1,9 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.js'
-import { writeKubeconfig } from '../helpers/kubeconfig.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { startCluster } from '../helpers/cluster.js'
+import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
 
 // Fault injection: small stand-in scripts that hang, die by a signal or print garbage at one
@@ -28,10 +27,7 @@ const HELM_LIST = [
 ].join('\n')
 
 beforeEach(async () => {
-  dir = tempDir()
-  vi.stubEnv('KUBECACHEDIR', join(dir, 'kcache'))
-  api = await startFakeApiServer({ namespaces: ['default', 'cloudforet', 'cloudforet-plugin'] })
-  kubeconfig = writeKubeconfig(dir, api.url)
+  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
   for (const ns of ['cloudforet', 'cloudforet-plugin'])
     api.seed({
       apiVersion: 'v1',
@@ -43,10 +39,6 @@ beforeEach(async () => {
   values = join(dir, 'values.yaml')
   writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
   expect((await runCli(['patch', values, '-s', 'my-credential', '-q'])).code).toBe(0)
-})
-afterEach(async () => {
-  vi.unstubAllEnvs()
-  await api.close()
 })
 
 const apply = (env: Record<string, string>, extra: string[] = []) =>

@@ -6,13 +6,12 @@ import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { afterEach, beforeEach, expect, vi } from 'vitest'
-import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js'
+import { afterEach, beforeEach, expect } from 'vitest'
+import { startCluster } from './cluster.js'
+import type { FakeApiServer } from './fake-apiserver.js'
 import { helmReleaseSecret } from './helm-release.js'
-import { writeKubeconfig } from './kubeconfig.js'
 import { recordingRunner, type RecordedCall } from './recording-runner.js'
 import { runCli } from './run-cli.js'
-import { tempDir } from './tmp.js'
 import { toolPath } from './tools.js'
 
 export const chart = join(import.meta.dirname, '../fixtures/chart')
@@ -156,16 +155,7 @@ export function useApplyEnv(): ApplyEnv {
   const e = {} as ApplyEnv
   let repo: Server | undefined
   beforeEach(async () => {
-    e.dir = tempDir()
-    e.env = {
-      KUBECACHEDIR: join(e.dir, 'kcache'),
-      HELM_CACHE_HOME: join(e.dir, 'hc'),
-      HELM_CONFIG_HOME: join(e.dir, 'hg'),
-      HELM_DATA_HOME: join(e.dir, 'hd'),
-    }
-    for (const [k, v] of Object.entries(e.env)) vi.stubEnv(k, v)
-    e.api = await startFakeApiServer({ namespaces: ['default', 'spaceone', 'cloudforet', 'cloudforet-plugin'] })
-    e.kubeconfig = writeKubeconfig(e.dir, e.api.url)
+    Object.assign(e, await startCluster(['default', 'spaceone', 'cloudforet', 'cloudforet-plugin'], { helm: true }))
     e.api.seed(releaseRecord())
     e.api.seed(registrySecret('cloudforet'))
     e.api.seed(registrySecret('cloudforet-plugin'))
@@ -224,8 +214,6 @@ export function useApplyEnv(): ApplyEnv {
     }
   })
   afterEach(async () => {
-    vi.unstubAllEnvs()
-    await e.api.close()
     await new Promise<void>((resolve) => (repo ? repo.close(() => resolve()) : resolve()))
     repo = undefined
   })
