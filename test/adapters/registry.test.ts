@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   RegistryClient,
@@ -7,7 +6,7 @@ import {
   parseChallenge,
   registryEndpoint,
 } from '../../src/adapters/registry.js'
-import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { closedPort, startRegistry, type TestRegistry } from '../helpers/registry.js'
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -57,14 +56,6 @@ describe('parseChallenge', () => {
     expect(parseChallenge('Basic realm="x", Bearer realm="https://t/token",service=s')?.scheme).toBe('bearer')
   })
 })
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const port = (server.address() as { port: number }).port
-  await new Promise((done) => server.close(done))
-  return port
-}
 
 describe('RegistryClient against the real Distribution registry', () => {
   let basic: TestRegistry

@@ -1,14 +1,13 @@
 // create-secret against real registries (Distribution 2.8, htpasswd and token auth over TLS), the
 // loopback API server with real kubectl, and a credential helper speaking the docker protocol.
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
 import { installCredentialHelper } from '../helpers/credential-helper.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
-import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { closedPort, startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
 
@@ -60,14 +59,6 @@ const threeRegistries = (host: string) => ({
     'https://index.docker.io/v1/': { auth: b64('hubuser:hub-keep') },
   },
 })
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const port = (server.address() as { port: number }).port
-  await new Promise((done) => server.close(done))
-  return port
-}
 
 describe('merging into the Secret that is there', () => {
   it('replaces only the --docker-server entry; the other two registries stay', async () => {

@@ -1,18 +1,19 @@
 // `cfpull doctor --pull --cluster`: images from the live Deployments (and the supervisor's plugin
 // Deployments), credentials from the Secrets in the cluster, platforms from the nodes. Real
 // kubectl reads the loopback API server; real Distribution registries answer.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
-import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { authEntry as auth, pullSecret } from '../helpers/pull-secret.js'
+import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
 
 const PASSWORD = 'cluster-secret-pw'
-const regs: TestRegistry[] = []
+let regs: TestRegistry[]
+let registries: RegistrySet
 let api: FakeApiServer
 let dir: string
 let kubeconfig: string
@@ -20,13 +21,6 @@ let values: string
 let caFile: string
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
-const pullSecret = (namespace: string, auths: Record<string, object>, name = 'my-credential') => ({
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name, namespace },
-  type: 'kubernetes.io/dockerconfigjson',
-  data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) },
-})
 const deployment = (
   namespace: string,
   name: string,
@@ -55,30 +49,17 @@ const node = (name: string, architecture: string) => ({
   metadata: { name },
   status: { nodeInfo: { operatingSystem: 'linux', architecture } },
 })
-const auth = (user: string, password: string) => ({ auth: b64(`${user}:${password}`) })
 
 beforeAll(async () => {
-  regs.push(
-    ...(await Promise.all([
-      startRegistry({ mode: 'token', users: { alice: PASSWORD } }),
-      startRegistry({ mode: 'token', users: { alice: PASSWORD } }),
-      startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
-    ])),
-  )
-  const shared = tempDirOutsideTest()
-  caFile = join(shared, 'ca.pem')
-  writeFileSync(caFile, regs.map((r) => r.caPem).join(''))
+  registries = await startRegistries([
+    { mode: 'token', users: { alice: PASSWORD } },
+    { mode: 'token', users: { alice: PASSWORD } },
+    { mode: 'htpasswd', users: { alice: PASSWORD } },
+  ])
+  regs = registries.registries
+  caFile = registries.caBundle
 })
-afterAll(async () => {
-  await Promise.all(regs.map((r) => r.stop()))
-})
-
-// beforeAll runs outside a test, where tempDir's cleanup hook cannot register.
-function tempDirOutsideTest(): string {
-  const d = mkdtempSync(join(tmpdir(), 'cfpull-ca-'))
-  afterAll(() => rmSync(d, { recursive: true, force: true }))
-  return d
-}
+afterAll(() => registries?.stop())
 
 beforeEach(async () => {
   ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { installCredentialHelper } from '../helpers/credential-helper.js'
-import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { authEntry as auth } from '../helpers/pull-secret.js'
+import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
@@ -18,20 +19,23 @@ let d: TestRegistry // htpasswd, the Secret holds a wrong password
 let e: TestRegistry // started, then stopped: nothing listens on its port
 let ports: Record<string, string>
 let caBundle: string
-let dir: string
+let registries: RegistrySet
 
 beforeAll(async () => {
-  ;[a, b, c, d, e] = await Promise.all([
-    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
-    startRegistry({
+  const htpasswd = { mode: 'htpasswd', users: { alice: PASSWORD } } as const
+  registries = await startRegistries([
+    htpasswd,
+    {
       mode: 'token',
       users: { alice: PASSWORD },
       policy: (user, repository) => (user === 'alice' && !repository.startsWith('private/') ? ['pull'] : []),
-    }),
-    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
-    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
-    startRegistry({ mode: 'htpasswd', users: { alice: PASSWORD } }),
+    },
+    htpasswd,
+    htpasswd,
+    htpasswd,
   ])
+  ;[a, b, c, d, e] = registries.registries as [TestRegistry, TestRegistry, TestRegistry, TestRegistry, TestRegistry]
+  caBundle = registries.caBundle
   await Promise.all([
     a.seedImage('cloudforet/console', '1.12.12'),
     a.seedImage('cloudforet/identity', '1.12.3', { format: 'oci', platforms: ['linux/amd64', 'linux/arm64'] }),
@@ -46,21 +50,14 @@ beforeAll(async () => {
   ports = Object.fromEntries(
     Object.entries({ A: a, B: b, C: c, D: d, E: e }).map(([k, r]) => [r.host.split(':')[1]!, k]),
   )
-  dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'cfpull-pull-'))
-  caBundle = join(dir, 'ca.pem')
-  writeFileSync(caBundle, [a, b, c, d, e].map((r) => r.caPem).join(''))
   await e.stop()
 })
-afterAll(async () => {
-  await Promise.all([a, b, c, d].map((r) => r?.stop()))
-  ;(await import('node:fs')).rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => registries?.stop())
 
 const tidy = (s: string) =>
   s
     .replace(/(127\.0\.0\.1|localhost|\*\.0\.0\.1):(\d+)/g, (_m, h: string, p: string) => `${h}:<${ports[p] ?? p}>`)
     .replace(/\/tmp\/cfpull-[\w]+\//g, '<tmp>/')
-const auth = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString('base64') })
 
 function values(images: Record<string, string>): string {
   const file = join(tempDir(), 'values.yaml')
@@ -79,6 +76,18 @@ function values(images: Record<string, string>): string {
   writeFileSync(file, `${lines.join('\n')}\n`)
   return file
 }
+
+// doctor --pull on a values file, credentials from a docker config file, the registries' CA trusted.
+const fromDockerConfig = (file: string, config: string) => [
+  'doctor',
+  '-f',
+  file,
+  '--pull',
+  '--from-docker-config',
+  config,
+  '--registry-ca',
+  caBundle,
+]
 
 function dockerConfig(auths: Record<string, object>): string {
   const file = join(tempDir(), 'config.json')
@@ -110,14 +119,7 @@ describe('cfpull doctor --pull (real registries)', () => {
       [e.host]: auth('alice', PASSWORD),
     })
     const r = await runCli([
-      'doctor',
-      '-f',
-      file,
-      '--pull',
-      '--from-docker-config',
-      config,
-      '--registry-ca',
-      caBundle,
+      ...fromDockerConfig(file, config),
       '--platform',
       'linux/amd64',
       '--platform',
@@ -261,17 +263,7 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
       dashboard: `${d.host}/cloudforet/dashboard:1.0`,
     })
     const config = dockerConfig({ [a.host]: auth('alice', PASSWORD), [d.host]: auth('alice', 'not-the-password') })
-    const r = await runCli([
-      'doctor',
-      '-f',
-      file,
-      '--pull',
-      '--from-docker-config',
-      config,
-      '--registry-ca',
-      caBundle,
-      '--json',
-    ])
+    const r = await runCli([...fromDockerConfig(file, config), '--json'])
     expect(r.code).toBe(6)
     expect(r.stderr).toBe('')
     const doc = JSON.parse(tidy(r.stdout))
@@ -322,7 +314,7 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
       identity: `${a.host}/cloudforet/identity:1.12.3`,
     })
     const config = dockerConfig({ [a.host]: auth('alice', PASSWORD) })
-    const args = ['doctor', '-f', file, '--pull', '--from-docker-config', config, '--registry-ca', caBundle]
+    const args = fromDockerConfig(file, config)
     const tty = await runCli(args, { tty: true })
     expect(tty.code).toBe(0)
     /* eslint-disable no-control-regex -- the escape codes are the progress line under test */
@@ -367,17 +359,7 @@ describe('cfpull doctor --pull --from-docker-config, as docker pull finds creden
       config,
       JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), credHelpers: { [a.host]: 'cfpulltest' } }),
     )
-    const r = await runCli([
-      'doctor',
-      '-f',
-      file,
-      '--pull',
-      '--from-docker-config',
-      config,
-      '--registry-ca',
-      caBundle,
-      '--json',
-    ])
+    const r = await runCli([...fromDockerConfig(file, config), '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(tidy(r.stdout)).images.map((l: any) => [l.text, l.credentials])).toEqual([
       ['pulls', ['my-credential (127.0.0.1:<A>)']],
@@ -392,17 +374,7 @@ describe('cfpull doctor --pull --from-docker-config, as docker pull finds creden
       config,
       JSON.stringify({ auths: { [a.host]: auth('alice', PASSWORD) }, credHelpers: { [a.host]: 'cfpullwrong' } }),
     )
-    const again = await runCli([
-      'doctor',
-      '-f',
-      file,
-      '--pull',
-      '--from-docker-config',
-      config,
-      '--registry-ca',
-      caBundle,
-      '--json',
-    ])
+    const again = await runCli([...fromDockerConfig(file, config), '--json'])
     expect(again.code, again.stderr).toBe(6)
     expect(JSON.parse(again.stdout).images.map((l: any) => l.text)).toEqual(['credentials rejected'])
   })

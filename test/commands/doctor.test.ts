@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
+import { kubectlEntry, pullSecret } from '../helpers/pull-secret.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
@@ -13,25 +14,8 @@ let dir: string
 let kubeconfig: string
 let values: string
 
-const secret = (namespace: string, registry: string, type = 'kubernetes.io/dockerconfigjson') => ({
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name: 'my-credential', namespace },
-  type,
-  data: {
-    '.dockerconfigjson': Buffer.from(
-      JSON.stringify({
-        auths: {
-          [registry]: {
-            username: 'robot',
-            password: SENTINEL,
-            auth: Buffer.from(`robot:${SENTINEL}`).toString('base64'),
-          },
-        },
-      }),
-    ).toString('base64'),
-  },
-})
+const secret = (namespace: string, registry: string, type = 'kubernetes.io/dockerconfigjson') =>
+  pullSecret(namespace, { [registry]: kubectlEntry('robot', SENTINEL) }, { type })
 const pod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
+import { pullSecret } from '../helpers/pull-secret.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
 
@@ -28,14 +29,7 @@ const HELM_LIST = [
 
 beforeEach(async () => {
   ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
-  for (const ns of ['cloudforet', 'cloudforet-plugin'])
-    api.seed({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'my-credential', namespace: ns },
-      type: 'kubernetes.io/dockerconfigjson',
-      data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
-    })
+  for (const ns of ['cloudforet', 'cloudforet-plugin']) api.seed(pullSecret(ns, {}))
   values = join(dir, 'values.yaml')
   writeFileSync(values, readFileSync(join(import.meta.dirname, '../../examples/values.yaml'), 'utf8'))
   expect((await runCli(['patch', values, '-s', 'my-credential', '-q'])).code).toBe(0)

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, expect } from 'vitest'
 import { startCluster } from './cluster.js'
 import type { FakeApiServer } from './fake-apiserver.js'
 import { helmReleaseSecret } from './helm-release.js'
+import { kubectlEntry, pullSecret } from './pull-secret.js'
 import { recordingRunner, type RecordedCall } from './recording-runner.js'
 import { runCli } from './run-cli.js'
 import { toolPath } from './tools.js'
@@ -26,27 +27,12 @@ export const connectorNamespace =
 export const releaseRecord = (o: Partial<Parameters<typeof helmReleaseSecret>[0]> = {}) =>
   helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0', ...o })
 
-export const dockerConfig = (servers: string[]) =>
-  JSON.stringify({
-    auths: Object.fromEntries(
-      servers.map((s) => [
-        s,
-        { username: 'robot', password: PASSWORD, auth: Buffer.from(`robot:${PASSWORD}`).toString('base64') },
-      ]),
-    ),
-  })
-
+/** my-credential with the robot's credentials for each server (Docker Hub by default). */
 export const registrySecret = (
   namespace: string,
   servers = ['https://index.docker.io/v1/'],
   type = 'kubernetes.io/dockerconfigjson',
-) => ({
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name: 'my-credential', namespace },
-  type,
-  data: { '.dockerconfigjson': Buffer.from(dockerConfig(servers)).toString('base64') },
-})
+) => pullSecret(namespace, Object.fromEntries(servers.map((s) => [s, kubectlEntry('robot', PASSWORD)])), { type })
 
 /** A pod as the kubelet reports it: running, or waiting to pull. */
 export const pod = (

@@ -16,7 +16,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, createPrivateKey, randomBytes, randomUUID, sign, X509Certificate } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -278,6 +278,41 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
     },
   }
   return registry
+}
+
+/** Registries started together for one test file, one CA bundle that trusts them all, one stop. */
+export interface RegistrySet {
+  registries: TestRegistry[]
+  /** A PEM file with every registry's certificate, for `--registry-ca`. */
+  caBundle: string
+  /** Stops every registry (one stopped already is fine) and removes the bundle. */
+  stop(): Promise<void>
+}
+
+/** Starts one registry per options, in parallel; call from beforeAll and stop in afterAll. */
+export async function startRegistries(options: StartRegistryOptions[]): Promise<RegistrySet> {
+  const registries = await Promise.all(options.map((o) => startRegistry(o)))
+  // Outside a test (beforeAll), tempDir's cleanup cannot register: stop() removes this dir.
+  const dir = mkdtempSync(join(tmpdir(), 'cfpull-ca-'))
+  const caBundle = join(dir, 'ca.pem')
+  writeFileSync(caBundle, registries.map((r) => r.caPem).join(''))
+  return {
+    registries,
+    caBundle,
+    stop: async () => {
+      await Promise.all(registries.map((r) => r.stop()))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago): a registry that is down. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const port = (server.address() as AddressInfo).port
+  await new Promise((done) => server.close(done))
+  return port
 }
 
 /** A self-signed certificate with the given subjectAltNames, made with openssl. */
