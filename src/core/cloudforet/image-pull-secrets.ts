@@ -12,7 +12,8 @@ import type { Namespaces } from './namespaces.js'
 import { MANAGED_TYPE_PATH, type PluginDecision, type PluginMode } from './plugins.js'
 import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from '../yaml/schema.js'
 import { checkServiceNames } from './service-names.js'
-import { spliceTargets, type SpliceTarget, type TargetOutcome } from '../yaml/splice.js'
+import { spliceTargets } from '../yaml/splice.js'
+import type { SpliceTarget, TargetOutcome } from '../yaml/splice-types.js'
 import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from '../yaml/values.js'
 
 export interface PullSecretOptions {
