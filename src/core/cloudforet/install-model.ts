@@ -1,3 +1,11 @@
+// core/cloudforet/ is what cfpull knows about Cloudforet's umbrella chart and the decisions made
+// from it, kept apart from YAML mechanics and from credentials so that one place answers "what
+// does this install need". It holds the chart facts per version (chart-table.ts, generated, read
+// through charts.ts, or chart-from-values.ts for an unknown chart), service names and defaults,
+// namespaces, the plugin route, the install model below that every command reads, and the patch
+// built from it (image-pull-secrets.ts). It imports only yaml/ and ../errors.ts: never
+// credentials/, images/ or the top-level core files, which all build on it.
+
 // One model of the install: which services, plugin route, secret names and namespaces a values
 // file (plus the chart and the options in force) amounts to. patch computes its edits from it,
 // doctor reports it, apply checks against it and create-secret --values takes its namespaces

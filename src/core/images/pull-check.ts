@@ -1,3 +1,10 @@
+// core/images/ is about the images an install runs and whether its nodes can pull them: the
+// images a values file names (values-images.ts) or a rendered release runs (rendered-images.ts),
+// and what a registry's answers mean for a pod (pull-check.ts); the inventory and the mirror
+// mapping are to join them. It is the top of core's folders: it may import cloudforet/,
+// credentials/, yaml/ and the top-level core files (fix-command.ts builds its fix lines), and
+// none of those imports images/, so it can never be part of a cycle.
+
 // The pure half of "will this image pull?": which manifest media types a runtime accepts, which
 // platforms an index offers, what a registry's answers mean for a pod, and one line per image.
 // The HTTP lives in src/adapters/registry.ts; this module only reads what it observed.

@@ -1,3 +1,11 @@
+// core/yaml/ is YAML as Helm reads it, and the exact edit: it exists so that the rest of core can
+// ask what a values file says and where, and have a change made to it, without knowing how YAML
+// is parsed or written. values.ts reads a file with positions and code frames, schema.ts names
+// the shapes cfpull checks, data-path.ts reads plain data by path, unified-diff.ts shows a change,
+// and the splice (this file and the parts it names below) edits the text. It knows nothing of
+// Cloudforet, credentials or images: it imports only the yaml and zod packages, its own files and
+// ../errors.ts, so that every other part of core can build on it.
+
 import { applyEdits } from './apply-edits.js'
 import { renderHost } from './insert-keys.js'
 import { planTarget } from './locate-target.js'
