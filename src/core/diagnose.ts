@@ -85,13 +85,15 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
       message: `${list(inFile)} pull${inFile.length === 1 ? 's' : ''} without ${secrets.join(', ')}`,
       fix: patchFix,
     })
-  if (secrets.length && absent.length)
+  if (secrets.length && absent.length) {
+    const one = absent.length === 1
     findings.push({
       severity: 'error',
       code: 'service-not-in-file',
-      message: `${list(absent)} ${absent.length === 1 ? 'is' : 'are'} not in ${file}: ${absent.length === 1 ? 'its' : 'their'} pods run with the chart defaults and no pull secret`,
+      message: `${list(absent)} ${one ? 'is' : 'are'} not in ${file}: ${one ? 'its' : 'their'} pods run with the chart defaults and no pull secret`,
       fix: patchFix,
     })
+  }
   const used = [...new Set(model.services.flatMap((s) => s.pullSecrets))]
   if (used.length > 1 && !ctx.secrets?.length)
     findings.push({
@@ -104,14 +106,15 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
   const p = model.plugins
   if (p.notPresent) {
     // --only-present leaves it unset: the model's notice says so, as a warning.
-  } else if (p.mechanism === 'registry' && p.configured.length === 0 && !p.registrySecrets.length)
+  } else if (p.mechanism === 'registry' && p.configured.length === 0 && !p.registrySecrets.length) {
+    const givenBy = `supervisor ${p.supervisorVersion ?? '2.x'} gives them the secret in ${p.path!.join('.')}`
     findings.push({
       severity: 'error',
       code: 'plugins-missing-secret',
-      message: `plugin pods get no pull secret: ${managedTypeClause(p)}, and supervisor ${p.supervisorVersion ?? '2.x'} gives them the secret in ${p.path!.join('.')}, which is not set`,
+      message: `plugin pods get no pull secret: ${managedTypeClause(p)}, and ${givenBy}, which is not set`,
       fix: patchFix,
     })
-  else if (p.mechanism === 'connector' && p.configured.length === 0)
+  } else if (p.mechanism === 'connector' && p.configured.length === 0)
     findings.push({
       severity: 'error',
       code: 'plugins-missing-secret',
@@ -135,13 +138,17 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
     })
   const release = ctx.releaseNamespace ?? '<release namespace>'
   const needs = model.needs.length ? model.needs : [{ name: '<name>', for: [], namespaces: [] }]
-  for (const need of needs)
+  for (const need of needs) {
+    const where = namespacesFor(model, need.name, release).join(', ')
+    const pulledBy =
+      need.for.length === 1 ? ` (pulled by ${need.for[0] === 'plugins' ? 'plugin pods' : 'the services'})` : ''
     findings.push({
       severity: 'info',
       code: 'namespaces',
-      message: `the Secret ${need.name} must exist in ${namespacesFor(model, need.name, release).join(', ')}${need.for.length === 1 ? ` (pulled by ${need.for[0] === 'plugins' ? 'plugin pods' : 'the services'})` : ''}`,
+      message: `the Secret ${need.name} must exist in ${where}${pulledBy}`,
       fix: createSecretCommand(fixCtx, need.name, { values: file, model }),
     })
+  }
   return {
     chart: chart.info.version,
     chartSource: chart.source,

@@ -22,7 +22,11 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   0: 'done (or, with `--check`, nothing to change)',
   1: 'a bug in cfpull (nothing was written): please report it with `--verbose` output',
   2: 'bad flags or arguments, e.g. a secret name that is not a DNS-1123 subdomain or a service the chart does not have; nothing was changed',
-  3: "bad input: a values file cannot be read, is not UTF-8 text, is not YAML Helm would accept, or has a wrong shape where cfpull edits; `apply`'s or `create-secret`'s preflight found problems (then nothing in the cluster was changed); a docker config that is missing or not JSON",
+  3: [
+    'bad input: a values file cannot be read, is not UTF-8 text, is not YAML Helm would accept, or has a wrong shape where cfpull edits',
+    "`apply`'s or `create-secret`'s preflight found problems (then nothing in the cluster was changed)",
+    'a docker config that is missing or not JSON',
+  ].join('; '),
   4: 'kubectl or helm is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
   5: '`patch --check`: a file needs changes; `create-secret`: the registry rejected the credentials (nothing was written)',
   6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull',

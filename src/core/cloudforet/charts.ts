@@ -36,8 +36,11 @@ export function chartInfo(version: string = LATEST_CHART_VERSION): ChartInfo {
   const row = CHART_ROWS.find((r) => r[0] === version.replace(/^v/, ''))
   if (!row) {
     const near = nearestChartVersions(version)
+    const listAll = `\`cfpull charts\` lists all ${CHART_ROWS.length}`
+    const nearest = near.length ? ` (nearest known: ${near.join(', ')}; ${listAll})` : ''
+    const showValues = `helm show values cloudforet/spaceone --version ${version}`
     throw new UsageError(
-      `unknown chart version ${version}${near.length ? ` (nearest known: ${near.join(', ')}; \`cfpull charts\` lists all ${CHART_ROWS.length})` : ''}: pass --chart-values with the output of \`helm show values cloudforet/spaceone --version ${version}\``,
+      `unknown chart version ${version}${nearest}: pass --chart-values with the output of \`${showValues}\``,
     )
   }
   const [v, , list, namespace, supervisorNamespace, pluginNamespace, supervisorImage] = row

@@ -151,9 +151,10 @@ function edit(
       const want = options.secrets[0]!
       if (current && current !== want && !options.replacePluginSecret) {
         // The route's secret is the plugins' own: replacing it could cut plugins off a registry.
+        const whose = `the plugin route's own secret; plugin pods pull with it, so it must exist in ${model.namespaces.plugins}`
         warnings.push({
           code: 'plugin-secret-kept',
-          message: `${plugins.path.join('.')} keeps ${current} (the plugin route's own secret; plugin pods pull with it, so it must exist in ${model.namespaces.plugins}); pass --replace-plugin-secret to use ${want} there instead`,
+          message: `${plugins.path.join('.')} keeps ${current} (${whose}); pass --replace-plugin-secret to use ${want} there instead`,
         })
       } else {
         if (options.secrets.length > 1)

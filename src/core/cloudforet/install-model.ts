@@ -193,12 +193,17 @@ export function buildInstallModel(data: unknown, chart: ChartChoice, options: In
     registrySecrets,
     ...(defaultRegistry !== undefined && { defaultRegistry: defaultRegistry }),
   }
-  if (defaultRegistry !== undefined)
+  if (defaultRegistry !== undefined) {
+    const managedAfter =
+      options.managedRegistry && options.pluginRegistry ? options.pluginRegistry : plugins.managedType
+    const here = plugins.managedType ? ` (here ${managedAfter})` : ''
+    const unread = `${DEFAULT_REGISTRY_PATH.join('.')} is set (${defaultRegistry}), but no Cloudforet code has read it since 2023-06-28`
     notices.push({
       code: 'default-registry-ignored',
       severity: 'warning',
-      message: `${DEFAULT_REGISTRY_PATH.join('.')} is set (${defaultRegistry}), but no Cloudforet code has read it since 2023-06-28: the managed plugins use ${MANAGED_TYPE_PATH.join('.')}${plugins.managedType ? ` (here ${options.managedRegistry && options.pluginRegistry ? options.pluginRegistry : plugins.managedType})` : ''}`,
+      message: `${unread}: the managed plugins use ${MANAGED_TYPE_PATH.join('.')}${here}`,
     })
+  }
   routeNotices(data, plugins, info, mode, options, notices)
   // --only-present adds no section, so a plugin route under an absent one stays unset: every
   // command says so alike, and none requires it.
@@ -248,10 +253,16 @@ export function buildInstallModel(data: unknown, chart: ChartChoice, options: In
   const mismatch = chartMismatchOf(data, chart, services, plugins)
   if (mismatch) {
     model.chartMismatch = mismatch
+    const added = mismatch.addedOnlyByDefault
+    const addedOnly = added.length
+      ? `: ${added.join(', ')} ${added.length === 1 ? 'is' : 'are'} added only because of that`
+      : ''
+    const supervisor = `supervisor.image.version is ${mismatch.supervisorVersion} (a 1.x install)`
+    const applies = `no chart version was given, so chart ${info.version}'s services apply${addedOnly}`
     notices.push({
       code: 'chart-mismatch',
       severity: 'warning',
-      message: `supervisor.image.version is ${mismatch.supervisorVersion} (a 1.x install), but no chart version was given, so chart ${info.version}'s services apply${mismatch.addedOnlyByDefault.length ? `: ${mismatch.addedOnlyByDefault.join(', ')} ${mismatch.addedOnlyByDefault.length === 1 ? 'is' : 'are'} added only because of that` : ''}; chart ${mismatch.suggested} matches that supervisor`,
+      message: `${supervisor}, but ${applies}; chart ${mismatch.suggested} matches that supervisor`,
       fix: { kind: 'patch', with: { chartVersion: mismatch.suggested } },
     })
   }
@@ -314,13 +325,18 @@ function pluginSecretsOf(plugins: PluginRoute, serviceSecrets: string[]): string
 /** "the managed plugins use registry type X (where X comes from)" */
 export function managedTypeClause(plugins: PluginRoute): string {
   const path = MANAGED_TYPE_PATH.join('.')
-  return `the managed plugins use registry type ${plugins.managedType ?? 'DOCKER_HUB'} (${plugins.managedTypeSource === 'values' ? path : `${path} is not set`})`
+  const source = plugins.managedTypeSource === 'values' ? path : `${path} is not set`
+  return `the managed plugins use registry type ${plugins.managedType ?? 'DOCKER_HUB'} (${source})`
 }
 
 /** The sentence for a plugin secret set under a type the managed plugins do not use. */
 export function otherTypeMessage(type: string, plugins: PluginRoute): string {
-  return `${managedTypeClause(plugins)}, so they do not get the secret in ${registryInfoPath(type, 'image_pull_secrets').join('.')}: only plugins registered with registry type ${type} do`
+  const secretPath = registryInfoPath(type, 'image_pull_secrets').join('.')
+  return `${managedTypeClause(plugins)}, so they do not get the secret in ${secretPath}: only plugins registered with registry type ${type} do`
 }
+
+// How the notices about a key the supervisor does not read end.
+const NO_SECRET_FROM_IT = 'plugin pods do not get a pull secret from it'
 
 function routeNotices(
   data: unknown,
@@ -330,22 +346,26 @@ function routeNotices(
   options: InstallOptions,
   notices: ModelNotice[],
 ): void {
-  if (plugins.supervisorTooOld)
+  if (plugins.supervisorTooOld) {
+    const orServiceAccount = `or the secret is added to the default ServiceAccount of ${resolveNamespaces(data, chart).plugins}`
     notices.push({
       code: 'supervisor-too-old',
       severity: 'warning',
-      message: `${plugins.reason}: plugin pods pull without a secret until the supervisor is 1.10.4.2 or newer (or the secret is added to the default ServiceAccount of ${resolveNamespaces(data, chart).plugins})`,
+      message: `${plugins.reason}: plugin pods pull without a secret until the supervisor is 1.10.4.2 or newer (${orServiceAccount})`,
     })
+  }
   // A mechanism forced against the detected supervisor writes a key that supervisor ignores.
   if (mode === 'connector' || mode === 'registry') {
     const auto = decidePlugins(data, chart, 'auto', options.pluginRegistry)
-    if (auto.mechanism !== mode && auto.supervisorVersion)
+    if (auto.mechanism !== mode && auto.supervisorVersion) {
+      const reads = auto.path ? ` (it reads ${auto.path.join('.')})` : ''
       notices.push({
         code: 'ignored-key',
         severity: 'warning',
-        message: `supervisor ${auto.supervisorVersion} ignores ${plugins.path!.join('.')}${auto.path ? ` (it reads ${auto.path.join('.')})` : ''}: plugin pods do not get a pull secret from it`,
+        message: `supervisor ${auto.supervisorVersion} ignores ${plugins.path!.join('.')}${reads}: ${NO_SECRET_FROM_IT}`,
         fix: { kind: 'patch', with: { plugins: 'auto' } },
       })
+    }
   }
   if (plugins.mechanism === 'registry') {
     const type = plugins.registryType!
@@ -376,19 +396,25 @@ function routeNotices(
           })
     // Every type in play: the route's, the managed plugins', and any that names a secret.
     for (const t of new Set([type, managedAfter, ...plugins.registrySecrets.map((r) => r.type)]))
-      if (effectiveRegistryUrl(data, t) === '')
+      if (effectiveRegistryUrl(data, t) === '') {
+        const url = registryInfoPath(t, 'url')
+        const byDefault = dataAt(data, url) === undefined ? ' (the repository default)' : ''
         notices.push({
           code: 'registry-url-empty',
           severity: 'warning',
-          message: `${registryInfoPath(t, 'url').join('.')} is empty${dataAt(data, registryInfoPath(t, 'url')) === undefined ? ' (the repository default)' : ''}: no plugin can use registry type ${t} until it is set to the registry host`,
+          message: `${url.join('.')} is empty${byDefault}: no plugin can use registry type ${t} until it is set to the registry host`,
         })
+      }
     const ignored = dataAt(data, [...CONNECTOR_PATH, 'imagePullSecrets'])
-    if (mode === 'auto' && ignored !== undefined && ignored !== null)
+    if (mode === 'auto' && ignored !== undefined && ignored !== null) {
+      const supervisor = `supervisor ${plugins.supervisorVersion ?? '2.x'}`
+      const reads = `(it reads ${plugins.path!.join('.')})`
       notices.push({
         code: 'connector-ignored',
         severity: 'warning',
-        message: `supervisor ${plugins.supervisorVersion ?? '2.x'} ignores ${CONNECTOR_PATH.join('.')}.imagePullSecrets (it reads ${plugins.path!.join('.')}): plugin pods do not get a pull secret from it`,
+        message: `${supervisor} ignores ${CONNECTOR_PATH.join('.')}.imagePullSecrets ${reads}: ${NO_SECRET_FROM_IT}`,
       })
+    }
   }
 }
 

@@ -106,8 +106,9 @@ export function decidePlugins(
   let fromValues = true
   let source = 'supervisor.image.version in the values'
   if (version !== undefined && majorOf(version) === undefined) {
+    const chartDefault = `chart ${chart.version}'s default${chartTag ? ` (${chartTag})` : ''}`
     warnings.push(
-      `cannot tell the supervisor version from image tag "${version}"; going by chart ${chart.version}'s default${chartTag ? ` (${chartTag})` : ''}: pass --plugins connector|registry to choose`,
+      `cannot tell the supervisor version from image tag "${version}"; going by ${chartDefault}: pass --plugins connector|registry to choose`,
     )
     version = undefined
   }

@@ -369,8 +369,10 @@ export function fixFor(line: ImageLine, ctx: FixContext): string | undefined {
       return secret ? createSecret(secret) : `${patchCommand(ctx)} && ${createSecret(ctx.secrets?.[0] ?? '<name>')}`
     case 'credentials-rejected':
       return createSecret(secret ?? ctx.secrets?.[0] ?? '<name>')
-    case 'no-permission':
-      return `give the account of ${line.credentials.join(', ') || 'that credential'} pull (read) access to ${repositoryOf(line.image, line.host)} on ${line.host}`
+    case 'no-permission': {
+      const account = line.credentials.join(', ') || 'that credential'
+      return `give the account of ${account} pull (read) access to ${repositoryOf(line.image, line.host)} on ${line.host}`
+    }
     case 'not-found':
       return `push or mirror ${line.image} to ${line.host}, or set the image to one that exists`
     case 'no-platform':

@@ -64,9 +64,10 @@ function planPath(s: SpliceState, target: SpliceTarget, anchored: Anchored[]): T
     const pairs = pairsOf(s, map).get(key) ?? []
     if (pairs.length > 1) {
       const lines = pairs.map((p) => s.lineOf(rangeStart(p.key)))
+      const defined = `${[...here, key].join('.')} is defined ${pairs.length} times (lines ${lines.join(', ')})`
       s.notice(
         'duplicate-key',
-        `${[...here, key].join('.')} is defined ${pairs.length} times (lines ${lines.join(', ')}): Helm uses the last one, so cfpull edits line ${lines.at(-1)}`,
+        `${defined}: Helm uses the last one, so cfpull edits line ${lines.at(-1)}`,
         rangeStart(pairs.at(-1)!.key),
       )
     }
