@@ -2,23 +2,82 @@
 // Facts per published version of the cloudforet/spaceone umbrella chart, read from
 // cloudforet-io/spaceone deploy/helm at the commit that carries each version.
 
-/** Top-level service keys, shared by many chart versions; rows refer to them by index. */
+/** Top-level service keys, space-separated, shared by many chart versions; rows refer to them by index. */
 export const SERVICE_LISTS: readonly string[] = [
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing power-scheduler supervisor spaceone-initializer vault consul ingress mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing power-scheduler cost-saving spot-automation marketplace-assets supervisor spaceone-initializer vault consul ingress mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing notification power-scheduler cost-saving spot-automation marketplace-assets supervisor spaceone-initializer vault consul ingress mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing cost-analysis notification power-scheduler cost-saving spot-automation marketplace-assets supervisor spaceone-initializer vault consul ingress mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing cost-analysis notification power-scheduler cost-saving spot-automation marketplace-assets supervisor spaceone-initializer vault consul mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics billing cost-analysis notification power-scheduler cost-saving spot-automation board marketplace-assets supervisor spaceone-initializer vault consul mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager marketplace-assets supervisor spaceone-initializer vault consul mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager dashboard console-api-v2 marketplace-assets supervisor spaceone-initializer vault consul mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets docs mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets docs spacectl mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets spacectl mongodb redis',
-  'console console-api identity secret repository plugin config inventory monitoring statistics cost-analysis notification board file-manager dashboard console-api-v2 search supervisor marketplace-assets spacectl mongodb redis',
-  'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity inventory marketplace-assets monitoring notification plugin repository search secret spacectl statistics supervisor mongodb redis',
-  'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity inventory marketplace-assets monitoring notification plugin repository search secret spacectl spaceone-initializer statistics supervisor mongodb redis',
-  'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity inventory marketplace-assets monitoring notification plugin repository search secret spacectl statistics supervisor cfctl mongodb redis',
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'power-scheduler supervisor spaceone-initializer vault consul ingress mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'power-scheduler cost-saving spot-automation marketplace-assets supervisor spaceone-initializer vault',
+    'consul ingress mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'notification power-scheduler cost-saving spot-automation marketplace-assets supervisor',
+    'spaceone-initializer vault consul ingress mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'cost-analysis notification power-scheduler cost-saving spot-automation marketplace-assets supervisor',
+    'spaceone-initializer vault consul ingress mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'cost-analysis notification power-scheduler cost-saving spot-automation marketplace-assets supervisor',
+    'spaceone-initializer vault consul mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics billing',
+    'cost-analysis notification power-scheduler cost-saving spot-automation board marketplace-assets',
+    'supervisor spaceone-initializer vault consul mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager marketplace-assets supervisor spaceone-initializer',
+    'vault consul mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager dashboard console-api-v2 marketplace-assets supervisor',
+    'spaceone-initializer vault consul mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets',
+    'docs mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets',
+    'docs spacectl mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager dashboard console-api-v2 supervisor marketplace-assets',
+    'spacectl mongodb redis',
+  ].join(' '),
+  [
+    'console console-api identity secret repository plugin config inventory monitoring statistics',
+    'cost-analysis notification board file-manager dashboard console-api-v2 search supervisor',
+    'marketplace-assets spacectl mongodb redis',
+  ].join(' '),
+  [
+    'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity',
+    'inventory marketplace-assets monitoring notification plugin repository search secret spacectl',
+    'statistics supervisor mongodb redis',
+  ].join(' '),
+  [
+    'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity',
+    'inventory marketplace-assets monitoring notification plugin repository search secret spacectl',
+    'spaceone-initializer statistics supervisor mongodb redis',
+  ].join(' '),
+  [
+    'board config console console-api console-api-v2 cost-analysis dashboard file-manager identity',
+    'inventory marketplace-assets monitoring notification plugin repository search secret spacectl',
+    'statistics supervisor cfctl mongodb redis',
+  ].join(' '),
 ]
 
 /** [version, date, service list index, namespace, supervisor_namespace, plugin namespace, supervisor image] */
