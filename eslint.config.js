@@ -11,6 +11,39 @@ const printing = [
   { name: 'chalk', message: 'Only src/cli/ formats output (STYLE.md §4).' },
   { name: 'commander', message: 'Only src/cli/ parses argv (STYLE.md §2).' },
 ]
+// What no file in core/ may import: core is pure (STYLE.md §2).
+const coreImports = {
+  paths: [
+    ...printing,
+    { name: 'execa', message: 'core/ runs no processes: pass data in from a command (STYLE.md §2).' },
+  ],
+  patterns: [
+    {
+      group: fromOtherLayers('adapters', 'commands', 'cli'),
+      message: 'core/ is pure: it imports only core/, yaml and zod (STYLE.md §2).',
+    },
+    {
+      // node:util is allowed for isDeepStrictEqual, which is a pure function.
+      group: ['node:*', '!node:util', 'fs', 'fs/*', 'child_process', 'os', 'path', 'process'],
+      message: 'core/ does no I/O: read and write through src/adapters/ (STYLE.md §2).',
+    },
+  ],
+}
+// core/'s folders import one way, so no two of them form a cycle: yaml/ at the bottom, then
+// cloudforet/ and credentials/ (neither imports the other), then the top-level files, then
+// images/. errors.ts and map-limit.ts import nothing from core, so every folder may use them.
+// The header of each folder's main file (yaml/splice.ts, cloudforet/install-model.ts, ...) says why.
+const sibling = (dir, why) => ({ group: [`../${dir}/*`], message: `${why} (eslint.config.js, core folders).` })
+const topLevel = (allowed, why) => ({
+  group: ['../*.js', ...allowed.map((f) => `!../${f}`)],
+  message: `${why} (eslint.config.js, core folders).`,
+})
+const coreFolder = (files, ...patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { ...coreImports, patterns: [...coreImports.patterns, ...patterns] }] },
+})
+const belowTopLevel = 'the top-level core files import this folder: of them it may use only errors.ts and map-limit.ts'
+
 const exitOutsideMain = {
   object: 'process',
   property: 'exit',
@@ -54,26 +87,7 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...printing,
-            { name: 'execa', message: 'core/ runs no processes: pass data in from a command (STYLE.md §2).' },
-          ],
-          patterns: [
-            {
-              group: fromOtherLayers('adapters', 'commands', 'cli'),
-              message: 'core/ is pure: it imports only core/, yaml and zod (STYLE.md §2).',
-            },
-            {
-              // node:util is allowed for isDeepStrictEqual, which is a pure function.
-              group: ['node:*', '!node:util', 'fs', 'fs/*', 'child_process', 'os', 'path', 'process'],
-              message: 'core/ does no I/O: read and write through src/adapters/ (STYLE.md §2).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', coreImports],
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'core/ takes every ambient input as a parameter (STYLE.md §2.2).' },
@@ -81,6 +95,33 @@ export default tseslint.config(
       ],
     },
   },
+  coreFolder(
+    ['src/core/yaml/**/*.ts'],
+    sibling('cloudforet', 'yaml/ knows YAML, not Cloudforet: cloudforet/ builds on it'),
+    sibling('credentials', 'yaml/ knows YAML, not credentials: credentials/ builds on it'),
+    sibling('images', 'yaml/ knows YAML, not images: images/ builds on it'),
+    topLevel(['errors.js'], 'yaml/ is the bottom of core: of the top-level files it uses only errors.ts'),
+  ),
+  coreFolder(
+    ['src/core/cloudforet/**/*.ts'],
+    sibling('credentials', 'cloudforet/ and credentials/ are independent: what needs both goes above them'),
+    sibling('images', 'images/ builds on cloudforet/, not the other way'),
+    topLevel(['errors.js', 'map-limit.js'], belowTopLevel),
+  ),
+  coreFolder(
+    ['src/core/credentials/**/*.ts'],
+    sibling('cloudforet', 'cloudforet/ and credentials/ are independent: what needs both goes above them'),
+    sibling('images', 'images/ builds on credentials/, not the other way'),
+    topLevel(['errors.js', 'map-limit.js'], belowTopLevel),
+  ),
+  coreFolder(['src/core/*.ts'], {
+    group: ['./images/*'],
+    message: 'images/ builds on the top-level core files, not the other way (eslint.config.js, core folders).',
+  }),
+  coreFolder(['src/core/errors.ts', 'src/core/map-limit.ts'], {
+    group: ['./*'],
+    message: 'every core folder imports errors.ts and map-limit.ts, so they import nothing from core.',
+  }),
   {
     files: ['src/adapters/**/*.ts'],
     rules: {
