@@ -2,7 +2,8 @@ import { createRequire } from 'node:module'
 import { type Command, CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
 import { Reporter, loadColors, type OutputStreams } from './output.js'
-import { buildProgram, makeCommands, type Commands } from './program.js'
+import { makeCommands, type Commands } from './lazy-commands.js'
+import { buildProgram } from './program.js'
 import { terminalPrompt } from './prompt.js'
 
 // Inlined by the CLI bundle (scripts/build.mjs); tsc output and tests read package.json instead.

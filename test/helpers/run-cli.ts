@@ -1,5 +1,5 @@
 import { main } from '../../src/cli/main.js'
-import { makeCommands, type Commands } from '../../src/cli/program.js'
+import { makeCommands, type Commands } from '../../src/cli/lazy-commands.js'
 import type { Runner } from '../../src/adapters/run.js'
 
 export interface CliRun {

@@ -1,0 +1,85 @@
+import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply.js'
+import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
+import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
+import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
+import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
+import type { Runner } from '../adapters/run.js'
+
+/** The command functions the program calls; tests pass their own to check the flag mapping. */
+export interface Commands {
+  patch(opts: PatchOptions, onProgress?: PatchDeps['onProgress']): Promise<PatchRunResult>
+  createSecret(opts: CreateSecretOptions, onPlan: CreateSecretDeps['onPlan']): Promise<CreateSecretResult>
+  apply(opts: ApplyOptions, onStep: ApplyDeps['onStep'], onNotice?: ApplyDeps['onNotice']): Promise<ApplyResult>
+  doctor(opts: DoctorOptions): Promise<DoctorResult>
+  doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
+}
+
+/** What the commands get from the process: kept as parameters so tests can supply their own. */
+export interface Ambient {
+  env: Record<string, string | undefined>
+  readStdin: () => Promise<string>
+  /** All of stdin as bytes (for `patch -`, which checks them as a file's); default: readStdin's text. */
+  readStdinBytes?: () => Promise<Uint8Array>
+  /** The tool runner; default: execa, loaded on first use. */
+  run?: Runner
+  /** SIGINT/SIGTERM, for apply's wait on a running helm upgrade; main() passes the process's. */
+  signals?: ApplyDeps['signals']
+  /** When stdin is a terminal: asks a question and reads a line with echo off (passwords). */
+  prompt?: (question: string) => Promise<string>
+}
+
+/** The real commands, each loaded only when it runs (patch never loads execa). */
+export function makeCommands(ambient: Ambient): Commands {
+  return {
+    patch: async (opts, onProgress) =>
+      (await import('../commands/patch.js')).patch(opts, {
+        ...(onProgress && { onProgress }),
+        readStdin: ambient.readStdinBytes ?? (async () => Buffer.from(await ambient.readStdin(), 'utf8')),
+      }),
+    createSecret: async (opts, onPlan) => {
+      const [{ createSecret }, { execaRunner }] = await Promise.all([
+        import('../commands/create-secret.js'),
+        import('../adapters/run.js'),
+      ])
+      return createSecret(opts, {
+        run: ambient.run ?? execaRunner,
+        readStdin: ambient.readStdin,
+        env: ambient.env,
+        ...(ambient.prompt && { prompt: ambient.prompt }),
+        ...(onPlan && { onPlan }),
+      })
+    },
+    apply: async (opts, onStep, onNotice) => {
+      const [{ apply }, { execaRunner }] = await Promise.all([
+        import('../commands/apply.js'),
+        import('../adapters/run.js'),
+      ])
+      return apply(opts, {
+        run: ambient.run ?? execaRunner,
+        env: ambient.env,
+        ...(onStep && { onStep }),
+        ...(onNotice && { onNotice }),
+        ...(ambient.signals && { signals: ambient.signals }),
+      })
+    },
+    doctor: async (opts) => {
+      const [{ doctor }, { execaRunner }] = await Promise.all([
+        import('../commands/doctor.js'),
+        import('../adapters/run.js'),
+      ])
+      return doctor(opts, { run: ambient.run ?? execaRunner, env: ambient.env })
+    },
+    doctorPull: async (opts, onProgress) => {
+      const [{ doctorPull }, { execaRunner }] = await Promise.all([
+        import('../commands/doctor-pull.js'),
+        import('../adapters/run.js'),
+      ])
+      return doctorPull(opts, {
+        run: ambient.run ?? execaRunner,
+        env: ambient.env,
+        readStdin: ambient.readStdin,
+        ...(onProgress && { onProgress }),
+      })
+    },
+  }
+}
