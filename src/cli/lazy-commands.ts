@@ -1,5 +1,9 @@
 import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply.js'
-import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret.js'
+import type {
+  CreateSecretDeps,
+  CreateSecretOptions,
+  CreateSecretResult,
+} from '../commands/create-secret/create-secret.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
@@ -38,7 +42,7 @@ export function makeCommands(ambient: Ambient): Commands {
       }),
     createSecret: async (opts, onPlan) => {
       const [{ createSecret }, { execaRunner }] = await Promise.all([
-        import('../commands/create-secret.js'),
+        import('../commands/create-secret/create-secret.js'),
         import('../adapters/run.js'),
       ])
       return createSecret(opts, {

@@ -1,4 +1,8 @@
-import type { CreateSecretOptions, CreateSecretResult, PasswordSource } from '../commands/create-secret.js'
+import type {
+  CreateSecretOptions,
+  CreateSecretResult,
+  PasswordSource,
+} from '../commands/create-secret/create-secret.js'
 import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'

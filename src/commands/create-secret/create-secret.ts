@@ -1,5 +1,5 @@
-import { defaultDockerConfigPath, helperGet, readDockerConfigText } from '../adapters/docker-credentials.js'
-import { readText } from '../adapters/files.js'
+import { defaultDockerConfigPath, helperGet, readDockerConfigText } from '../../adapters/docker-credentials.js'
+import { readText } from '../../adapters/files.js'
 import {
   applyServerSide,
   createNamespace,
@@ -8,11 +8,18 @@ import {
   namespaceExists,
   type ExistingSecret,
   type KubeTarget,
-} from '../adapters/kubectl.js'
-import { isEcrHost, RegistryClient, registryEndpoint, type LoginCheck } from '../adapters/registry.js'
-import { redactingRunner, type Runner } from '../adapters/run.js'
-import { CfpullError, ExitCode, NoClusterError, UsageError, type ExitCodeValue, type Finding } from '../core/errors.js'
-import { buildInstallModel, chooseChart } from '../core/cloudforet/install-model.js'
+} from '../../adapters/kubectl.js'
+import { isEcrHost, RegistryClient, registryEndpoint, type LoginCheck } from '../../adapters/registry.js'
+import { redactingRunner, type Runner } from '../../adapters/run.js'
+import {
+  CfpullError,
+  ExitCode,
+  NoClusterError,
+  UsageError,
+  type ExitCodeValue,
+  type Finding,
+} from '../../core/errors.js'
+import { buildInstallModel, chooseChart } from '../../core/cloudforet/install-model.js'
 import {
   DEFAULT_DOCKER_SERVER,
   DockerConfigError,
@@ -32,9 +39,9 @@ import {
   secretFromDockerConfigJson,
   type RegistryAuth,
   type SecretManifest,
-} from '../core/credentials/registry-secret.js'
-import { parseValues } from '../core/yaml/values.js'
-import { mapLimit } from '../core/map-limit.js'
+} from '../../core/credentials/registry-secret.js'
+import { parseValues } from '../../core/yaml/values.js'
+import { mapLimit } from '../../core/map-limit.js'
 
 export interface CreateSecretOptions {
   name: string
