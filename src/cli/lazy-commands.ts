@@ -1,9 +1,5 @@
 import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply.js'
-import type {
-  CreateSecretDeps,
-  CreateSecretOptions,
-  CreateSecretResult,
-} from '../commands/create-secret/create-secret.js'
+import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret/types.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'

@@ -1,8 +1,4 @@
-import type {
-  CreateSecretOptions,
-  CreateSecretResult,
-  PasswordSource,
-} from '../commands/create-secret/create-secret.js'
+import type { CreateSecretOptions, CreateSecretResult, PasswordSource } from '../commands/create-secret/types.js'
 import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander'
 import { UsageError } from '../../core/errors.js'
-import type { CreateSecretOptions } from '../../commands/create-secret/create-secret.js'
+import type { CreateSecretOptions } from '../../commands/create-secret/types.js'
 import { globalFlags, kubeTarget, repeatable, type ParsedOptions, type ProgramContext } from './options.js'
 
 const DESCRIPTION =
