@@ -178,12 +178,14 @@ export class RegistryClient {
     try {
       const ping = await this.ping()
       if (ping.status === 200) return { result: 'no-auth' }
-      if (ping.status !== 401 || !ping.challenge || ping.challenge.scheme === 'other')
+      if (ping.status !== 401 || !ping.challenge || ping.challenge.scheme === 'other') {
+        const noChallenge = ping.status === 401 ? ' with no Basic or Bearer challenge' : ''
         return {
           result: 'unverified',
           reason: 'unexpected',
-          detail: `GET ${this.baseUrl}/v2/ answered ${ping.status}${ping.status === 401 ? ' with no Basic or Bearer challenge' : ''}, not what a registry answers`,
+          detail: `GET ${this.baseUrl}/v2/ answered ${ping.status}${noChallenge}, not what a registry answers`,
         }
+      }
       this.challenge = Promise.resolve(ping.challenge)
       if (!this.credentials) return { result: 'rejected', status: 401, by: 'registry', detail: 'no credentials' }
       let authorization: string

@@ -23,7 +23,8 @@ export const renderCreateSecret = {
       )
     for (const n of plan.notes) report.warn(n)
     // With --dry-run the manifests own stdout, so the plan goes to stderr.
-    const line = `Secret ${opts.name} (password from ${SOURCES[plan.passwordSource]}) → namespace${plan.namespaces.length > 1 ? 's' : ''} ${plan.namespaces.join(', ')}`
+    const namespaces = `namespace${plan.namespaces.length > 1 ? 's' : ''} ${plan.namespaces.join(', ')}`
+    const line = `Secret ${opts.name} (password from ${SOURCES[plan.passwordSource]}) → ${namespaces}`
     if (opts.dryRun) report.note(line)
     else report.info(line)
   },

@@ -1,5 +1,6 @@
 import type { DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import { pullFails } from '../core/images/pull-check.js'
+import { count } from '../core/apply-plan.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 
@@ -44,9 +45,9 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
   }
   const c = report.c
   const n = r.images.length
-  report.info(
-    `${c.bold('cfpull doctor --pull')} ${opts.values}: ${n} image${n === 1 ? '' : 's'} from ${r.sources.join(' + ')}, ${CREDENTIALS[r.credentials]}, platform ${r.platforms.join(', ')}${r.platformSource === 'nodes' ? " (the nodes')" : ''}`,
-  )
+  const platforms = `platform ${r.platforms.join(', ')}${r.platformSource === 'nodes' ? " (the nodes')" : ''}`
+  const checked = `${count(n, 'image')} from ${r.sources.join(' + ')}, ${CREDENTIALS[r.credentials]}, ${platforms}`
+  report.info(`${c.bold('cfpull doctor --pull')} ${opts.values}: ${checked}`)
   report.info('')
   const width = Math.min(Math.max(0, ...r.images.map((l) => l.image.length)), 72)
   // A failing image is the report itself: --quiet keeps it and drops the ones that pull.
@@ -64,8 +65,10 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
   if (r.uncheckedDefaults.length) {
     const k = r.uncheckedDefaults.length
     report.info('')
+    const services = `${count(k, 'service')} (${r.uncheckedDefaults.join(', ')}) run${k === 1 ? 's' : ''} a chart default image`
+    const render = `--chart cloudforet/spaceone --chart-version ${opts.chartVersion ?? '<version>'}`
     report.info(
-      `${c.cyan(symbols.info)} ${k} service${k === 1 ? '' : 's'} (${r.uncheckedDefaults.join(', ')}) run${k === 1 ? 's' : ''} a chart default image, not checked: add --chart cloudforet/spaceone --chart-version ${opts.chartVersion ?? '<version>'} to render the chart and check every image (or --cluster for the running ones)`,
+      `${c.cyan(symbols.info)} ${services}, not checked: add ${render} to render the chart and check every image (or --cluster for the running ones)`,
     )
   }
   for (const note of r.notes) report.warn(note)

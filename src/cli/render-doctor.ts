@@ -64,16 +64,19 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
   report.info(c.bold(`  ${'service'.padEnd(width)}  in file  ${'enabled'.padEnd(enabledWidth)}  pull secrets`))
   for (const s of v.services) {
     const secrets = s.pullSecrets.length ? s.pullSecrets.join(', ') : c.red('none')
-    report.info(
-      `  ${s.service.padEnd(width)}  ${(s.inFile ? 'yes' : 'no').padEnd(7)}  ${enabledOf(s).padEnd(enabledWidth)}  ${s.skipped ? c.dim(`${secrets} (${s.skipped})`) : secrets}`,
-    )
+    const inFile = (s.inFile ? 'yes' : 'no').padEnd(7)
+    const shown = s.skipped ? c.dim(`${secrets} (${s.skipped})`) : secrets
+    report.info(`  ${s.service.padEnd(width)}  ${inFile}  ${enabledOf(s).padEnd(enabledWidth)}  ${shown}`)
   }
   report.info('')
+  const plugins = v.plugins
+  const registry = plugins.registryType ? ` (${plugins.registryType}, url ${plugins.registryUrl || 'empty'})` : ''
+  const configured = plugins.configured.join(', ') || (plugins.mechanism === 'none' ? 'n/a' : c.red('none'))
+  report.info(`${c.bold('plugins')}: ${plugins.mechanism}${registry}: ${plugins.reason}; configured: ${configured}`)
+  const { core, supervisor } = v.namespaces
+  const release = '<release namespace>'
   report.info(
-    `${c.bold('plugins')}: ${v.plugins.mechanism}${v.plugins.registryType ? ` (${v.plugins.registryType}, url ${v.plugins.registryUrl || 'empty'})` : ''}: ${v.plugins.reason}; configured: ${v.plugins.configured.join(', ') || (v.plugins.mechanism === 'none' ? 'n/a' : c.red('none'))}`,
-  )
-  report.info(
-    `${c.bold('namespaces')}: core ${v.namespaces.core ?? '<release namespace>'}, supervisor ${v.namespaces.supervisor ?? '<release namespace>'}, plugins ${v.namespaces.plugins}`,
+    `${c.bold('namespaces')}: core ${core ?? release}, supervisor ${supervisor ?? release}, plugins ${v.namespaces.plugins}`,
   )
   // Errors and warnings are the report itself: --quiet keeps them and drops the rest.
   const line = (l: string) => report.data(`${l}\n`)

@@ -70,16 +70,17 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
   const changed = ok.filter((f) => f.result!.changed).length
   if (run.files.length > 1) {
     const errors = run.files.length - ok.length
+    const verb = opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'
     say(
-      `${run.files.length} files: ${changed} ${opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
+      `${run.files.length} files: ${changed} ${verb}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
     )
   }
   const namespaces = [
     ...new Set(ok.flatMap((f) => opts.secrets.flatMap((name) => namespacesFor(f.after!, name, '<release namespace>')))),
   ]
-  say(
-    `${c.cyan(symbols.info)} The Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')} must exist in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}.`,
-  )
+  const secrets = `Secret${opts.secrets.length > 1 ? 's' : ''} ${opts.secrets.join(', ')}`
+  const where = `namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}`
+  say(`${c.cyan(symbols.info)} The ${secrets} must exist in ${where}.`)
   // Input read from stdin or a pipe has no file a command could name (patch.ts leaves it out).
   if (run.fix) say(`  fix: ${run.fix}`)
   else if (!(opts.check && changed)) for (const line of run.next) say(`  next: ${line}`)
