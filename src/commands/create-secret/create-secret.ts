@@ -76,8 +76,9 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
 
   if (opts.dryRun) {
     const manifests = namespaces.map((ns) => buildDockerConfigSecret(opts.name, ns, auth))
+    const holds = `each manifest holds only ${registryKey(server)}`
     info.push(
-      `--dry-run reads nothing from the cluster: each manifest holds only ${registryKey(server)}, so applying it replaces the other registries an existing Secret holds`,
+      `--dry-run reads nothing from the cluster: ${holds}, so applying it replaces the other registries an existing Secret holds`,
     )
     return {
       ...base,
@@ -94,10 +95,12 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
   const noCluster = results.find((r) => r.error instanceof NoClusterError)
   if (noCluster) throw noCluster.error
   const replaced = results.filter((r) => r.action === 'replaced')
-  if (replaced.length)
+  if (replaced.length) {
+    const where = replaced.map((r) => `${r.namespace} (was ${r.previousType})`).join(', ')
     info.push(
-      `deleted and recreated Secret ${opts.name} in ${replaced.map((r) => `${r.namespace} (was ${r.previousType})`).join(', ')}: running pods are unaffected; pods pull with the new Secret when they next start`,
+      `deleted and recreated Secret ${opts.name} in ${where}: running pods are unaffected; pods pull with the new Secret when they next start`,
     )
+  }
   const failed = results.filter((r) => r.action === 'failed')
   const exitCode =
     failed.length === 0

@@ -44,11 +44,13 @@ export async function checkLogin(
         `${host} answers without asking for credentials, so they could not be checked; the Secret is written anyway`,
       )
       break
-    case 'rejected':
+    case 'rejected': {
+      const by = check.by === 'token service' ? `the token service of ${host}` : host
       throw new RegistryRejectedError(
-        `the registry rejected these credentials: ${check.by === 'token service' ? `the token service of ${host}` : host} answered ${check.status} for user ${auth.username}; nothing was changed`,
+        `the registry rejected these credentials: ${by} answered ${check.status} for user ${auth.username}; nothing was changed`,
         'check --docker-username and the password (robot accounts need their full name, e.g. robot$project+ci); --no-verify skips this check',
       )
+    }
     case 'unverified':
       notes.push(
         `could not check the credentials with ${host} (${check.detail}); the Secret is written anyway${
@@ -65,5 +67,7 @@ export async function checkLogin(
 export function ecrNote(opts: CreateSecretOptions, server: string): string {
   const region = /\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws/.exec(registryEndpoint(server).host)?.[1] ?? '<region>'
   const ns = opts.values ? ` --values ${opts.values}` : opts.namespaces.map((n) => ` -n ${n}`).join('')
-  return `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: aws ecr get-login-password --region ${region} | cfpull create-secret --name ${opts.name} --docker-server ${server} --docker-username AWS --password-stdin${ns}`
+  const login = `aws ecr get-login-password --region ${region}`
+  const create = `cfpull create-secret --name ${opts.name} --docker-server ${server} --docker-username AWS --password-stdin${ns}`
+  return `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: ${login} | ${create}`
 }

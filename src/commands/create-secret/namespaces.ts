@@ -22,10 +22,10 @@ export async function targetNamespaces(opts: CreateSecretOptions, notes: string[
     for (const [role, value] of roles) {
       if (need && !need.namespaces.includes(value)) continue
       if (value) out.push(value)
-      else
-        notes.push(
-          `${opts.values} does not set the ${role} namespace and chart ${chart.info.version} has no default: those pods go to the Helm release namespace; add it with -n`,
-        )
+      else {
+        const unset = `${opts.values} does not set the ${role} namespace and chart ${chart.info.version} has no default`
+        notes.push(`${unset}: those pods go to the Helm release namespace; add it with -n`)
+      }
     }
   }
   const unique = [...new Set(out)]

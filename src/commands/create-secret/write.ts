@@ -32,7 +32,7 @@ export function preflight(states: NamespaceState[], opts: CreateSecretOptions): 
     if (!exists && !opts.createNamespace) {
       findings.push({
         message: `namespace ${namespace} does not exist`,
-        fix: `add --create-namespace, or run: kubectl${opts.kubeconfig ? ` --kubeconfig ${opts.kubeconfig}` : ''}${opts.context ? ` --context ${opts.context}` : ''} create namespace ${namespace}`,
+        fix: `add --create-namespace, or run: kubectl${kubectlFlags(opts)} create namespace ${namespace}`,
       })
       continue
     }
@@ -53,6 +53,12 @@ export function preflight(states: NamespaceState[], opts: CreateSecretOptions): 
       })
   }
   return findings
+}
+
+/** --kubeconfig and --context as given, for a kubectl line the user runs. */
+function kubectlFlags(opts: CreateSecretOptions): string {
+  const kubeconfig = opts.kubeconfig ? ` --kubeconfig ${opts.kubeconfig}` : ''
+  return `${kubeconfig}${opts.context ? ` --context ${opts.context}` : ''}`
 }
 
 /**
