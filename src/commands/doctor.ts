@@ -2,7 +2,7 @@ import { readText } from '../adapters/files.js'
 import { helmRelease } from '../adapters/helm.js'
 import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
-import { INSTANCE_LABEL, PLUGIN_LABEL, chartVersionOf, pluginDeployments } from '../core/apply-plan.js'
+import { INSTANCE_LABEL, PLUGIN_LABEL, chartVersionOf, count, pluginDeployments } from '../core/apply-plan.js'
 import { chartFromValues } from '../core/cloudforet/chart-from-values.js'
 import { knownChartVersions } from '../core/cloudforet/charts.js'
 import {
@@ -95,6 +95,11 @@ interface EventJson {
 
 const PULL_FAILURES = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull'])
 
+// Why a Secret of another type cannot be fixed where it is.
+const TYPE_IS_FIXED = `the kubelet reads pull credentials only from ${PULL_SECRET_TYPES.join(' or ')}, and a Secret's type cannot be changed in place`
+// Why patching the values does not reach plugins already installed.
+const SUPERVISOR_REUSES = 'the supervisor reuses an installed plugin (it goes by the Service) as it is'
+
 /**
  * `cfpull doctor`: says why an install cannot pull. Offline from the values; with --cluster,
  * also from what kubectl reads (secrets are read only for their registry hosts).
@@ -174,12 +179,14 @@ async function doctorChart(
     const version = rel && chartVersionOf(rel.chart)
     if (version && knownChartVersions().includes(version.replace(/^v/, '')))
       return chooseChart({ fromRelease: version })
-    if (version)
+    if (version) {
+      const unknown = `release ${opts.release} in ${opts.namespace} runs chart ${rel.chart}, a version cfpull does not know`
       findings.push({
         severity: 'warning',
         code: 'chart-unknown',
-        message: `release ${opts.release} in ${opts.namespace} runs chart ${rel.chart}, a version cfpull does not know: checking against the default chart; pass --chart-values with its \`helm show values\``,
+        message: `${unknown}: checking against the default chart; pass --chart-values with its \`helm show values\``,
       })
+    }
   } catch (err) {
     if (!(err instanceof CfpullError)) throw err
     // No cluster is said once, as the cluster part's error (kubectl finds none either).
@@ -273,7 +280,7 @@ async function inspectCluster(
         severity: 'error',
         code: 'secret-type',
         namespace: s.namespace,
-        message: `Secret ${s.name} in ${s.namespace} has type ${s.type || '(none)'}; the kubelet reads pull credentials only from kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg, and a Secret's type cannot be changed in place`,
+        message: `Secret ${s.name} in ${s.namespace} has type ${s.type || '(none)'}; ${TYPE_IS_FIXED}`,
         fix: replaceFix(fixCtx, s.name, s.namespace),
       })
     else
@@ -310,13 +317,15 @@ async function inspectCluster(
       (s) => s.namespace === namespace && s.present && PULL_SECRET_TYPES.includes(s.type ?? ''),
     )
     const covered = new Set(here.flatMap((s) => s.registries))
+    const holders = `${here.map((s) => s.name).join(', ')} there ${here.length === 1 ? 'has' : 'have'}`
+    const coveredList = [...covered].join(', ') || 'no registry'
     for (const r of registries)
       if (here.length && r !== 'docker.io' && !covered.has(r))
         findings.push({
           severity: 'warning',
           code: 'registry-mismatch',
           namespace,
-          message: `images from ${r} run in ${namespace}, but ${here.map((s) => s.name).join(', ')} there ${here.length === 1 ? 'has' : 'have'} credentials only for ${[...covered].join(', ') || 'no registry'}`,
+          message: `images from ${r} run in ${namespace}, but ${holders} credentials only for ${coveredList}`,
         })
   }
 
@@ -336,16 +345,19 @@ async function inspectCluster(
       const wanted = p.namespace === v.namespaces.plugins && !podIsCore(p.namespace) ? v.pluginSecrets : v.secrets
       const lacks = wanted.filter((s) => !p.pullSecrets.includes(s))
       const missingHere = secrets.find((s) => s.namespace === p.namespace && !s.present)
+      const replace = () =>
+        createSecretCommand(fixCtx, p.pullSecrets[0] ?? v.secrets[0]!, { namespaces: [p.namespace] })
       const fix = lacks.length
         ? `${patchCommand(fixCtx)} && ${applyCommand(fixCtx)}`
         : missingHere
           ? createFix(missingHere.name)
-          : `check the credentials for ${registryOfImage(p.image)} in Secret ${p.pullSecrets.join(', ')}; to replace them: ${createSecretCommand(fixCtx, p.pullSecrets[0] ?? v.secrets[0]!, { namespaces: [p.namespace] })}`
+          : `check the credentials for ${registryOfImage(p.image)} in Secret ${p.pullSecrets.join(', ')}; to replace them: ${replace()}`
+      const pullSecrets = `pull secrets: ${p.pullSecrets.join(', ') || 'none'}${event ? `; ${event}` : ''}`
       findings.push({
         severity: 'error',
         code: 'image-pull-failing',
         namespace: p.namespace,
-        message: `pod ${p.pod} in ${p.namespace} cannot pull ${p.image} (${p.reason}); pull secrets: ${p.pullSecrets.join(', ') || 'none'}${event ? `; ${event}` : ''}`,
+        message: `pod ${p.pod} in ${p.namespace} cannot pull ${p.image} (${p.reason}); ${pullSecrets}`,
         fix,
       })
     }
@@ -361,14 +373,16 @@ async function inspectCluster(
       ),
     )
     const stale = deployments.filter((d) => !v.secrets.every((s) => d.pullSecrets.includes(s)))
-    if (stale.length)
+    if (stale.length) {
+      const which = `${count(stale.length, 'deployment')} of ${opts.release} in ${namespace}`
       findings.push({
         severity: 'error',
         code: 'release-deployment-missing-secret',
         namespace,
-        message: `${stale.length} deployment${stale.length === 1 ? '' : 's'} of ${opts.release} in ${namespace} run without ${v.secrets.join(', ')}: ${stale.map((d) => d.name).join(', ')} (the values and the cluster disagree)`,
+        message: `${which} run without ${v.secrets.join(', ')}: ${stale.map((d) => d.name).join(', ')} (the values and the cluster disagree)`,
         fix: applyCommand(fixCtx),
       })
+    }
   }
   const plugins = pluginDeployments(
     await get(
@@ -378,14 +392,19 @@ async function inspectCluster(
   )
   const pluginSecrets = v.pluginSecrets
   const stalePlugins = plugins.filter((d) => !pluginSecrets.every((s) => d.pullSecrets.includes(s)))
-  if (stalePlugins.length)
+  if (stalePlugins.length) {
+    const names = stalePlugins.map((d) => d.name).join(', ')
+    const remove = `kubectl -n ${v.namespaces.plugins} delete deploy,svc -l plugin_id=<id>`
+    const mustGo = `so each one's Deployment AND Service must go (${remove}) for it to be recreated with the secret`
+    const recreate = 'apply --recreate-plugins does that and waits for it'
     findings.push({
       severity: 'warning',
       code: 'plugin-deployment-missing-secret',
       namespace: v.namespaces.plugins,
-      message: `plugin deployments ${stalePlugins.map((d) => d.name).join(', ')} lack ${pluginSecrets.join(', ')}; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n ${v.namespaces.plugins} delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it`,
+      message: `plugin deployments ${names} lack ${pluginSecrets.join(', ')}; ${SUPERVISOR_REUSES}, ${mustGo}: ${recreate}`,
       fix: applyCommand(fixCtx, ['--recreate-plugins']),
     })
+  }
   return { secrets, failingPods, imageRegistries }
 
   function podIsCore(namespace: string): boolean {

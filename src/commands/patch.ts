@@ -111,10 +111,10 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
   const streams = new Set<string>()
   for (const f of opts.files) if (await isStreamInput(f)) streams.add(f)
   const inPlace = !opts.output && !opts.stdout && !opts.dryRun && !opts.check
-  if (inPlace && streams.size)
-    throw new UsageError(
-      `${streamName([...streams][0]!)} cannot be patched in place: give it as the only values file (the result goes to stdout), or use -o, --dry-run or --check`,
-    )
+  if (inPlace && streams.size) {
+    const instead = 'give it as the only values file (the result goes to stdout), or use -o, --dry-run or --check'
+    throw new UsageError(`${streamName([...streams][0]!)} cannot be patched in place: ${instead}`)
+  }
   if (opts.managedRegistry && !opts.pluginRegistry)
     throw new UsageError(
       '--managed-registry sets MANAGED_REGISTRY_TYPE to the --plugin-registry type: pass --plugin-registry <type>',

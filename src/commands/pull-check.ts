@@ -105,9 +105,9 @@ export async function checkPulls(input: PullCheckInput, deps: PullCheckDeps): Pr
     const found = matching.filter((e) => e.auth)
     if (matching.length && !found.length) {
       gap = 'entry-without-credentials'
-      notes.push(
-        `the entr${matching.length === 1 ? 'y' : 'ies'} ${matching.map((e) => `${e.secret} (${e.key})`).join(', ')} ha${matching.length === 1 ? 's' : 've'} no username or password`,
-      )
+      const one = matching.length === 1
+      const named = matching.map((e) => `${e.secret} (${e.key})`).join(', ')
+      notes.push(`the entr${one ? 'y' : 'ies'} ${named} ha${one ? 's' : 've'} no username or password`)
     }
     const reference = ref.digest ?? ref.tag ?? 'latest'
     const plan = (auth: PullAuth | undefined) => {
