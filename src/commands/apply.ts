@@ -163,10 +163,12 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     steps,
     exitCode: ExitCode.Ok,
   }
-  if (timeoutMs > MAX_TIMER_MS)
+  if (timeoutMs > MAX_TIMER_MS) {
+    const ownWaits = `its own waits stop after ${formatDuration(MAX_TIMER_MS)}`
     warnings.push(
-      `--timeout ${opts.timeout} is longer than cfpull can time: its own waits stop after ${formatDuration(MAX_TIMER_MS)} (helm and kubectl still get --timeout ${opts.timeout})`,
+      `--timeout ${opts.timeout} is longer than cfpull can time: ${ownWaits} (helm and kubectl still get --timeout ${opts.timeout})`,
     )
+  }
 
   const step = async (name: string, body: (s: StepResult) => Promise<void>): Promise<boolean> => {
     const s: StepResult = { name, status: 'running', commands: [], durationMs: 0 }
@@ -281,6 +283,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
           'wait for the rollouts helm starts, then delete only pods still stuck pulling',
         )
     }
+    const lacking = p.pluginSecrets.join(', ') || 'the secret'
     planned(
       `plugins ${p.pluginNamespace}`,
       [
@@ -301,7 +304,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
           : []),
       ],
       opts.recreatePlugins
-        ? `then delete Deployment and Service of each plugin whose pod template lacks ${p.pluginSecrets.join(', ') || 'the secret'}, and wait for the supervisor to recreate them`
+        ? `then delete Deployment and Service of each plugin whose pod template lacks ${lacking}, and wait for the supervisor to recreate them`
         : 'report those whose pod template lacks the secret',
     )
     return finish(result)
@@ -323,8 +326,10 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
       signals++
       if (signals === 1) {
         result.interrupted = { signal, stoppedWaiting: false }
+        const running = 'helm upgrade is still running and will finish or fail on its own'
+        const why = 'stopping it half-way would leave the release failed'
         deps.onNotice?.(
-          `${signal}: helm upgrade is still running and will finish or fail on its own (stopping it half-way would leave the release failed); waiting for it, then cfpull stops. ${signal} again stops the waiting, not helm.`,
+          `${signal}: ${running} (${why}); waiting for it, then cfpull stops. ${signal} again stops the waiting, not helm.`,
         )
       } else stopWaiting?.()
     })
@@ -462,9 +467,10 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (!opts.recreatePlugins) {
       s.status = 'warning'
       s.detail = `${stale.length} of ${count(list.length, 'plugin deployment')} lack ${secrets}: ${stale.map((d) => d.name).join(', ')}`
-      warnings.push(
-        `plugin deployments ${stale.map((d) => d.name).join(', ')} in ${pns} were created without ${secrets} and the supervisor reuses installed plugins: run again with --recreate-plugins to delete each one's Deployment and Service so it recreates them with the secret`,
-      )
+      const created = `plugin deployments ${stale.map((d) => d.name).join(', ')} in ${pns} were created without ${secrets}`
+      const recreate =
+        "run again with --recreate-plugins to delete each one's Deployment and Service so it recreates them with the secret"
+      warnings.push(`${created} and the supervisor reuses installed plugins: ${recreate}`)
       return
     }
     const ids = [...new Set(stale.map((d) => d.pluginId ?? d.name))]
@@ -514,9 +520,19 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     }`
     if (pending.size) {
       s.status = 'warning'
-      warnings.push(
-        `the supervisor has not recreated ${[...pending].join(', ')} in ${pns} within ${formatDuration(Math.min(timeoutMs, MAX_TIMER_MS))}: it installs a plugin again the next time it is used (check with ${shellLine(['cfpull', 'doctor', '--cluster', '-n', opts.namespace, '-f', opts.values, ...targetFlags(opts)])})`,
-      )
+      const within = formatDuration(Math.min(timeoutMs, MAX_TIMER_MS))
+      const doctorLine = shellLine([
+        'cfpull',
+        'doctor',
+        '--cluster',
+        '-n',
+        opts.namespace,
+        '-f',
+        opts.values,
+        ...targetFlags(opts),
+      ])
+      const notYet = `the supervisor has not recreated ${[...pending].join(', ')} in ${pns} within ${within}`
+      warnings.push(`${notYet}: it installs a plugin again the next time it is used (check with ${doctorLine})`)
     }
   })
   return finish(result)
@@ -639,9 +655,11 @@ const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, resu
   const h = planFromHistory(history)
   facts.history = h
   const findings: Finding[] = []
-  if (h.pending)
+  if (h.pending) {
+    const refuses = 'helm refuses to upgrade while an operation is in progress (or was cut off)'
+    const deployed = h.deployed ? `; revision ${h.deployed.revision} is the deployed one` : ''
     findings.push({
-      message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: helm refuses to upgrade while an operation is in progress (or was cut off)${h.deployed ? `; revision ${h.deployed.revision} is the deployed one` : ''}`,
+      message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: ${refuses}${deployed}`,
       ...(h.deployed && {
         fix: shellLine([
           'helm',
@@ -654,17 +672,21 @@ const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, resu
         ]),
       }),
     })
+  }
   if (!h.deployed) {
+    const latest = `latest: ${h.latest!.revision}, ${h.latest!.status}`
     findings.push({
-      message: `release ${opts.release} has no deployed revision (latest: ${h.latest!.revision}, ${h.latest!.status}): there is no working state to upgrade from`,
+      message: `release ${opts.release} has no deployed revision (${latest}): there is no working state to upgrade from`,
     })
     return findings
   }
   result.deployedRevision = h.deployed.revision
-  if (h.latest && h.latest.revision !== h.deployed.revision && h.latest.status === 'failed')
+  if (h.latest && h.latest.revision !== h.deployed.revision && h.latest.status === 'failed') {
+    const failed = `revision ${h.latest.revision} of ${opts.release} (the latest, chart ${h.latest.chart}) is failed`
     result.warnings.push(
-      `revision ${h.latest.revision} of ${opts.release} (the latest, chart ${h.latest.chart}) is failed: starting from revision ${h.deployed.revision}, the deployed one (chart ${h.deployed.chart})`,
+      `${failed}: starting from revision ${h.deployed.revision}, the deployed one (chart ${h.deployed.chart})`,
     )
+  }
   facts.chartName = h.deployed.chart.replace(/-v?\d[^-]*(?:-[0-9A-Za-z.]+)*$/, '') || facts.chartName
   if (opts.version) facts.version = opts.version
   else {
@@ -685,9 +707,13 @@ const checkKeptValues: PreflightCheck = async ({ opts, deps, t, helmBin, step, f
   const changes = changedReleaseValues(facts.releaseValues, facts.data)
   if (changes.length === 0) return []
   const shown = changes.slice(0, 8).map((c) => `${c.path} (${c.kind})`)
+  const more = changes.length > 8 ? ', …' : ''
+  const dropped = `${count(changes.length, 'value')} that revision ${rev} of ${opts.release} was installed with`
+  const moves = changes.some((c) => c.path.endsWith('namespace')) ? 'move pods to other namespaces and ' : ''
+  const choice = 'Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values'
   return [
     {
-      message: `${opts.values} drops or changes ${count(changes.length, 'value')} that revision ${rev} of ${opts.release} was installed with: ${shown.join(', ')}${changes.length > 8 ? ', …' : ''}; helm upgrade with the file alone would ${changes.some((c) => c.path.endsWith('namespace')) ? 'move pods to other namespaces and ' : ''}lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values`,
+      message: `${opts.values} drops or changes ${dropped}: ${shown.join(', ')}${more}; helm upgrade with the file alone would ${moves}lose them. ${choice}`,
       fix: commandLine(opts, ['--reuse-values']),
     },
   ]
@@ -791,12 +817,14 @@ const checkRender: PreflightCheck = async ({ opts, deps, helmBin, step, facts })
   })
   step.commands.push([helmBin, ...argv])
   const r = await deps.run(helmBin, argv, reuse ? { input: JSON.stringify(facts.releaseValues ?? {}) } : {})
-  if (r.exitCode !== 0)
+  if (r.exitCode !== 0) {
+    const lastLine = r.stderr.trim().split('\n').pop() ?? ''
     return [
       {
-        message: `helm template of ${opts.chart} ${facts.version} with these values fails, so helm upgrade would too: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        message: `helm template of ${opts.chart} ${facts.version} with these values fails, so helm upgrade would too: ${lastLine}`,
       },
     ]
+  }
   facts.rendered = renderedImages(r.stdout, opts.namespace)
   const findings: Finding[] = facts.rendered.unreadable.map((u) => ({
     message: `helm template printed a document cfpull cannot read (${u.source ?? `document ${u.index + 1}`}: ${u.reason}): its images cannot be checked`,
@@ -900,9 +928,13 @@ const checkCredentials: PreflightCheck = ({ opts, facts }) => {
   }
   for (const u of uncovered.values()) {
     const images = [...u.images]
+    const examples = `${images.slice(0, 3).join(', ')}${images.length > 3 ? ', …' : ''}`
+    const pulled = `${count(images.length, 'image')} of the upgraded release come${images.length === 1 ? 's' : ''} from (${examples})`
+    const create = `cfpull create-secret --name ${u.secrets[0]} -n ${u.ns} --docker-server ${u.host}`
+    const entries = `the Secret has entries for ${u.keys.join(', ') || 'no registry'}`
     findings.push({
-      message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${count(images.length, 'image')} of the upgraded release come${images.length === 1 ? 's' : ''} from (${images.slice(0, 3).join(', ')}${images.length > 3 ? ', …' : ''}); the Secret has entries for ${u.keys.join(', ') || 'no registry'}`,
-      fix: `cfpull create-secret --name ${u.secrets[0]} -n ${u.ns} --docker-server ${u.host} --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
+      message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${pulled}; ${entries}`,
+      fix: `${create} --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
     })
   }
   facts.imageCount = checked
@@ -961,7 +993,7 @@ const checkPull: PreflightCheck = async ({ opts, deps, t, step, result, facts })
     findings.push(
       l.status === 'unreachable'
         ? {
-            message: `${l.image} cannot be checked: registry unreachable from here${detail}; ${where} pull it. If only this runner cannot reach ${l.host} (the nodes can), skip the check`,
+            message: `${l.image} cannot be checked: registry unreachable from here${detail}; ${where} pull it. ${skipIfOnlyHere(l.host)}`,
             fix: commandLine(opts, ['--no-pull-check']),
           }
         : {
@@ -1036,6 +1068,11 @@ function helmTargetFlags(opts: ApplyOptions): string[] {
     ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
     ...(opts.context ? ['--kube-context', opts.context] : []),
   ]
+}
+
+// The pull check asks from where cfpull runs; the kubelet pulls from the nodes.
+function skipIfOnlyHere(host: string): string {
+  return `If only this runner cannot reach ${host} (the nodes can), skip the check`
 }
 
 function suffix(args: string[]): string {
