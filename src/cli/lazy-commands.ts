@@ -30,6 +30,8 @@ export interface Ambient {
 
 /** The real commands, each loaded only when it runs (patch never loads execa). */
 export function makeCommands(ambient: Ambient): Commands {
+  // execa is loaded with the first command that runs a tool, unless the caller brought a runner.
+  const runner = async (): Promise<Runner> => ambient.run ?? (await import('../adapters/run.js')).execaRunner
   return {
     patch: async (opts, onProgress) =>
       (await import('../commands/patch.js')).patch(opts, {
@@ -37,12 +39,12 @@ export function makeCommands(ambient: Ambient): Commands {
         readStdin: ambient.readStdinBytes ?? (async () => Buffer.from(await ambient.readStdin(), 'utf8')),
       }),
     createSecret: async (opts, onPlan) => {
-      const [{ createSecret }, { execaRunner }] = await Promise.all([
+      const [{ createSecret }, run] = await Promise.all([
         import('../commands/create-secret/create-secret.js'),
-        import('../adapters/run.js'),
+        runner(),
       ])
       return createSecret(opts, {
-        run: ambient.run ?? execaRunner,
+        run,
         readStdin: ambient.readStdin,
         env: ambient.env,
         ...(ambient.prompt && { prompt: ambient.prompt }),
@@ -50,12 +52,9 @@ export function makeCommands(ambient: Ambient): Commands {
       })
     },
     apply: async (opts, onStep, onNotice) => {
-      const [{ apply }, { execaRunner }] = await Promise.all([
-        import('../commands/apply.js'),
-        import('../adapters/run.js'),
-      ])
+      const [{ apply }, run] = await Promise.all([import('../commands/apply.js'), runner()])
       return apply(opts, {
-        run: ambient.run ?? execaRunner,
+        run,
         env: ambient.env,
         ...(onStep && { onStep }),
         ...(onNotice && { onNotice }),
@@ -63,19 +62,13 @@ export function makeCommands(ambient: Ambient): Commands {
       })
     },
     doctor: async (opts) => {
-      const [{ doctor }, { execaRunner }] = await Promise.all([
-        import('../commands/doctor.js'),
-        import('../adapters/run.js'),
-      ])
-      return doctor(opts, { run: ambient.run ?? execaRunner, env: ambient.env })
+      const [{ doctor }, run] = await Promise.all([import('../commands/doctor.js'), runner()])
+      return doctor(opts, { run, env: ambient.env })
     },
     doctorPull: async (opts, onProgress) => {
-      const [{ doctorPull }, { execaRunner }] = await Promise.all([
-        import('../commands/doctor-pull.js'),
-        import('../adapters/run.js'),
-      ])
+      const [{ doctorPull }, run] = await Promise.all([import('../commands/doctor-pull.js'), runner()])
       return doctorPull(opts, {
-        run: ambient.run ?? execaRunner,
+        run,
         env: ambient.env,
         readStdin: ambient.readStdin,
         ...(onProgress && { onProgress }),

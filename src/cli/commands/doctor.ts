@@ -93,12 +93,19 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
     })
 }
 
-function doctorPullOptions(o: ParsedOptions): DoctorPullOptions {
+// What both checks read: the values file, and the release when --cluster asks the cluster too.
+function valuesAndRelease(o: ParsedOptions): { values: string; cluster: boolean; namespace: string; release: string } {
   return {
     values: o.values as string,
     cluster: !!o.cluster,
     namespace: o.namespace as string,
     release: o.release as string,
+  }
+}
+
+function doctorPullOptions(o: ParsedOptions): DoctorPullOptions {
+  return {
+    ...valuesAndRelease(o),
     passwordStdin: !!o.passwordStdin,
     ...(o.chart !== undefined && { chart: o.chart as string }),
     ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
@@ -116,10 +123,7 @@ function doctorPullOptions(o: ParsedOptions): DoctorPullOptions {
 
 function doctorOptions(o: ParsedOptions): DoctorOptions {
   return {
-    values: o.values as string,
-    cluster: !!o.cluster,
-    namespace: o.namespace as string,
-    release: o.release as string,
+    ...valuesAndRelease(o),
     ...(o.secret !== undefined && { secret: o.secret as string }),
     ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
     ...(o.chartValues !== undefined && { chartValues: o.chartValues as string }),
