@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { type Command, CommanderError } from 'commander'
 import { exitCodeOf, errorJson, printError } from './errors.js'
+import { documentFormatOf, yamlPrinter } from './output-format.js'
 import { Reporter, loadColors, type OutputStreams } from './output.js'
 import { makeCommands, type Commands } from './lazy-commands.js'
 import { buildProgram } from './program.js'
@@ -45,7 +46,12 @@ export async function main(
     // Under --json the error is data too, in the envelope every command's document has (a
     // usage error commander found before any action ran included); stderr still gets the one
     // line a CI log shows.
-    if (!helpOrVersion && (report.json || wantsJson(argv)))
+    const preParse = documentFormatOf(argv, program)
+    if (!helpOrVersion && !report.json && preParse === 'yaml') {
+      report.configure({ json: true })
+      report.useDocumentPrinter(await yamlPrinter())
+    }
+    if (!helpOrVersion && (report.json || preParse))
       report.printJson({
         command: commandOf(argv, program),
         exitCode: exitCodeOf(err),
@@ -56,12 +62,6 @@ export async function main(
     printError(err, report)
     return exitCodeOf(err)
   }
-}
-
-function wantsJson(argv: string[]): boolean {
-  const args = argv.slice(2)
-  const end = args.indexOf('--')
-  return (end < 0 ? args : args.slice(0, end)).includes('--json')
 }
 
 // The program takes no option with a value, so the first word that is not an option is the command.

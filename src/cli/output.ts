@@ -3,6 +3,9 @@ import { escapeControl } from '../core/errors.js'
 
 export type Level = 'quiet' | 'normal' | 'verbose'
 
+/** The notations of a command's machine-readable document (--json, -o json, -o yaml). */
+export type DocumentFormat = 'json' | 'yaml'
+
 export interface OutputStreams {
   stdout: { write(s: string): unknown; isTTY?: boolean }
   stderr: { write(s: string): unknown; isTTY?: boolean }
@@ -39,6 +42,7 @@ export class Reporter {
   json = false
   private colorOut: Colors
   private colorErr: Colors
+  private stringify: ((doc: unknown) => string) | undefined
 
   /** `color` makes the styles when a stream gets colour (loadColors); without it, none does. */
   constructor(
@@ -58,6 +62,11 @@ export class Reporter {
       this.colorOut = PLAIN
       this.colorErr = PLAIN
     }
+  }
+
+  /** Prints the document in another notation than JSON (`-o yaml`); loaded by output-format.ts. */
+  useDocumentPrinter(stringify: (doc: unknown) => string): void {
+    this.stringify = stringify
   }
 
   get c(): Colors {
@@ -108,9 +117,9 @@ export class Reporter {
     this.io.stderr.write(`\r\u001b[2K${line}`)
   }
 
-  /** The one --json document. */
+  /** The one --json document (in YAML under `-o yaml`: the same data). */
   printJson(doc: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    this.io.stdout.write(this.stringify ? this.stringify(doc) : `${JSON.stringify(doc, null, 2)}\n`)
   }
 }
 

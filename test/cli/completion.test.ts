@@ -122,6 +122,8 @@ describe('cfpull completion', () => {
     )
     expect(await bash(['cfpull', 'apply', '--restart', ''])).toEqual(['auto', 'delete', 'rollout', 'none'])
     expect(await bash(['cfpull', 'create-secret', '-o', ''])).toEqual(['yaml', 'json'])
+    expect(await bash(['cfpull', 'doctor', '-o', ''])).toEqual(['json', 'yaml'])
+    expect(await bash(['cfpull', 'charts', '--output', ''])).toEqual(['json', 'yaml'])
     expect(await bash(['cfpull', 'patch', '-o', 'val'])).toEqual(['values.yaml'])
     expect(await bash(['cfpull', 'patch', 'val'])).toEqual(['values.yaml'])
     // A flag whose value is free text offers nothing (not file names).

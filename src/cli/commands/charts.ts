@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { configureOutput, outputFormatOption } from '../output-format.js'
 import { globalFlags, type ParsedOptions, type ProgramContext } from './options.js'
 
 /** `cfpull charts`: the chart versions cfpull knows, as a table or in --json. */
@@ -7,14 +8,16 @@ export function addChartsCommand(program: Command, { report }: ProgramContext): 
     program
       .command('charts')
       .description('list the spaceone chart versions cfpull knows (for --chart-version), oldest first'),
-  ).action(async (o: ParsedOptions) => {
-    report.configure(o)
-    const { chartCatalog } = await import('../../core/cloudforet/charts.js')
-    const rows = chartCatalog()
-    if (report.json) report.printJson({ command: 'charts', exitCode: 0, ok: true, charts: rows })
-    else {
-      const width = Math.max(...rows.map((r) => r.version.length))
-      for (const r of rows) report.data(`${r.version.padEnd(width)}  ${r.date}  ${r.supervisorImage ?? '-'}\n`)
-    }
-  })
+  )
+    .addOption(outputFormatOption(['json', 'yaml']))
+    .action(async (o: ParsedOptions) => {
+      await configureOutput(o, report)
+      const { chartCatalog } = await import('../../core/cloudforet/charts.js')
+      const rows = chartCatalog()
+      if (report.json) report.printJson({ command: 'charts', exitCode: 0, ok: true, charts: rows })
+      else {
+        const width = Math.max(...rows.map((r) => r.version.length))
+        for (const r of rows) report.data(`${r.version.padEnd(width)}  ${r.date}  ${r.supervisorImage ?? '-'}\n`)
+      }
+    })
 }

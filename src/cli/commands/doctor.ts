@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { LATEST_CHART_VERSION } from '../../core/cloudforet/charts.js'
 import { UsageError } from '../../core/errors.js'
+import { configureOutput, outputFormatOption } from '../output-format.js'
 import type { DoctorOptions } from '../../commands/doctor.js'
 import type { DoctorPullOptions } from '../../commands/doctor-pull.js'
 import {
@@ -34,6 +35,7 @@ Examples:
   $ cfpull doctor -f values.yaml
   $ cfpull doctor -f values.yaml --cluster -n spaceone
   $ cfpull doctor -f values.yaml --cluster --json | jq '.findings[] | select(.severity=="error")'
+  $ cfpull doctor -f values.yaml -o yaml
   $ ${EXAMPLE_PULL}
   $ ${EXAMPLE_PULL_CHART}
   $ cfpull doctor -f values.yaml --pull --cluster -n spaceone`
@@ -49,7 +51,7 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
       .description('say exactly why an install cannot pull: from the values, and with --cluster from the cluster'),
   )
     .option('-f, --values <file>', 'the values file', 'values.yaml')
-    .option('--secret <name>', 'the pull secret to check for (default: every name the values use)')
+    .option('-s, --secret <name>', 'the pull secret to check for (default: every name the values use)')
     .option('--chart-version <version>', CHART_VERSION_HELP)
     .option('--chart-values <file>', "derive services and defaults from a chart's default values (helm show values)")
   serviceScopeFlags(cmd)
@@ -69,9 +71,10 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
       'with --pull: credentials from a docker config.json (default ~/.docker/config.json)',
     )
     .option('--registry-ca <file>', 'with --pull: PEM of a private CA the registries use')
+    .addOption(outputFormatOption(['json', 'yaml']))
     .addHelpText('after', HELP_AFTER)
     .action(async (o: ParsedOptions) => {
-      report.configure(o)
+      await configureOutput(o, report)
       if (o.pull) {
         const pullOpts = doctorPullOptions(o)
         const { pullProgress, renderDoctorPull } = await import('../render-doctor-pull.js')

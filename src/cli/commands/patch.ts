@@ -51,7 +51,10 @@ export function addPatchCommand(program: Command, { report, exit, commands, ambi
     .option('--only-present', 'patch only service sections already in the file (do not add missing ones)', false)
     .option('--services <list>', 'patch only these services (comma-separated)', list)
     .option('--exclude <list>', 'leave these services alone (comma-separated)', list)
-    .option('-o, --output <file>', 'write the result to this file instead of in place')
+    .option(
+      '-o, --output <file>',
+      'write the result to this FILE instead of in place (a file, not a format as in doctor -o: the report is --json)',
+    )
     .option('--stdout', 'print the patched file on stdout; write nothing', false)
     .option('--dry-run', 'print a diff of what would change; write nothing', false)
     .option('--check', `exit 5 if any file needs changes (a CI gate); write nothing`, false)
