@@ -1,4 +1,4 @@
-import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply.js'
+import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret/types.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
@@ -52,7 +52,7 @@ export function makeCommands(ambient: Ambient): Commands {
       })
     },
     apply: async (opts, onStep, onNotice) => {
-      const [{ apply }, run] = await Promise.all([import('../commands/apply.js'), runner()])
+      const [{ apply }, run] = await Promise.all([import('../commands/apply/apply.js'), runner()])
       return apply(opts, {
         run,
         env: ambient.env,

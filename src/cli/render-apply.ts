@@ -1,4 +1,4 @@
-import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply.js'
+import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply/apply.js'
 import { PreflightError } from '../core/errors.js'
 import { shellLine } from '../core/apply-plan.js'
 import { errorJson, printError } from './errors.js'

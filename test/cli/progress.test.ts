@@ -2,7 +2,7 @@ import { stripVTControlCharacters as plain } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Reporter } from '../../src/cli/output.js'
 import { applyProgress } from '../../src/cli/render-apply.js'
-import type { StepResult } from '../../src/commands/apply.js'
+import type { StepResult } from '../../src/commands/apply/apply.js'
 
 function reporter(tty: boolean) {
   const out = { stdout: '', stderr: '' }

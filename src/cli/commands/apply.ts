@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander'
 import { UsageError } from '../../core/errors.js'
-import type { ApplyOptions, RestartMode } from '../../commands/apply.js'
+import type { ApplyOptions, RestartMode } from '../../commands/apply/apply.js'
 import {
   globalFlags,
   kubeTarget,
@@ -83,7 +83,7 @@ export function addApplyCommand(program: Command, { report, exit, commands, ambi
       if (opts.reuseValues && opts.resetValues)
         throw new UsageError('--reuse-values and --reset-values exclude each other')
       const [{ parseDuration }, { applyProgress, renderApply }] = await Promise.all([
-        import('../../commands/apply.js'),
+        import('../../commands/apply/apply.js'),
         import('../render-apply.js'),
       ])
       parseDuration(opts.timeout)

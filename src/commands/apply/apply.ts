@@ -1,4 +1,4 @@
-import { readText } from '../adapters/files.js'
+import { readText } from '../../adapters/files.js'
 import {
   helmGetValues,
   helmGetValuesArgs,
@@ -9,9 +9,9 @@ import {
   helmUpgradeArgs,
   helmUpgradeLogFiles,
   type ValuesMode,
-} from '../adapters/helm.js'
-import { kubectl, kubectlArgv, kubectlJson, readSecret, type KubeTarget } from '../adapters/kubectl.js'
-import { toolBinary, type RunResult, type Runner } from '../adapters/run.js'
+} from '../../adapters/helm.js'
+import { kubectl, kubectlArgv, kubectlJson, readSecret, type KubeTarget } from '../../adapters/kubectl.js'
+import { toolBinary, type RunResult, type Runner } from '../../adapters/run.js'
 import {
   INSTANCE_LABEL,
   PLUGIN_LABEL,
@@ -27,8 +27,8 @@ import {
   shellLine,
   stuckReleasePods,
   type HistoryPlan,
-} from '../core/apply-plan.js'
-import { LATEST_CHART_VERSION, chartInfo, knownChartVersions, type ChartInfo } from '../core/cloudforet/charts.js'
+} from '../../core/apply-plan.js'
+import { LATEST_CHART_VERSION, chartInfo, knownChartVersions, type ChartInfo } from '../../core/cloudforet/charts.js'
 import {
   CfpullError,
   ExitCode,
@@ -37,9 +37,9 @@ import {
   UsageError,
   type ExitCodeValue,
   type Finding,
-} from '../core/errors.js'
-import { createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
-import { addImagePullSecrets } from '../core/cloudforet/image-pull-secrets.js'
+} from '../../core/errors.js'
+import { createSecretCommand, patchCommand, type FixContext } from '../../core/fix-command.js'
+import { addImagePullSecrets } from '../../core/cloudforet/image-pull-secrets.js'
 import {
   buildInstallModel,
   chooseChart,
@@ -47,19 +47,19 @@ import {
   secretPlacements,
   type ChartChoice,
   type InstallModel,
-} from '../core/cloudforet/install-model.js'
-import { ImageRefError, parseImageRef } from '../core/credentials/image-ref.js'
+} from '../../core/cloudforet/install-model.js'
+import { ImageRefError, parseImageRef } from '../../core/credentials/image-ref.js'
 import {
   DockerConfigError,
   keyringOfSecret,
   matchingKeys,
   readPullSecret,
   type CredentialEntry,
-} from '../core/credentials/docker-config.js'
-import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../core/images/pull-check.js'
-import { renderedImages, type RenderedImages, type RenderedWorkload } from '../core/images/rendered-images.js'
-import { parseValues } from '../core/yaml/values.js'
-import { checkPulls, clusterPlatforms, type SecretLookup } from './pull-check.js'
+} from '../../core/credentials/docker-config.js'
+import { fixFor, pullFails, type CredentialGap, type ImageUse } from '../../core/images/pull-check.js'
+import { renderedImages, type RenderedImages, type RenderedWorkload } from '../../core/images/rendered-images.js'
+import { parseValues } from '../../core/yaml/values.js'
+import { checkPulls, clusterPlatforms, type SecretLookup } from '../pull-check.js'
 
 export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'
 
