@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { HelmRevision } from '../core/apply-plan.js'
+import type { HelmRevision, ValuesMode } from '../core/apply-plan.js'
 import { NoClusterError, ToolFailedError } from '../core/errors.js'
 import { noClusterConfigured, type KubeTarget } from './kubectl.js'
 import { toolBinary, type Runner } from './run.js'
@@ -72,8 +72,7 @@ export async function helmRelease(
   return list.find((x) => x.name === release) ?? null
 }
 
-/** How helm upgrade treats the release's earlier values. */
-export type ValuesMode = 'reuse' | 'reset'
+export type { ValuesMode }
 
 /** The argv of `helm upgrade`, for running and for --dry-run printing alike. */
 export function helmUpgradeArgs(

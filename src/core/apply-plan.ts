@@ -84,6 +84,70 @@ export function shellLine(argv: string[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The plan: what the upgrade will render and install, where it restarts, which plugins it checks.
+// Decided once, after the preflight found nothing, from what the preflight read; every later
+// step (and --dry-run) reads it and decides nothing of its own.
+
+/** How helm upgrade treats the release's earlier values. */
+export type ValuesMode = 'reuse' | 'reset'
+
+/** A workload of the rendered release, as the restarts need it. */
+export interface PlannedWorkload {
+  kind: string
+  name: string
+  namespace: string
+}
+
+export interface ApplyPlan {
+  chartName: string
+  version: string
+  deployedRevision: number
+  valuesMode: ValuesMode
+  secretNames: string[]
+  secretNamespaces: string[]
+  restartNamespaces: string[]
+  pluginNamespace: string
+  pluginSecrets: string[]
+  workloads: PlannedWorkload[]
+  imageCount: number
+  /** Distinct images the registries were asked for; undefined when the pull check did not run. */
+  pulls?: number
+  /** Namespace → Deployment → generation before the upgrade (for --restart auto). */
+  generations: Map<string, Map<string, number>>
+}
+
+/** The plan, from what the preflight read. */
+export function buildApplyPlan(
+  input: Omit<ApplyPlan, 'version' | 'deployedRevision'> & {
+    version?: string
+    deployedRevision?: number
+  },
+): ApplyPlan {
+  const { pulls, ...rest } = input
+  return {
+    ...rest,
+    version: input.version ?? '',
+    deployedRevision: input.deployedRevision ?? 0,
+    ...(pulls !== undefined && { pulls }),
+  }
+}
+
+/** The one-line summary of a plan the preflight step shows. */
+export function describePlan(p: ApplyPlan, o: { pinnedByFlag: boolean; valuesFile: string }): string {
+  return [
+    o.pinnedByFlag
+      ? `chart ${p.chartName}-${p.version}`
+      : `keeping chart ${p.chartName}-${p.version} (revision ${p.deployedRevision}, deployed; --version to change)`,
+    p.valuesMode === 'reuse' ? `values: the release's, with ${o.valuesFile} over them` : undefined,
+    `secrets ${p.secretNames.join(', ')} in ${p.secretNamespaces.join(', ')}`,
+    `credentials cover ${count(p.imageCount, 'image')}`,
+    p.pulls === undefined ? undefined : `the registries have all ${count(p.pulls, 'image')}`,
+  ]
+    .filter(Boolean)
+    .join('; ')
+}
+
+// ---------------------------------------------------------------------------------------------
 // Release history: which revision runs, and whether helm can upgrade at all.
 
 /** One entry of `helm history -o json`. */

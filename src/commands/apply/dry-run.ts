@@ -1,0 +1,79 @@
+// --dry-run: the steps the plan would run, with their commands, and nothing run.
+import { kubectlArgv } from '../../adapters/kubectl.js'
+import { INSTANCE_LABEL, PLUGIN_LABEL } from '../../core/apply-plan.js'
+import type { RunContext } from './run-context.js'
+
+export function planSteps(ctx: RunContext, upgradeArgv: string[]): void {
+  const { opts, t, plan: p, journal } = ctx
+  const sel = `${INSTANCE_LABEL}=${opts.release}`
+  const planned = journal.planned.bind(journal)
+  planned('helm upgrade', [upgradeArgv])
+  for (const ns of p.restartNamespaces) {
+    if (opts.restart === 'none') planned(`restart ${ns}`, [], 'skipped (--restart none)')
+    else if (opts.restart === 'delete')
+      planned(`restart ${ns}`, [kubectlArgv(t, ['delete', 'pod', '-n', ns, '-l', sel, '-o', 'name'])])
+    else if (opts.restart === 'rollout')
+      planned(`restart ${ns}`, [
+        kubectlArgv(t, ['rollout', 'restart', 'deployment', '-n', ns, '-l', sel, '-o', 'name']),
+        kubectlArgv(t, [
+          'rollout',
+          'status',
+          'deployment',
+          '-n',
+          ns,
+          '-l',
+          sel,
+          `--timeout=<what is left of ${opts.timeout}>`,
+        ]),
+      ])
+    else
+      planned(
+        `restart ${ns}`,
+        [
+          kubectlArgv(t, [
+            'rollout',
+            'status',
+            'deployment/<each one helm changed>',
+            '-n',
+            ns,
+            `--timeout=<what is left of ${opts.timeout}>`,
+          ]),
+          kubectlArgv(t, ['get', 'pods', '-n', ns, '-o', 'json']),
+          kubectlArgv(t, [
+            'delete',
+            'pod',
+            '-n',
+            ns,
+            '<each pod still in ImagePullBackOff/ErrImagePull>',
+            '-o',
+            'name',
+          ]),
+        ],
+        'wait for the rollouts helm starts, then delete only pods still stuck pulling',
+      )
+  }
+  const lacking = p.pluginSecrets.join(', ') || 'the secret'
+  planned(
+    `plugins ${p.pluginNamespace}`,
+    [
+      kubectlArgv(t, ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL, '-o', 'json']),
+      ...(opts.recreatePlugins
+        ? [
+            kubectlArgv(t, [
+              'delete',
+              'deploy,svc',
+              '-n',
+              p.pluginNamespace,
+              '-l',
+              'plugin_id=<each stale plugin>',
+              '-o',
+              'name',
+            ]),
+          ]
+        : []),
+    ],
+    opts.recreatePlugins
+      ? `then delete Deployment and Service of each plugin whose pod template lacks ${lacking}, and wait for the supervisor to recreate them`
+      : 'report those whose pod template lacks the secret',
+  )
+}

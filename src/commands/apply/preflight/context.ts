@@ -1,0 +1,79 @@
+// The preflight: a list of separate read-only checks, each returning its findings. A check reads
+// what earlier ones found from `facts` and skips itself when its inputs are missing (their
+// absence is already a finding), so adding a check is adding a module to the list in index.ts.
+import type { KubeTarget } from '../../../adapters/kubectl.js'
+import type { HistoryPlan, ValuesMode } from '../../../core/apply-plan.js'
+import { LATEST_CHART_VERSION, chartInfo, type ChartInfo } from '../../../core/cloudforet/charts.js'
+import type { ChartChoice, InstallModel } from '../../../core/cloudforet/install-model.js'
+import type { CredentialEntry } from '../../../core/credentials/docker-config.js'
+import type { Finding } from '../../../core/errors.js'
+import type { RenderedImages } from '../../../core/images/rendered-images.js'
+import type { SecretLookup } from '../../pull-check.js'
+import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from '../types.js'
+
+export interface PreflightContext {
+  opts: ApplyOptions
+  deps: ApplyDeps
+  t: KubeTarget
+  helmBin: string
+  /** The preflight step: every tool call is recorded on it. */
+  step: StepResult
+  result: ApplyResult
+  facts: Facts
+}
+
+export interface Facts {
+  toolsOk: boolean
+  text?: string
+  data?: unknown
+  releaseExists?: boolean
+  history?: HistoryPlan
+  version?: string
+  chartName: string
+  chart: ChartInfo
+  releaseValues?: Record<string, unknown>
+  valuesMode: ValuesMode
+  /** The values helm will use: the file, or the release's with the file over them. */
+  effective?: unknown
+  /** The install model of the values helm will use (core/install-model.ts): the one every command reads. */
+  model?: InstallModel
+  chartChoice?: ChartChoice
+  secretNames: string[]
+  secretNamespaces: string[]
+  /** Each (secret, namespace) the model needs: service secrets in core and supervisor, the plugin secret in plugins. */
+  placements: Array<{ name: string; namespace: string }>
+  restartNamespaces: string[]
+  pluginNamespace: string
+  pluginSecrets: string[]
+  rendered?: RenderedImages
+  /** `${namespace}/${name}` → the Secret's entries (kept in memory only), null when absent or unreadable. */
+  secrets: Map<string, CredentialEntry[] | null>
+  /** The same Secrets as the pull check reads them, credentials included (memory only, never printed). */
+  keyrings: Map<string, SecretLookup>
+  /** Distinct images the registries were asked for; undefined when the pull check did not run. */
+  pulls?: number
+  imageCount: number
+  generations: Map<string, Map<string, number>>
+}
+
+export type PreflightCheck = (ctx: PreflightContext) => Promise<Finding[]> | Finding[]
+
+export function initialFacts(opts: ApplyOptions): Facts {
+  const chart = chartInfo(LATEST_CHART_VERSION)
+  return {
+    toolsOk: false,
+    chartName: opts.chart.split('/').pop()!,
+    chart,
+    valuesMode: opts.reuseValues ? 'reuse' : 'reset',
+    secretNames: [],
+    secretNamespaces: [],
+    placements: [],
+    restartNamespaces: [opts.namespace],
+    pluginNamespace: chart.pluginNamespace,
+    pluginSecrets: [],
+    secrets: new Map(),
+    keyrings: new Map(),
+    imageCount: 0,
+    generations: new Map(),
+  }
+}

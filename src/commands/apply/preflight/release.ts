@@ -1,0 +1,73 @@
+import { helmHistory, helmHistoryArgs } from '../../../adapters/helm.js'
+import { chartVersionOf, planFromHistory, shellLine } from '../../../core/apply-plan.js'
+import type { Finding } from '../../../core/errors.js'
+import { helmTargetFlags } from '../fix-lines.js'
+import type { PreflightCheck } from './context.js'
+
+// The release exists, has a deployed revision to start from and nothing pending; the chart version the upgrade pins.
+export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, result, facts }) => {
+  if (!facts.toolsOk) return []
+  step.commands.push([helmBin, ...helmHistoryArgs(t, opts.namespace, opts.release)])
+  const history = await helmHistory(deps.run, helmBin, t, opts.namespace, opts.release)
+  if (!history || history.length === 0)
+    return [
+      {
+        message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`,
+        fix: shellLine([
+          'helm',
+          'install',
+          opts.release,
+          opts.chart,
+          '-n',
+          opts.namespace,
+          '-f',
+          opts.values,
+          ...helmTargetFlags(opts),
+        ]),
+      },
+    ]
+  facts.releaseExists = true
+  const h = planFromHistory(history)
+  facts.history = h
+  const findings: Finding[] = []
+  if (h.pending) {
+    const refuses = 'helm refuses to upgrade while an operation is in progress (or was cut off)'
+    const deployed = h.deployed ? `; revision ${h.deployed.revision} is the deployed one` : ''
+    findings.push({
+      message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: ${refuses}${deployed}`,
+      ...(h.deployed && {
+        fix: shellLine([
+          'helm',
+          'rollback',
+          opts.release,
+          String(h.deployed.revision),
+          '-n',
+          opts.namespace,
+          ...helmTargetFlags(opts),
+        ]),
+      }),
+    })
+  }
+  if (!h.deployed) {
+    const latest = `latest: ${h.latest!.revision}, ${h.latest!.status}`
+    findings.push({
+      message: `release ${opts.release} has no deployed revision (${latest}): there is no working state to upgrade from`,
+    })
+    return findings
+  }
+  result.deployedRevision = h.deployed.revision
+  if (h.latest && h.latest.revision !== h.deployed.revision && h.latest.status === 'failed') {
+    const failed = `revision ${h.latest.revision} of ${opts.release} (the latest, chart ${h.latest.chart}) is failed`
+    result.warnings.push(
+      `${failed}: starting from revision ${h.deployed.revision}, the deployed one (chart ${h.deployed.chart})`,
+    )
+  }
+  facts.chartName = h.deployed.chart.replace(/-v?\d[^-]*(?:-[0-9A-Za-z.]+)*$/, '') || facts.chartName
+  if (opts.version) facts.version = opts.version
+  else {
+    const v = chartVersionOf(h.deployed.chart)
+    if (v) facts.version = v
+    else findings.push({ message: `cannot read the chart version from "${h.deployed.chart}": pass --version` })
+  }
+  return findings
+}

@@ -1,0 +1,75 @@
+import type { Runner } from '../../adapters/run.js'
+import type { ExitCodeValue, Finding } from '../../core/errors.js'
+
+export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'
+
+export interface ApplyOptions {
+  namespace: string
+  values: string
+  release: string
+  chart: string
+  version?: string
+  restart: RestartMode
+  recreatePlugins: boolean
+  /** Merge the file over the deployed release's values (helm --reset-then-reuse-values). */
+  reuseValues?: boolean
+  /** Take the file alone even when it drops values the release has (helm --reset-values). */
+  resetValues?: boolean
+  /** Helm-style duration: 90s, 10m, 1h. */
+  timeout: string
+  dryRun: boolean
+  allowUnpatched: boolean
+  /** Ask the registry for every image of the upgrade (default true; --no-pull-check). */
+  pullCheck?: boolean
+  /** PEM of a private CA the registries use. */
+  registryCa?: string
+  /** Narrowing, as patch and doctor take it: the services that must carry the secret. */
+  onlyPresent?: boolean
+  services?: string[]
+  exclude?: string[]
+  context?: string
+  kubeconfig?: string
+  /** Passed to helm upgrade after cfpull's own arguments (what follows `--`). */
+  helmArgs: string[]
+}
+
+export interface ApplyDeps {
+  run: Runner
+  env: Record<string, string | undefined>
+  /** Live progress: a step starts, a step ends (the CLI draws lines or a spinner). */
+  onStep?: (event: { phase: 'start' | 'end'; step: StepResult }) => void
+  /** Something the user must know now, not at the end (an interrupt while helm runs). */
+  onNotice?: (message: string) => void
+  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. Without it, signals do what they do by default. */
+  signals?: (handler: (signal: string) => void) => () => void
+  /** Pause between polls (the wait for the supervisor); tests keep the default. */
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface StepResult {
+  name: string
+  status: 'running' | 'ok' | 'failed' | 'skipped' | 'warning' | 'planned' | 'interrupted'
+  /** The argv of the tool call(s) this step ran (or, with --dry-run, would run). */
+  commands: string[][]
+  durationMs: number
+  detail?: string
+  error?: unknown
+  /** True once the step changed something in the cluster (the report never hides that). */
+  changed?: boolean
+}
+
+export interface ApplyResult {
+  release: string
+  namespace: string
+  chartVersion?: string
+  /** The deployed revision the upgrade starts from. */
+  deployedRevision?: number
+  findings: Finding[]
+  /** Facts worth a line (e.g. "keeping chart spaceone-1.12.16"). */
+  notes: string[]
+  warnings: string[]
+  steps: StepResult[]
+  /** Set when a signal arrived after the cluster-changing part began; `helmState` is what helm status said after. */
+  interrupted?: { signal: string; helmState?: string; stoppedWaiting: boolean }
+  exitCode: ExitCodeValue
+}
