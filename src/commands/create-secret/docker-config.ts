@@ -7,13 +7,15 @@ import {
   planDockerCredentials,
   type RegistryAuth,
 } from '../../core/credentials/registry-secret.js'
-import type { CreateSecretDeps, CreateSecretOptions } from './types.js'
+import type { CredentialFlags, CredentialOptions } from './password.js'
+import type { CreateSecretDeps } from './types.js'
 
 /** Credentials as `docker pull` would find them: credHelpers[host], then credsStore, then auths. */
 export async function fromDockerConfig(
-  opts: CreateSecretOptions,
-  deps: CreateSecretDeps,
+  opts: CredentialOptions,
+  deps: Pick<CreateSecretDeps, 'run' | 'env'>,
   notes: string[],
+  flags: CredentialFlags,
 ): Promise<{ auth: RegistryAuth }> {
   const file =
     opts.fromDockerConfig === true || opts.fromDockerConfig === undefined
@@ -27,7 +29,7 @@ export async function fromDockerConfig(
       throw new DockerConfigError(file, 'holds credentials for no registry', 'run docker login first')
     if (registries.length > 1)
       throw new UsageError(
-        `${file} holds credentials for ${registries.length} registries (${registries.join(', ')}): pass --docker-server with the one this Secret is for`,
+        `${file} holds credentials for ${registries.length} registries (${registries.join(', ')}): pass ${flags.server} with the one this Secret is for`,
       )
     server = registries[0]!
   }
@@ -42,7 +44,7 @@ export async function fromDockerConfig(
         throw new DockerConfigError(
           file,
           `${bin} holds an identity token for ${server}, not a password; the kubelet cannot log in with it`,
-          'create a token or robot account with a password for the registry and pass it with --password-stdin',
+          `create a token or robot account with a password for the registry and pass it with ${flags.stdin}`,
         )
       found = { username: answer.username, password: answer.secret }
       break
@@ -59,30 +61,30 @@ export async function fromDockerConfig(
       throw new DockerConfigError(
         file,
         `${bin} (from ${plan.helper.from}) has no credentials for ${server} (asked for ${plan.helperServerUrls.join(', ')})`,
-        `run docker login ${server}, or pass the password with --password-stdin`,
+        `run docker login ${server}, or pass the password with ${flags.stdin}`,
       )
   } else if (plan.inline) found = plan.inline
   else if (plan.identityToken)
     throw new DockerConfigError(
       file,
       `the auths entry for ${server} holds an identity token, not a password; the kubelet cannot log in with it`,
-      'pass a password or access token with --password-stdin',
+      `pass a password or access token with ${flags.stdin}`,
     )
   else if (plan.authsKey)
     throw new DockerConfigError(
       file,
       `the auths entry for ${server} has no username and password`,
-      'run docker login again, or pass --password-stdin',
+      `run docker login again, or pass ${flags.stdin}`,
     )
   else
     throw new DockerConfigError(
       file,
       `has no credentials for ${server} (it has: ${dockerConfigRegistries(config).join(', ') || 'none'})`,
-      `run docker login ${server}, or pass --docker-server with one of those`,
+      `run docker login ${server}, or pass ${flags.server} with one of those`,
     )
   if (opts.username && opts.username !== found.username)
     throw new UsageError(
-      `--docker-username ${opts.username} does not match the user ${found.username} stored for ${server} in ${file}`,
+      `${flags.username} ${opts.username} does not match the user ${found.username} stored for ${server} in ${file}`,
     )
   const email = opts.email ?? plan.email
   return { auth: { server, username: found.username, password: found.password, ...(email && { email }) } }
