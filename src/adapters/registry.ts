@@ -8,6 +8,7 @@
 //
 // Credentials stay in this process's memory: they go into Authorization headers of HTTPS requests
 // to the registry host and its token realm, nowhere else, and never into an error message.
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
@@ -470,5 +471,53 @@ function errorCodes(res: RegistryResponse): string[] {
     return (parsed.errors ?? []).flatMap((e) => (typeof e.code === 'string' ? [e.code] : []))
   } catch {
     return []
+  }
+}
+
+/** One manifest request's answer, with the manifest's digest and (for GET) its body. */
+export interface ManifestFetch {
+  probe: ManifestProbe
+  /** `sha256:…`: Docker-Content-Digest, or (a GET without it) the hash of the body. */
+  digest?: string
+  /** GET only: the manifest or index, as the registry serves it. */
+  body?: string
+}
+
+/**
+ * One request for a manifest, nothing more: `HEAD` to learn whether it is there and its digest
+ * (what a rerun of `mirror` asks per image), `GET` when its content is needed (an index's
+ * platforms, the sizes of the layers). Network trouble and a refused token are answers too.
+ */
+export async function fetchManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+  method: 'HEAD' | 'GET',
+): Promise<ManifestFetch> {
+  const options = { scope: `repository:${repository}:pull`, accept: MANIFEST_ACCEPT.split(', ') }
+  try {
+    const res = await client.request(method, `/v2/${repository}/manifests/${reference}`, options)
+    const probe: ManifestProbe = { kind: 'response', status: res.status }
+    const ct = contentType(res)
+    if (ct) probe.contentType = ct
+    if (res.status === 401) {
+      const c = parseChallenge(header(res, 'www-authenticate'))
+      if (c) probe.challenge = { scheme: c.scheme, ...(c.params.error && { error: c.params.error }) }
+    }
+    if (res.status >= 400) {
+      const codes = errorCodes(res)
+      if (codes.length) probe.errorCodes = codes
+    }
+    if (res.status !== 200) return { probe }
+    const body = method === 'GET' ? res.body.toString('utf8') : undefined
+    if (body !== undefined && manifestKind(ct) === 'index') probe.body = body
+    const headerDigest = header(res, 'docker-content-digest')
+    const digest =
+      headerDigest ?? (method === 'GET' ? `sha256:${createHash('sha256').update(res.body).digest('hex')}` : undefined)
+    return { probe, ...(digest && { digest }), ...(body !== undefined && { body }) }
+  } catch (err) {
+    if (err instanceof RegistryUnreachableError) return { probe: { kind: 'unreachable', reason: err.detail } }
+    if (err instanceof RegistryTokenError) return { probe: { kind: 'token-refused', status: err.status } }
+    throw err
   }
 }

@@ -24,10 +24,14 @@ export interface RunOptions {
    * them is left out of its environment (e.g. `REGISTRY_PASSWORD` that a CI step also piped in).
    */
   withhold?: string[]
+  /** Variables set in the child's environment on top of the scrubbed copy of cfpull's (never a secret). */
+  env?: Record<string, string>
+  /** Aborting it stops the child (SIGTERM), e.g. on an interrupt. */
+  cancelSignal?: AbortSignal
 }
 
 /** cfpull's own password variables: never passed on to a child process. */
-export const PASSWORD_ENV_VARS = ['CFPULL_REGISTRY_PASSWORD']
+export const PASSWORD_ENV_VARS = ['CFPULL_REGISTRY_PASSWORD', 'CFPULL_SRC_PASSWORD', 'CFPULL_DEST_PASSWORD']
 
 /**
  * The environment a child gets: cfpull's, without the password variables and without any
@@ -53,14 +57,21 @@ export function childEnv(env: Record<string, string | undefined>, withhold: stri
  */
 export type Runner = (file: string, args: string[], opts?: RunOptions) => Promise<RunResult>
 
-/** Which binary to run for a tool: CFPULL_KUBECTL / CFPULL_HELM override the PATH lookup. */
-export function toolBinary(tool: 'kubectl' | 'helm', env: Record<string, string | undefined> = process.env): string {
+/** Which binary to run for a tool: CFPULL_KUBECTL / CFPULL_HELM / CFPULL_SKOPEO override the PATH lookup. */
+export function toolBinary(
+  tool: 'kubectl' | 'helm' | 'skopeo',
+  env: Record<string, string | undefined> = process.env,
+): string {
   return env[`CFPULL_${tool.toUpperCase()}`] || tool
 }
 
 const INSTALL_HINTS: Record<string, string> = {
   kubectl: 'install it (https://kubernetes.io/docs/tasks/tools/) or point CFPULL_KUBECTL at it',
   helm: 'install it (https://helm.sh/docs/intro/install/) or point CFPULL_HELM at it',
+  skopeo: [
+    'install it (apt-get install skopeo, dnf install skopeo or brew install skopeo) or point CFPULL_SKOPEO at it;',
+    'or write the list for your own copy tool with: cfpull images -o skopeo-sync',
+  ].join(' '),
 }
 
 /** The error for a tool that cannot be started, with how to install it or point cfpull at it. */
@@ -76,19 +87,22 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
     reject: false,
     stripFinalNewline: false,
     extendEnv: false,
-    env: childEnv(process.env, opts.withhold),
+    env: { ...childEnv(process.env, opts.withhold), ...opts.env },
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
     ...(opts.cwd && { cwd: opts.cwd }),
     ...(opts.timeout && { timeout: opts.timeout }),
+    ...(opts.cancelSignal && { cancelSignal: opts.cancelSignal }),
   })
   const tool = file.split('/').pop()!
   if (r.failed && r.exitCode === undefined) {
     if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw toolNotFound(tool, file)
     const stopped = r.timedOut
       ? `did not finish within ${formatMs(opts.timeout!)} and was killed`
-      : r.signal
-        ? `was killed by ${r.signal}`
-        : `failed to run (${r.shortMessage})`
+      : r.isCanceled
+        ? 'was stopped by an interrupt'
+        : r.signal
+          ? `was killed by ${r.signal}`
+          : `failed to run (${r.shortMessage})`
     throw new ToolFailedError(tool, undefined, String(r.stderr ?? ''), undefined, undefined, stopped)
   }
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }

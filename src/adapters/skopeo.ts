@@ -1,0 +1,193 @@
+// skopeo, the copy engine of `cfpull mirror`: one `skopeo copy` per image, registry to registry.
+// skopeo already handles schema versions, OCI and Docker media types, foreign layers, chunked
+// uploads and retries, so cfpull never moves a blob itself.
+//
+// Credentials never reach skopeo's argv (no --src-creds/--dest-creds) or its environment: they
+// are written to a containers-auth.json file, mode 0600, in a private directory (mode 0700) made
+// for this run, and passed with --authfile. The CA files go to the same directory, passed with
+// --src-cert-dir/--dest-cert-dir. The child's DOCKER_CONFIG points at that directory too, so
+// skopeo cannot fall back on the user's ~/.docker/config.json for a registry cfpull was told to
+// reach anonymously. The directory is removed by `remove()`, and on process exit whatever happened.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
+import type { Platform } from '../core/images/pull-check.js'
+import { toolNotFound, type Runner } from './run.js'
+
+/** One credential for the auth file: `key` is a host, or `host/path` for everything under a path. */
+export interface SkopeoCredential {
+  key: string
+  username: string
+  password: string
+}
+
+export interface SkopeoWorkspaceInput {
+  credentials: SkopeoCredential[]
+  /** PEM text of a private CA for the source and the destination registries. */
+  srcCa?: string
+  destCa?: string
+}
+
+/** The private directory of one run: the auth file and the CA directories skopeo reads. */
+export interface SkopeoWorkspace {
+  dir: string
+  authFile: string
+  srcCertDir?: string
+  destCertDir?: string
+  /** Removes the directory (and the credentials in it); safe to call more than once. */
+  remove(): Promise<void>
+}
+
+/**
+ * Makes the private directory and writes the auth file (0600) and the CA files into it. The
+ * directory goes on every exit path: `remove()`, or the process's exit as a last resort.
+ */
+export async function createSkopeoWorkspace(input: SkopeoWorkspaceInput): Promise<SkopeoWorkspace> {
+  // mkdtemp creates the directory with mode 0700: no other user can list or open what is in it.
+  const dir = mkdtempSync(join(tmpdir(), 'cfpull-skopeo-'))
+  const removeNow = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', removeNow)
+  let removed = false
+  const workspace: SkopeoWorkspace = {
+    dir,
+    authFile: join(dir, 'auth.json'),
+    remove: async () => {
+      if (removed) return
+      removed = true
+      process.off('exit', removeNow)
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+  try {
+    await chmod(dir, 0o700)
+    const auths: Record<string, { auth: string }> = {}
+    for (const c of input.credentials)
+      auths[c.key] = { auth: Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64') }
+    // wx: never write through a file someone placed there; 0600 from the first byte.
+    await writeFile(workspace.authFile, JSON.stringify({ auths }), { mode: 0o600, flag: 'wx' })
+    if (input.srcCa !== undefined) workspace.srcCertDir = await certDir(dir, 'src-certs', input.srcCa)
+    if (input.destCa !== undefined) workspace.destCertDir = await certDir(dir, 'dest-certs', input.destCa)
+  } catch (err) {
+    await workspace.remove()
+    throw err
+  }
+  return workspace
+}
+
+async function certDir(dir: string, name: string, pem: string): Promise<string> {
+  const path = join(dir, name)
+  await mkdir(path, { mode: 0o700 })
+  // skopeo (containers/image) trusts every *.crt in the directory, besides the system's CAs.
+  await writeFile(join(path, 'ca.crt'), pem, { mode: 0o600, flag: 'wx' })
+  return path
+}
+
+/** `skopeo --version`: fails with exit 4 and how to install it when skopeo cannot be started. */
+export async function skopeoVersion(run: Runner, bin: string): Promise<string> {
+  let r
+  try {
+    r = await run(bin, ['--version'], { timeout: 30_000 })
+  } catch (err) {
+    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
+    throw err
+  }
+  if (r.exitCode !== 0) throw new ToolFailedError('skopeo', r.exitCode, r.stderr, 'skopeo --version')
+  return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim()
+}
+
+export interface CopyRequest {
+  /** `host/path:tag` or `host/path@sha256:…` */
+  source: string
+  destination: string
+  /** Copy only this platform's manifest of an index; without it the whole index, digests preserved. */
+  platform?: Platform
+}
+
+/** skopeo's arguments for one copy: never a credential, only the paths of the workspace's files. */
+export function skopeoCopyArgs(ws: SkopeoWorkspace, req: CopyRequest): string[] {
+  const platform = req.platform
+    ? [
+        '--override-os',
+        req.platform.os,
+        '--override-arch',
+        req.platform.architecture,
+        ...(req.platform.variant ? ['--override-variant', req.platform.variant] : []),
+      ]
+    : []
+  return [
+    ...platform,
+    'copy',
+    // An index whole (every platform), or one platform's manifest; the digests as the source has
+    // them, so a reference by digest still resolves at the destination (skopeo fails rather than convert).
+    ...(req.platform ? [] : ['--all']),
+    '--preserve-digests',
+    '--retry-times',
+    '2',
+    '--authfile',
+    ws.authFile,
+    ...(ws.srcCertDir ? ['--src-cert-dir', ws.srcCertDir] : []),
+    ...(ws.destCertDir ? ['--dest-cert-dir', ws.destCertDir] : []),
+    `docker://${req.source}`,
+    `docker://${req.destination}`,
+  ]
+}
+
+export type CopyOutcome =
+  | { ok: true }
+  | {
+      ok: false
+      /** What skopeo said, its last error line without the log decoration. */
+      reason: string
+      /** denied: the destination refused the push; auth: credentials asked for or refused. */
+      kind: 'denied' | 'auth' | 'not-found' | 'unreachable' | 'interrupted' | 'other'
+    }
+
+/**
+ * Runs `skopeo copy` for one image. A copy that fails is an outcome, not an exception, so one
+ * image never stops the others; only a skopeo that cannot be started throws (exit 4).
+ */
+export async function skopeoCopy(
+  run: Runner,
+  bin: string,
+  ws: SkopeoWorkspace,
+  req: CopyRequest,
+  options: { cancelSignal?: AbortSignal; withhold?: string[] } = {},
+): Promise<CopyOutcome> {
+  let r
+  try {
+    r = await run(bin, skopeoCopyArgs(ws, req), {
+      env: { DOCKER_CONFIG: ws.dir },
+      ...(options.cancelSignal && { cancelSignal: options.cancelSignal }),
+      ...(options.withhold && { withhold: options.withhold }),
+    })
+  } catch (err) {
+    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
+    if (err instanceof ToolFailedError) {
+      if (options.cancelSignal?.aborted) return { ok: false, reason: 'stopped by an interrupt', kind: 'interrupted' }
+      return { ok: false, reason: `skopeo ${err.stopped ?? 'was stopped'}`, kind: 'other' }
+    }
+    throw err
+  }
+  if (r.exitCode === 0) return { ok: true }
+  const reason = skopeoError(r.stderr) || `skopeo copy exited with ${r.exitCode}`
+  return { ok: false, reason, kind: errorKind(reason) }
+}
+
+/** The message of skopeo's last error line (`time=… level=fatal msg="…"`), unquoted. */
+export function skopeoError(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean)
+  const last = lines.findLast((l) => /level=(fatal|error)/.test(l)) ?? lines.at(-1) ?? ''
+  const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(last)
+  return (msg ? msg[1]!.replace(/\\(.)/g, '$1') : last).trim()
+}
+
+function errorKind(reason: string): Exclude<CopyOutcome, { ok: true }>['kind'] {
+  if (/\bdenied\b/i.test(reason)) return 'denied'
+  if (/authentication required|unauthorized|invalid username\/password/i.test(reason)) return 'auth'
+  if (/manifest unknown|name unknown|not found/i.test(reason)) return 'not-found'
+  if (/connection refused|no such host|i\/o timeout|dial tcp|pinging container registry|EOF/i.test(reason))
+    return 'unreachable'
+  return 'other'
+}
