@@ -84,7 +84,24 @@ export interface TestRegistry {
   seedImage(repository: string, tag: string, options?: SeedOptions): Promise<SeededImage>
   /** The registry's log so far (stderr), for failure messages. */
   log(): string
+  /** With `accessLog`: every HTTP request the registry answered so far, in order, from its access log. */
+  requests(): AccessLogEntry[]
+  /** The registry process's id (a test's wrapper may stop it from outside). */
+  pid(): number
+  /** Stops the registry process and keeps its data: a registry that went down. */
+  halt(): Promise<void>
+  /** Starts a halted registry again, on the same port with the same data. */
+  resume(): Promise<void>
   stop(): Promise<void>
+}
+
+/** One line of Distribution's access log (Apache combined format). */
+export interface AccessLogEntry {
+  method: string
+  /** The request path and query, e.g. `/v2/cf/console/blobs/uploads/`. */
+  path: string
+  status: number
+  userAgent: string
 }
 
 export interface StartRegistryOptions {
@@ -93,6 +110,8 @@ export interface StartRegistryOptions {
   users?: Record<string, string>
   /** Token mode only. Default {@link allowAuthenticated}. */
   policy?: GrantPolicy
+  /** Write the access log (one line per request) so {@link TestRegistry.requests} can count requests. */
+  accessLog?: boolean
 }
 
 const REGISTRY_BIN = '/usr/bin/docker-registry'
@@ -186,58 +205,74 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
   }
 
   const config = join(dir, 'config.yml')
-  writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: info',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      '  addr: 127.0.0.1:0',
-      `  secret: ${randomBytes(16).toString('hex')}`,
-      '  tls:',
-      `    certificate: ${certFile}`,
-      `    key: ${keyFile}`,
-      ...authConfig,
-      '',
-    ].join('\n'),
-  )
+  const writeConfig = (addr: string) =>
+    writeFileSync(
+      config,
+      [
+        'version: 0.1',
+        'log:',
+        '  level: info',
+        '  accesslog:',
+        `    disabled: ${!options.accessLog}`,
+        'storage:',
+        '  filesystem:',
+        `    rootdirectory: ${join(dir, 'data')}`,
+        '  delete:',
+        '    enabled: true',
+        'http:',
+        `  addr: ${addr}`,
+        `  secret: ${randomBytes(16).toString('hex')}`,
+        '  tls:',
+        `    certificate: ${certFile}`,
+        `    key: ${keyFile}`,
+        ...authConfig,
+        '',
+      ].join('\n'),
+    )
+  writeConfig('127.0.0.1:0')
 
-  const child = spawn(REGISTRY_BIN, ['serve', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
-  })
-  running.add(child)
   let log = ''
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`docker-registry did not start within 15s:\n${log}`)), 15000)
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString()
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log)
-      if (m) {
-        clearTimeout(timer)
-        resolve(Number(m[1]))
+  // Starts the registry process and resolves with the port it listens on.
+  const launch = async (): Promise<{ child: ChildProcess; port: number }> => {
+    const child = spawn(REGISTRY_BIN, ['serve', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+    })
+    running.add(child)
+    const from = log.length
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`docker-registry did not start within 15s:\n${log}`)), 15000)
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString()
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log.slice(from))
+        if (m) {
+          clearTimeout(timer)
+          resolve(Number(m[1]))
+        }
       }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.once('error', (err) => {
+        clearTimeout(timer)
+        reject(new Error(`cannot start ${REGISTRY_BIN} (is the docker-registry package installed?): ${err.message}`))
+      })
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer)
+        reject(new Error(`docker-registry exited with ${code ?? signal} before listening:\n${log}`))
+      })
+    })
+    child.removeAllListeners('exit')
+    return { child, port }
+  }
+  let { child, port } = await launch()
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('exit', done))
+      child.kill('SIGTERM')
+      await exited
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.once('error', (err) => {
-      clearTimeout(timer)
-      reject(new Error(`cannot start ${REGISTRY_BIN} (is the docker-registry package installed?): ${err.message}`))
-    })
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      reject(new Error(`docker-registry exited with ${code ?? signal} before listening:\n${log}`))
-    })
-  })
-  child.removeAllListeners('exit')
+    running.delete(child)
+  }
   const url = `https://127.0.0.1:${port}`
 
   const caFile = join(dir, 'ca.pem')
@@ -263,13 +298,17 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
     },
     seedImage: (repository, tag, seed = {}) => seedImage(url, certPem, seedAuth(repository), repository, tag, seed),
     log: () => log,
+    requests: () => accessLog(log),
+    pid: () => child.pid!,
+    halt,
+    resume: async () => {
+      await halt()
+      // The same port, so the references a test holds stay valid.
+      writeConfig(`127.0.0.1:${port}`)
+      ;({ child, port } = await launch())
+    },
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((done) => child.once('exit', done))
-        child.kill('SIGTERM')
-        await exited
-      }
-      running.delete(child)
+      await halt()
       if (issuer) {
         issuer.closeAllConnections()
         await new Promise((done) => issuer.close(done))
@@ -278,6 +317,18 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
     },
   }
   return registry
+}
+
+// 127.0.0.1 - - [05/Dec/2026:13:03:07 +0000] "GET /v2/ HTTP/1.1" 401 87 "" "skopeo/1.9.3"
+const ACCESS_LINE = /^\S+ \S+ \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) \S+ "[^"]*" "([^"]*)"/
+
+function accessLog(log: string): AccessLogEntry[] {
+  const out: AccessLogEntry[] = []
+  for (const line of log.split('\n')) {
+    const m = ACCESS_LINE.exec(line)
+    if (m) out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]), userAgent: m[4]! })
+  }
+  return out
 }
 
 /** Registries started together for one test file, one CA bundle that trusts them all, one stop. */
