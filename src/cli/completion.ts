@@ -26,7 +26,18 @@ interface CommandSpec {
 }
 
 // Flags whose value is a path.
-const FILE_FLAGS = new Set(['--chart-values', '--values', '--kubeconfig', '--from-docker-config', '--summary'])
+const FILE_FLAGS = new Set([
+  '--chart-values',
+  '--values',
+  '--kubeconfig',
+  '--from-docker-config',
+  '--summary',
+  '--images',
+  '--src-from-docker-config',
+  '--dest-from-docker-config',
+  '--src-ca',
+  '--dest-ca',
+])
 
 function flagValues(command: string, o: Option): Values | undefined {
   if (!o.required && !o.optional) return undefined

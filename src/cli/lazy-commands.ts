@@ -2,6 +2,7 @@ import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply/app
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret/types.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
+import type { MirrorDeps, MirrorOptions, MirrorResult } from '../commands/mirror/types.js'
 import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
 
@@ -12,6 +13,7 @@ export interface Commands {
   apply(opts: ApplyOptions, onStep: ApplyDeps['onStep'], onNotice?: ApplyDeps['onNotice']): Promise<ApplyResult>
   doctor(opts: DoctorOptions): Promise<DoctorResult>
   doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
+  mirror(opts: MirrorOptions, onProgress?: MirrorDeps['onProgress']): Promise<MirrorResult>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -22,7 +24,7 @@ export interface Ambient {
   readStdinBytes?: () => Promise<Uint8Array>
   /** The tool runner; default: execa, loaded on first use. */
   run?: Runner
-  /** SIGINT/SIGTERM, for apply's wait on a running helm upgrade; main() passes the process's. */
+  /** SIGINT/SIGTERM, for apply's wait on a running helm upgrade and mirror's copies; main() passes the process's. */
   signals?: ApplyDeps['signals']
   /** When stdin is a terminal: asks a question and reads a line with echo off (passwords). */
   prompt?: (question: string) => Promise<string>
@@ -71,6 +73,17 @@ export function makeCommands(ambient: Ambient): Commands {
         run,
         env: ambient.env,
         readStdin: ambient.readStdin,
+        ...(onProgress && { onProgress }),
+      })
+    },
+    mirror: async (opts, onProgress) => {
+      const [{ mirror }, run] = await Promise.all([import('../commands/mirror/mirror.js'), runner()])
+      return mirror(opts, {
+        run,
+        env: ambient.env,
+        readStdin: ambient.readStdin,
+        ...(ambient.prompt && { prompt: ambient.prompt }),
+        ...(ambient.signals && { signals: ambient.signals }),
         ...(onProgress && { onProgress }),
       })
     },

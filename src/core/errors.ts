@@ -27,10 +27,10 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
     "`apply`'s or `create-secret`'s preflight found problems (then nothing in the cluster was changed)",
     'a docker config that is missing or not JSON',
   ].join('; '),
-  4: 'kubectl or helm is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
-  5: '`patch --check`: a file needs changes; `create-secret`: the registry rejected the credentials (nothing was written)',
-  6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull',
-  130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run',
+  4: 'kubectl, helm or skopeo is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
+  5: '`patch --check`: a file needs changes; `create-secret` and `mirror`: a registry rejected the credentials (nothing was written or pushed)',
+  6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull; `mirror`: some image is not in place or does not pull from the mirror (the others are done)',
+  130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run; `mirror`: interrupted, skopeo stopped, what was copied is reported',
 }
 
 /**

@@ -95,6 +95,7 @@ describe('cfpull completion', () => {
       'create-secret',
       'apply',
       'doctor',
+      'mirror',
       'charts',
       'completion',
       '--help',
@@ -129,11 +130,12 @@ describe('cfpull completion', () => {
     // A flag whose value is free text offers nothing (not file names).
     expect(await bash(['cfpull', 'patch', '--secret', ''])).toEqual([])
     expect(await bash(['cfpull', 'create-secret', '--password'])).toEqual(['--password-stdin'])
+    expect(await bash(['cfpull', 'mirror', '--dest-pa'])).toEqual(['--dest-password-stdin'])
   })
 
   it('zsh: the same, through compinit and TAB in a real zsh', async () => {
     expect(sorted(await zsh('cfpull '))).toEqual(
-      sorted(['patch', 'create-secret', 'apply', 'doctor', 'charts', 'completion']),
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'mirror', 'charts', 'completion']),
     )
     expect(sorted(await zsh('cfpull completion '))).toEqual(['bash', 'fish', 'zsh'])
     expect(sorted(await zsh('cfpull patch --plu'))).toEqual(['--plugin-registry', '--plugins'])
@@ -156,7 +158,9 @@ describe('cfpull completion', () => {
   })
 
   it('fish: the same, answered by complete -C in a real fish', async () => {
-    expect(await fish('cfpull ')).toEqual(sorted(['patch', 'create-secret', 'apply', 'doctor', 'charts', 'completion']))
+    expect(await fish('cfpull ')).toEqual(
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'mirror', 'charts', 'completion']),
+    )
     expect(await fish('cfpull completion ')).toEqual(['bash', 'fish', 'zsh'])
     expect(await fish('cfpull patch --plu')).toEqual(['--plugin-registry', '--plugins'])
     expect(await fish('cfpull patch --plugin-registry ')).toEqual(

@@ -1,0 +1,407 @@
+// mirror: every image of the install copied into the private registry, under the names `patch
+// --registry` writes, and proven to pull from there. This folder holds the command's parts: the
+// credentials of both sides (credentials.ts, through create-secret's password sources) and this
+// file, which runs three phases in order:
+//   1. check: one manifest request per image at each registry (the destination's digest, the
+//      source's); an image already there with the source's digest is skipped, and that answer is
+//      its proof. Credentials refused on either side stop here, before anything is pushed (exit 5).
+//   2. copy: `skopeo copy` per image, at most --concurrency at once; a failure does not stop the others.
+//   3. proof: each copied image asked of the mirror as a node would ask (doctor --pull's check).
+import { readText } from '../../adapters/files.js'
+import { RegistryClient, fetchManifest, probeManifest, registryEndpoint } from '../../adapters/registry.js'
+import { redactingRunner, toolBinary } from '../../adapters/run.js'
+import { createSkopeoWorkspace, skopeoCopy, skopeoVersion, type SkopeoWorkspace } from '../../adapters/skopeo.js'
+import { ExitCode, UsageError } from '../../core/errors.js'
+import { redact, type RegistryAuth } from '../../core/credentials/registry-secret.js'
+import { parseMirrorTarget } from '../../core/images/mirror-name.js'
+import {
+  indexChildren,
+  manifestBytes,
+  mirrorExitCode,
+  parseImageList,
+  planMirror,
+  platformChild,
+  sourceReference,
+  type MirrorEntry,
+  type MirrorRecord,
+  type MirrorSource,
+} from '../../core/images/mirror-plan.js'
+import {
+  answerFor,
+  formatPlatform,
+  manifestKind,
+  parsePlatform,
+  type Platform,
+  type PullAnswer,
+} from '../../core/images/pull-check.js'
+import { mapLimit } from '../../core/map-limit.js'
+import { RegistryRejectedError } from '../create-secret/login.js'
+import { checkStdinUse, resolveMirrorCredentials, type MirrorCredentials } from './credentials.js'
+import type { MirrorDeps, MirrorOptions, MirrorResult } from './types.js'
+
+/** What phase 1 decided for one image. */
+interface Checked {
+  entry: MirrorEntry
+  action: 'skip' | 'copy' | 'fail' | 'there'
+  reason: string
+  /** The digest the destination must end up with: the source's (or its platform child's). */
+  want?: string
+  /** The source manifest or index, when it was fetched with GET. */
+  body?: string
+  isIndex?: boolean
+  platforms: string[] | null
+}
+
+interface Clients {
+  dest: RegistryClient
+  destCredentialed: boolean
+  source: (host: string) => RegistryClient
+  credentialed: (host: string) => boolean
+}
+
+/**
+ * `cfpull mirror`: copies each image to `--to` with skopeo (skipping what is there already, with
+ * the same digest), then proves each copy pulls. Throws for usage errors (2), bad input (3), a
+ * missing skopeo (4) and refused credentials (5, nothing pushed); everything else is a record.
+ */
+export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<MirrorResult> {
+  const notes: string[] = []
+  const target = parseMirrorTarget(opts.to)
+  const platform = opts.platform !== undefined ? parsePlatform(opts.platform) : undefined
+  const concurrency = opts.concurrency ?? 4
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency ${concurrency} is not a whole number of at least 1`)
+  if (opts.images === undefined)
+    throw new UsageError('name the images: --images FILE (one reference per line, or - for stdin)')
+  checkStdinUse(opts)
+
+  const listName = opts.images === '-' ? '<stdin>' : opts.images
+  const listText = opts.images === '-' ? await deps.readStdin() : await readText(opts.images)
+  const sources: MirrorSource[] = parseImageList(listText, listName)
+  const entries = planMirror(sources, target)
+
+  const hosts = [...new Set(entries.filter((e) => !e.alreadyThere).map((e) => e.from.host))]
+  const srcServer = opts.src.server ?? (hosts.length === 1 ? hosts[0]! : 'docker.io')
+  const creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
+  if (creds.src && !hosts.some((h) => sameHost(h, srcServer)))
+    notes.push(`the source credentials are for ${srcServer}, which none of the images comes from`)
+  const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
+  const bin = toolBinary('skopeo', deps.env)
+  // Before any request: a missing skopeo is exit 4 with the install command, not 40 failed copies.
+  const skopeo = opts.dryRun ? undefined : await skopeoVersion(run, bin)
+
+  const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  const total = entries.length
+  let done = 0
+  let bytes = 0
+  const progress = (phase: 'check' | 'copy' | 'proof', current?: string) =>
+    deps.onProgress?.({ phase, done, total, bytes, ...(current && { current }) })
+
+  // Phase 1: where each image stands. Read-only, at both registries.
+  progress('check')
+  const checked = await mapLimit(entries, concurrency, async (entry) => {
+    const c = await check(entry, clients, platform)
+    done++
+    progress('check', entry.image)
+    return c
+  })
+  const refused = checked.filter((c) => c.action === 'fail' && c.reason.startsWith(REFUSED))
+  if (refused.length) {
+    const first = refused[0]!.reason.slice(REFUSED.length)
+    throw new RegistryRejectedError(
+      `${first}; nothing was pushed`,
+      'check the user and password (--src-username/--dest-username and their password sources); robot accounts need their full name, e.g. robot$project+ci',
+    )
+  }
+
+  const records = new Map<MirrorEntry, MirrorRecord>()
+  const record = (c: Checked, r: Partial<MirrorRecord> & Pick<MirrorRecord, 'status' | 'reason'>) => {
+    const full: MirrorRecord = {
+      source: c.entry.image,
+      destination: c.entry.destination,
+      platforms: c.platforms,
+      digest: c.want ?? null,
+      bytes: null,
+      ...(c.entry.tagReason !== undefined && { tagReason: c.entry.tagReason }),
+      ...r,
+    }
+    records.set(c.entry, full)
+    deps.onRecord?.(full)
+    return full
+  }
+  for (const c of checked) {
+    if (c.action === 'there') record(c, { status: 'skipped', reason: c.reason, digest: null })
+    else if (c.action === 'skip') record(c, { status: 'skipped', reason: c.reason })
+    else if (c.action === 'fail') record(c, { status: 'failed', reason: c.reason })
+    else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
+  }
+
+  const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
+  const abort = new AbortController()
+  let interrupted = false
+  const unsubscribe = deps.signals?.(() => {
+    interrupted = true
+    abort.abort()
+  })
+  let ws: SkopeoWorkspace | undefined
+  const downSources = new Map<string, string>()
+  const copied: Array<{ c: Checked; platforms: Platform[] }> = []
+  try {
+    if (toCopy.length) {
+      ws = await createSkopeoWorkspace({
+        credentials: [
+          ...(creds.src ? [{ key: registryEndpoint(srcServer).host, ...userPass(creds.src) }] : []),
+          // Keyed by HOST/PATH: skopeo picks the longest match, so these credentials are used for
+          // the mirror's repositories even when the source is another path on the same host.
+          ...(creds.dest ? [{ key: `${target.host}/${target.path}`, ...userPass(creds.dest) }] : []),
+        ],
+        ...(creds.srcCa !== undefined && { srcCa: creds.srcCa }),
+        ...(creds.destCa !== undefined && { destCa: creds.destCa }),
+      })
+      const workspace = ws
+      done = checked.length - toCopy.length
+      progress('copy')
+      await mapLimit(toCopy, concurrency, async (c) => {
+        if (abort.signal.aborted) {
+          record(c, { status: 'failed', reason: 'not copied: interrupted before its turn' })
+          return
+        }
+        // A source that stopped answering is not asked again: waiting out skopeo's retries for
+        // every later image tells the user nothing more. A rerun finishes the job.
+        const down = downSources.get(c.entry.from.host)
+        if (down) {
+          done++
+          record(c, { status: 'failed', reason: `not copied: the source stopped answering during this run (${down})` })
+          return
+        }
+        progress('copy', c.entry.image)
+        const size = await sourceBytes(c, clients, platform)
+        const outcome = await skopeoCopy(
+          run,
+          bin,
+          workspace,
+          {
+            source: sourceReference(c.entry),
+            destination: c.entry.destination,
+            ...(platform && c.isIndex && { platform }),
+          },
+          { cancelSignal: abort.signal },
+        )
+        done++
+        if (outcome.ok) {
+          bytes += size ?? 0
+          const platforms = c.platforms ? c.platforms.map(parsePlatform) : []
+          copied.push({ c, platforms })
+          record(c, { status: 'copied', reason: 'copied', bytes: size })
+        } else if (outcome.kind === 'interrupted')
+          record(c, {
+            status: 'failed',
+            reason:
+              'interrupted during the copy: the image has no manifest at the destination yet, so nothing of it can be pulled',
+          })
+        else if (outcome.kind === 'denied')
+          record(c, {
+            status: 'failed',
+            reason: `the destination refused the push to ${c.entry.to.repository}: ${outcome.reason}`,
+          })
+        else {
+          const reason = `skopeo copy failed: ${outcome.reason}`
+          const { host } = c.entry.from
+          if (outcome.kind === 'unreachable' && host !== target.host && outcome.reason.includes(host))
+            downSources.set(host, reason)
+          record(c, { status: 'failed', reason })
+        }
+        progress('copy', c.entry.image)
+      })
+    }
+  } finally {
+    unsubscribe?.()
+    await ws?.remove()
+  }
+
+  // Phase 3: each copy asked of the mirror as a node asks for it, for each platform asked for.
+  if (!interrupted && copied.length) {
+    done = 0
+    progress('proof')
+    await mapLimit(copied, concurrency, async ({ c, platforms }) => {
+      const probe = await probeManifest(clients.dest, c.entry.to.repository, c.entry.to.reference)
+      const answer = answerFor(probe, {
+        host: target.host,
+        repository: c.entry.to.repository,
+        reference: c.entry.to.reference,
+        credentialed: !!creds.dest,
+        platforms,
+      })
+      const prev = records.get(c.entry)!
+      if (answer.status === 'pulls') {
+        record(c, { ...prev, reason: 'copied; pulls from the mirror' })
+      } else record(c, { ...prev, status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` })
+      done++
+      progress('proof', c.entry.image)
+    })
+  } else if (interrupted)
+    for (const { c } of copied) {
+      const prev = records.get(c.entry)!
+      record(c, { ...prev, reason: 'copied (not proven: interrupted)' })
+    }
+
+  deps.onProgress?.({ phase: 'done', done: total, total, bytes })
+  const ordered = entries.map((e) => records.get(e)!)
+  return {
+    to: `${target.host}/${target.path}`,
+    dryRun: opts.dryRun,
+    ...(platform && { platform: formatPlatform(platform) }),
+    records: ordered,
+    notes,
+    ...(skopeo && { skopeo }),
+    interrupted,
+    exitCode: interrupted ? ExitCode.Interrupted : mirrorExitCode(ordered, false),
+  }
+}
+
+const REFUSED = 'refused: '
+
+function userPass(a: RegistryAuth): { username: string; password: string } {
+  return { username: a.username, password: a.password }
+}
+
+function sameHost(a: string, b: string): boolean {
+  return registryEndpoint(a).host === registryEndpoint(b).host
+}
+
+function makeClients(
+  creds: MirrorCredentials,
+  srcServer: string,
+  destHost: string,
+  concurrency: number,
+  timeoutMs: number | undefined,
+  env: Record<string, string | undefined>,
+): Clients {
+  const common = { maxConcurrent: concurrency, env, ...(timeoutMs && { timeoutMs }) }
+  const dest = new RegistryClient(destHost, {
+    ...common,
+    ...(creds.dest && { credentials: userPass(creds.dest) }),
+    ...(creds.destCa !== undefined && { ca: [creds.destCa] }),
+  })
+  const sources = new Map<string, RegistryClient>()
+  const credentialed = (host: string) => !!creds.src && sameHost(host, srcServer)
+  return {
+    dest,
+    destCredentialed: !!creds.dest,
+    credentialed,
+    source: (host) => {
+      let c = sources.get(host)
+      if (!c)
+        sources.set(
+          host,
+          (c = new RegistryClient(host, {
+            ...common,
+            ...(credentialed(host) && { credentials: userPass(creds.src!) }),
+            ...(creds.srcCa !== undefined && { ca: [creds.srcCa] }),
+          })),
+        )
+      return c
+    },
+  }
+}
+
+/** A registry's answer in a few words, with what decided it. */
+function describe(a: PullAnswer): string {
+  return a.detail ? `${a.text} (${a.detail})` : a.text
+}
+
+/**
+ * Phase 1 for one image: the destination's manifest (HEAD), then the source's (HEAD, or GET when
+ * one platform of an index is wanted). One request at each registry when the image is in place.
+ */
+async function check(entry: MirrorEntry, clients: Clients, platform: Platform | undefined): Promise<Checked> {
+  const base = { entry, platforms: null }
+  if (entry.alreadyThere)
+    return { ...base, action: 'there', reason: `already under the mirror's path: not copied onto itself` }
+  const { to, from } = entry
+  const dest = await fetchManifest(clients.dest, to.repository, to.reference, 'HEAD')
+  const destAnswer = answerFor(dest.probe, {
+    host: to.host,
+    repository: to.repository,
+    reference: to.reference,
+    credentialed: clients.destCredentialed,
+    platforms: [],
+  })
+  if (destAnswer.status === 'credentials-rejected' || destAnswer.status === 'no-credentials')
+    return {
+      ...base,
+      action: 'fail',
+      reason: `${REFUSED}the destination ${to.host} ${destAnswer.status === 'no-credentials' ? 'asks for credentials (pass --dest-username with a password source)' : 'rejected the credentials'}`,
+    }
+  if (destAnswer.status === 'unreachable')
+    return { ...base, action: 'fail', reason: `the destination ${to.host} is unreachable: ${destAnswer.detail ?? ''}` }
+
+  const method = platform ? 'GET' : 'HEAD'
+  const src = await fetchManifest(clients.source(from.host), from.repository, from.reference, method)
+  const srcCtx = {
+    host: from.host,
+    repository: from.repository,
+    reference: from.reference,
+    credentialed: clients.credentialed(from.host),
+    platforms: [],
+  }
+  const srcAnswer = answerFor(src.probe, srcCtx)
+  if (srcAnswer.status === 'credentials-rejected' || srcAnswer.status === 'no-credentials')
+    return {
+      ...base,
+      action: 'fail',
+      reason: `${REFUSED}the source ${from.host} ${srcAnswer.status === 'no-credentials' ? 'asks for credentials (pass --src-username with a password source)' : 'rejected the credentials'}`,
+    }
+  if (srcAnswer.status !== 'pulls' || !src.digest) {
+    let answer = srcAnswer
+    // A HEAD has no error body: ask again as doctor --pull does, to tell a missing tag from a missing repository.
+    if (srcAnswer.status === 'not-found')
+      answer = answerFor(await probeManifest(clients.source(from.host), from.repository, from.reference), srcCtx)
+    const users = entry.uses?.length ? ` (needed by ${entry.uses.join(', ')})` : ''
+    const what = answer.status === 'not-found' ? `not at the source: ${answer.detail ?? answer.text}` : describe(answer)
+    return { ...base, action: 'fail', reason: `${what}${users}` }
+  }
+  const isIndex = manifestKind(src.probe.kind === 'response' ? src.probe.contentType : undefined) === 'index'
+  let want = src.digest
+  let platforms: string[] | null = null
+  if (platform && isIndex) {
+    const child = platformChild(src.body ?? '', platform)
+    if (!child) {
+      const offered = indexChildren(src.body ?? '').map((c) => formatPlatform(c.platform))
+      return {
+        ...base,
+        action: 'fail',
+        reason: `the source index has no ${formatPlatform(platform)} variant (it has ${offered.join(', ') || 'no platform'})`,
+      }
+    }
+    want = child.digest
+    platforms = [formatPlatform(platform)]
+  } else if (!isIndex) platforms = []
+  else if (src.body !== undefined) platforms = indexChildren(src.body).map((ch) => formatPlatform(ch.platform))
+  const c = { ...base, want, isIndex, platforms, ...(src.body !== undefined && { body: src.body }) }
+  if (dest.digest === want) return { ...c, action: 'skip', reason: 'already at the destination with the same digest' }
+  const destAt = dest.digest ? `the destination holds ${dest.digest}` : 'not at the destination'
+  if (destAnswer.status === 'no-permission')
+    return { ...c, action: 'copy', reason: `${destAt} (these credentials may not read it)` }
+  return { ...c, action: 'copy', reason: destAt }
+}
+
+/**
+ * The bytes a copy moves at most (configs and layers of the manifests copied), read from the
+ * source; null when the source does not say. Also fills in an index's platforms.
+ */
+async function sourceBytes(c: Checked, clients: Clients, platform: Platform | undefined): Promise<number | null> {
+  const { from } = c.entry
+  const client = clients.source(from.host)
+  const get = async (ref: string) => (await fetchManifest(client, from.repository, ref, 'GET')).body
+  const body = c.body ?? (await get(from.reference))
+  if (body === undefined) return null
+  if (!c.isIndex) return manifestBytes(body)
+  const children = indexChildren(body).filter((ch) => !platform || c.want === ch.digest)
+  if (!platform) c.platforms = children.map((ch) => formatPlatform(ch.platform))
+  const sizes = await mapLimit(children, 4, async (ch) => {
+    const b = await get(ch.digest)
+    return b === undefined ? null : manifestBytes(b)
+  })
+  return sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, s) => a + s!, 0)
+}

@@ -1,0 +1,316 @@
+// `cfpull mirror` against two real Distribution registries (TLS + htpasswd) and the real skopeo:
+// one stands in for the public source, the other is the private mirror. What is asserted comes
+// from the registries themselves: digests asked of the destination, requests from its access log.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RegistryClient, fetchManifest } from '../../src/adapters/registry.js'
+import { startDenyingProxy } from '../helpers/registry-proxy.js'
+import {
+  startRegistries,
+  type AccessLogEntry,
+  type RegistrySet,
+  type SeededImage,
+  type TestRegistry,
+} from '../helpers/registry.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+let set: RegistrySet
+let src: TestRegistry
+let dst: TestRegistry
+const seeded: Record<string, SeededImage> = {}
+// The list as a user would write it (or `images -o list` print it): a tag, none (:latest), an
+// explicit :latest, a nested path, `library/` names, OCI and Docker media types, an index.
+let list: string[]
+
+beforeAll(async () => {
+  set = await startRegistries([
+    { mode: 'htpasswd', users: { puller: 'Src-Pa55' }, accessLog: true },
+    { mode: 'htpasswd', users: { robot: 'Dest-Pa55' }, accessLog: true },
+  ])
+  ;[src, dst] = set.registries as [TestRegistry, TestRegistry]
+  const platforms = ['linux/amd64', 'linux/arm64']
+  seeded.console = await src.seedImage('cloudforet/console', '2.0.dev31', { platforms })
+  seeded.api = await src.seedImage('cloudforet/console-api', '2.0.dev31')
+  seeded.supervisor = await src.seedImage('cloudforet/supervisor', '2.0.dev31', { format: 'oci' })
+  seeded.plugin = await src.seedImage('cloudforet/plugins/plugin-aws-ec2', '1.2.0')
+  seeded.redis = await src.seedImage('library/redis', 'latest')
+  seeded.mongo = await src.seedImage('library/mongo', 'latest', { format: 'oci', platforms })
+  list = [
+    `${src.host}/cloudforet/console:2.0.dev31`,
+    `${src.host}/cloudforet/console-api:2.0.dev31`,
+    `${src.host}/cloudforet/supervisor:2.0.dev31`,
+    `${src.host}/cloudforet/plugins/plugin-aws-ec2:1.2.0`,
+    `${src.host}/library/redis`,
+    `${src.host}/library/mongo:latest`,
+  ]
+}, 60000)
+
+afterAll(async () => {
+  await set?.stop()
+})
+
+const ENV = () => ({ PATH: process.env.PATH!, CFPULL_SRC_PASSWORD: 'Src-Pa55', CFPULL_DEST_PASSWORD: 'Dest-Pa55' })
+
+function listFile(lines: string[]): string {
+  const file = join(tempDir(), 'list.txt')
+  writeFileSync(file, `# images of the install\n${lines.join('\n')}\n`)
+  return file
+}
+
+function args(path: string, file: string, ...more: string[]): string[] {
+  return [
+    'mirror',
+    '--to',
+    `${dst.host}/${path}`,
+    '--images',
+    file,
+    '--src-username',
+    'puller',
+    '--dest-username',
+    'robot',
+    '--src-ca',
+    src.caFile,
+    '--dest-ca',
+    dst.caFile,
+    ...more,
+  ]
+}
+
+interface Record_ {
+  source: string
+  destination: string
+  platforms: string[] | null
+  digest: string | null
+  status: string
+  reason: string
+  bytes: number | null
+}
+
+function records(stdout: string): Record_[] {
+  return (JSON.parse(stdout) as { images: Record_[] }).images
+}
+
+/** The digest the destination serves for a reference (HEAD, as a node would ask). */
+async function destDigest(repository: string, reference: string): Promise<string | undefined> {
+  const client = new RegistryClient(dst.host, {
+    credentials: { username: 'robot', password: 'Dest-Pa55' },
+    ca: [dst.caPem],
+  })
+  return (await fetchManifest(client, repository, reference, 'HEAD')).digest
+}
+
+const writes = (log: AccessLogEntry[]) => log.filter((r) => !['GET', 'HEAD'].includes(r.method))
+const blobUploads = (log: AccessLogEntry[]) =>
+  log.filter((r) => r.method === 'POST' && r.path.includes('/blobs/uploads/'))
+
+describe('cfpull mirror', () => {
+  it('copies every image with the source digest, then a rerun moves no blob and asks ≤1.2 requests per image', async () => {
+    const file = listFile(list)
+    const first = await runCli(args('full', file, '--json'), { env: ENV() })
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    const got = records(first.stdout)
+    expect(got.map((r) => [r.destination, r.status, r.reason])).toEqual([
+      [`${dst.host}/full/console:2.0.dev31`, 'copied', 'copied; pulls from the mirror'],
+      [`${dst.host}/full/console-api:2.0.dev31`, 'copied', 'copied; pulls from the mirror'],
+      [`${dst.host}/full/supervisor:2.0.dev31`, 'copied', 'copied; pulls from the mirror'],
+      [`${dst.host}/full/plugin-aws-ec2:1.2.0`, 'copied', 'copied; pulls from the mirror'],
+      [`${dst.host}/full/redis:latest`, 'copied', 'copied; pulls from the mirror'],
+      [`${dst.host}/full/mongo:latest`, 'copied', 'copied; pulls from the mirror'],
+    ])
+    expect(got[0]!.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+    expect(got[1]!.platforms).toEqual([])
+    expect(got.every((r) => typeof r.bytes === 'number' && r.bytes > 0)).toBe(true)
+    // Every digest at the destination is the source's (the index's for a multi-arch image).
+    const order = ['console', 'api', 'supervisor', 'plugin', 'redis', 'mongo']
+    const repos = ['console', 'console-api', 'supervisor', 'plugin-aws-ec2', 'redis', 'mongo']
+    for (const [i, key] of order.entries()) {
+      expect(got[i]!.digest).toBe(seeded[key]!.digest)
+      expect(await destDigest(`full/${repos[i]}`, seeded[key]!.tag)).toBe(seeded[key]!.digest)
+    }
+
+    const [destBefore, srcBefore] = [dst.requests().length, src.requests().length]
+    const again = await runCli(args('full', file, '--json'), { env: ENV() })
+    expect(again.code).toBe(0)
+    expect(records(again.stdout).map((r) => [r.status, r.reason])).toEqual(
+      Array(6).fill(['skipped', 'already at the destination with the same digest']),
+    )
+    // Let the registries' access logs arrive.
+    await new Promise((done) => setTimeout(done, 200))
+    const destRun = dst.requests().slice(destBefore)
+    const srcRun = src.requests().slice(srcBefore)
+    expect(blobUploads(destRun)).toEqual([])
+    expect(writes(destRun)).toEqual([])
+    // One ping and one HEAD per image at each registry: 7 requests for 6 images.
+    expect(destRun.length).toBe(7)
+    expect(srcRun.length).toBe(7)
+    expect(destRun.length / 6).toBeLessThanOrEqual(1.2)
+  })
+
+  it('prints the plan with --dry-run and writes nothing', async () => {
+    const file = listFile(list.slice(0, 2))
+    const before = dst.requests().length
+    const r = await runCli(args('dry', file, '--dry-run', '--no-color'), {
+      env: { ...ENV(), CFPULL_SKOPEO: '/nonexistent/skopeo' },
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe(
+      [
+        `cfpull mirror → ${dst.host}/dry: 2 images, every platform (dry run: nothing is pushed)`,
+        '',
+        `  ℹ planned ${list[0]}     → ${dst.host}/dry/console:2.0.dev31`,
+        '      not at the destination',
+        `  ℹ planned ${list[1]} → ${dst.host}/dry/console-api:2.0.dev31`,
+        '      not at the destination',
+        '',
+        '✔ 2 planned',
+        '',
+      ].join('\n'),
+    )
+    await new Promise((done) => setTimeout(done, 100))
+    expect(writes(dst.requests().slice(before))).toEqual([])
+  })
+
+  it('copies only the asked platform with --platform: one manifest, the child digest', async () => {
+    const file = listFile([list[0]!])
+    const r = await runCli(args('amd64', file, '--platform', 'linux/amd64', '--json'), { env: ENV() })
+    expect(r.code).toBe(0)
+    const [rec] = records(r.stdout)
+    const index = JSON.parse(
+      (
+        await fetchManifest(
+          new RegistryClient(src.host, { credentials: { username: 'puller', password: 'Src-Pa55' }, ca: [src.caPem] }),
+          'cloudforet/console',
+          '2.0.dev31',
+          'GET',
+        )
+      ).body!,
+    ) as { manifests: Array<{ digest: string; platform: { architecture: string } }> }
+    const amd64 = index.manifests.find((m) => m.platform.architecture === 'amd64')!.digest
+    const arm64 = index.manifests.find((m) => m.platform.architecture === 'arm64')!.digest
+    expect(rec).toMatchObject({ status: 'copied', platforms: ['linux/amd64'], digest: amd64 })
+    expect(await destDigest('amd64/console', '2.0.dev31')).toBe(amd64)
+    expect(await destDigest('amd64/console', arm64)).toBeUndefined()
+    // A rerun compares the child digest of that platform, and skips.
+    const again = await runCli(args('amd64', file, '--platform', 'linux/amd64', '--json'), { env: ENV() })
+    expect(records(again.stdout)[0]).toMatchObject({ status: 'skipped', digest: amd64 })
+  })
+
+  it('exits 5 and pushes nothing when the destination rejects the password', async () => {
+    const file = listFile(list.slice(0, 3))
+    const before = dst.requests().length
+    const r = await runCli(args('wrong', file), { env: { ...ENV(), CFPULL_DEST_PASSWORD: 'not-it' } })
+    expect(r.code).toBe(5)
+    expect(r.stderr).toContain(`error: the destination ${dst.host} rejected the credentials; nothing was pushed`)
+    await new Promise((done) => setTimeout(done, 100))
+    const run = dst.requests().slice(before)
+    expect(run.length).toBeGreaterThan(0)
+    expect(writes(run)).toEqual([])
+  })
+
+  it('names the repository whose push the registry refuses, and copies the others', async () => {
+    const proxy = await startDenyingProxy(dst, ['denied/console-api'])
+    try {
+      const file = listFile(list.slice(0, 3))
+      const r = await runCli(
+        [
+          ...args('denied', file, '--json').map((a) =>
+            a === `${dst.host}/denied` ? `${proxy.host}/denied` : a === dst.caFile ? proxy.caFile : a,
+          ),
+        ],
+        { env: ENV() },
+      )
+      expect(r.code).toBe(6)
+      const got = records(r.stdout)
+      expect(got.map((x) => x.status)).toEqual(['copied', 'failed', 'copied'])
+      expect(got[1]!.reason).toMatch(/^the destination refused the push to denied\/console-api: .*denied/)
+      expect(proxy.denied.length).toBeGreaterThan(0)
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('keeps what was copied when the source stops mid-run, and a rerun copies only the rest', async () => {
+    // A skopeo wrapper that stops the source registry before the third copy starts: the run goes
+    // on, every later image fails with skopeo's reason.
+    const dir = tempDir()
+    const counter = join(dir, 'count')
+    const wrapper = join(dir, 'skopeo')
+    writeFileSync(counter, '0')
+    writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        `n=$(($(cat ${counter}) + 1)); echo $n > ${counter}`,
+        `if [ "$1" != "--version" ] && [ -f ${join(dir, 'armed')} ] && [ $n -eq 4 ]; then`,
+        `  kill ${src.pid()}; while kill -0 ${src.pid()} 2>/dev/null; do sleep 0.05; done`,
+        'fi',
+        'exec skopeo "$@"',
+        '',
+      ].join('\n'),
+    )
+    chmodSync(wrapper, 0o755)
+    writeFileSync(join(dir, 'armed'), '')
+    const file = listFile(list)
+    const env = { ...ENV(), CFPULL_SKOPEO: wrapper }
+    const r = await runCli(args('stopped', file, '--concurrency', '1', '--json'), { env })
+    expect(r.code).toBe(6)
+    const got = records(r.stdout)
+    expect(got.map((x) => x.status)).toEqual(['copied', 'copied', 'failed', 'failed', 'failed', 'failed'])
+    expect(got[2]!.reason).toMatch(/^skopeo copy failed: .*connection refused/)
+    for (const x of got.slice(3))
+      expect(x.reason).toBe(`not copied: the source stopped answering during this run (${got[2]!.reason})`)
+    expect(await destDigest('stopped/console', '2.0.dev31')).toBe(seeded.console!.digest)
+    expect(await destDigest('stopped/console-api', '2.0.dev31')).toBe(seeded.api!.digest)
+    expect(await destDigest('stopped/supervisor', '2.0.dev31')).toBeUndefined()
+
+    await src.resume()
+    rmSync(join(dir, 'armed'))
+    writeFileSync(counter, '0')
+    const again = await runCli(args('stopped', file, '--concurrency', '1', '--json'), { env })
+    expect(again.code).toBe(0)
+    expect(records(again.stdout).map((x) => x.status)).toEqual([
+      'skipped',
+      'skipped',
+      'copied',
+      'copied',
+      'copied',
+      'copied',
+    ])
+    // skopeo --version and one copy per missing image.
+    expect(readFileSync(counter, 'utf8').trim()).toBe('5')
+  })
+})
+
+describe('cfpull mirror: usage and tools', () => {
+  it('refuses --images - together with a password on stdin (exit 2)', async () => {
+    const r = await runCli(
+      ['mirror', '--to', 'harbor.example.com/cf', '--images', '-', '--dest-username', 'robot', '--dest-password-stdin'],
+      {
+        stdin: 'x\n',
+      },
+    )
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      '--images - reads the list from stdin, so stdin cannot carry a password too (--dest-password-stdin)',
+    )
+  })
+
+  it('exits 4 with the install command and the skopeo-sync alternative when skopeo is missing', async () => {
+    const file = listFile([list[0]!])
+    const r = await runCli(args('none', file), { env: { ...ENV(), CFPULL_SKOPEO: '/nonexistent/skopeo' } })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('/nonexistent/skopeo not found')
+    expect(r.stderr).toContain('apt-get install skopeo')
+    expect(r.stderr).toContain('cfpull images -o skopeo-sync')
+  })
+
+  it('names file:line:col for a line that is not an image reference (exit 3)', async () => {
+    const file = listFile(['cloudforet/console:2.0', '  Bad/Name:1'])
+    const r = await runCli(['mirror', '--to', 'harbor.example.com/cf', '--images', file, '--dry-run'])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(`${file}:3:3: "Bad/Name:1" is not an image reference`)
+  })
+})
