@@ -433,18 +433,8 @@ export async function probeManifest(
     const type = contentType(head)
     const needBody = head.status === 404 || (head.status === 200 && (manifestKind(type) === 'index' || !type))
     const res = needBody ? await client.request('GET', path, options) : head
-    const probe: ManifestProbe = { kind: 'response', status: res.status }
-    const ct = contentType(res)
-    if (ct) probe.contentType = ct
-    if (res.status === 401) {
-      const c = parseChallenge(header(res, 'www-authenticate'))
-      if (c) probe.challenge = { scheme: c.scheme, ...(c.params.error && { error: c.params.error }) }
-    }
-    if (res.status === 200 && manifestKind(ct) === 'index') probe.body = res.body.toString('utf8')
-    if (res.status >= 400) {
-      const codes = errorCodes(res)
-      if (codes.length) probe.errorCodes = codes
-    }
+    const probe = probeOf(res)
+    if (res.status === 200 && manifestKind(probe.contentType) === 'index') probe.body = res.body.toString('utf8')
     // Distribution answers MANIFEST_UNKNOWN for a repository that does not exist too; its tag
     // list tells the two apart (NAME_UNKNOWN), which decides what the user must mirror.
     if (res.status === 404 && !probe.errorCodes?.includes('NAME_UNKNOWN')) {
@@ -459,6 +449,22 @@ export async function probeManifest(
     if (err instanceof RegistryTokenError) return { kind: 'token-refused', status: err.status }
     throw err
   }
+}
+
+/** What a manifest answer says, as the pull check reads it: status, type, challenge, error codes. */
+function probeOf(res: RegistryResponse): ManifestProbe & { kind: 'response' } {
+  const probe: ManifestProbe & { kind: 'response' } = { kind: 'response', status: res.status }
+  const ct = contentType(res)
+  if (ct) probe.contentType = ct
+  if (res.status === 401) {
+    const c = parseChallenge(header(res, 'www-authenticate'))
+    if (c) probe.challenge = { scheme: c.scheme, ...(c.params.error && { error: c.params.error }) }
+  }
+  if (res.status >= 400) {
+    const codes = errorCodes(res)
+    if (codes.length) probe.errorCodes = codes
+  }
+  return probe
 }
 
 function contentType(res: RegistryResponse): string | undefined {
@@ -497,20 +503,10 @@ export async function fetchManifest(
   const options = { scope: `repository:${repository}:pull`, accept: MANIFEST_ACCEPT.split(', ') }
   try {
     const res = await client.request(method, `/v2/${repository}/manifests/${reference}`, options)
-    const probe: ManifestProbe = { kind: 'response', status: res.status }
-    const ct = contentType(res)
-    if (ct) probe.contentType = ct
-    if (res.status === 401) {
-      const c = parseChallenge(header(res, 'www-authenticate'))
-      if (c) probe.challenge = { scheme: c.scheme, ...(c.params.error && { error: c.params.error }) }
-    }
-    if (res.status >= 400) {
-      const codes = errorCodes(res)
-      if (codes.length) probe.errorCodes = codes
-    }
+    const probe = probeOf(res)
     if (res.status !== 200) return { probe }
     const body = method === 'GET' ? res.body.toString('utf8') : undefined
-    if (body !== undefined && manifestKind(ct) === 'index') probe.body = body
+    if (body !== undefined && manifestKind(probe.contentType) === 'index') probe.body = body
     const headerDigest = header(res, 'docker-content-digest')
     const digest =
       headerDigest ?? (method === 'GET' ? `sha256:${createHash('sha256').update(res.body).digest('hex')}` : undefined)

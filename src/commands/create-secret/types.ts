@@ -1,18 +1,15 @@
 import type { LoginCheck } from '../../adapters/registry.js'
 import type { Runner } from '../../adapters/run.js'
 import type { ExitCodeValue, Finding } from '../../core/errors.js'
+import type { CredentialOptions } from './password.js'
 
-export interface CreateSecretOptions {
+/**
+ * The credentials: --docker-server (without it, the one registry of --from-docker-config, else
+ * Docker Hub), --docker-username, --password-stdin, --docker-password (accepted, with a warning,
+ * because argv is visible to other users), --from-docker-config [FILE].
+ */
+export interface CreateSecretOptions extends CredentialOptions {
   name: string
-  /** --docker-server as given; without it: the one registry of --from-docker-config, else Docker Hub. */
-  server?: string
-  username?: string
-  email?: string
-  passwordStdin: boolean
-  /** --docker-password: accepted, with a warning, because argv is visible to other users. */
-  password?: string
-  /** --from-docker-config [FILE]; `true` means Docker's default file. */
-  fromDockerConfig?: string | true
   namespaces: string[]
   values?: string
   chartVersion?: string

@@ -5,7 +5,7 @@
 import { CfpullError, ExitCode, type ErrorType, type ExitCodeValue } from '../errors.js'
 import { ImageRefError } from '../credentials/image-ref.js'
 import { mirrorNames, normalizeImage, type MirrorTarget } from './mirror-name.js'
-import { normalizePlatform, platformMatches, type Platform } from './pull-check.js'
+import { indexEntries, platformMatches, type Platform } from './pull-check.js'
 
 /** A line of an `--images` file that is not an image reference (exit 3, naming file:line:col). */
 export class ImageListError extends CfpullError {
@@ -113,30 +113,9 @@ export function sourceReference(e: MirrorEntry): string {
   return `${ref.registry}/${ref.path}${refSuffix(ref)}`
 }
 
-interface IndexEntry {
-  digest?: unknown
-  platform?: { os?: unknown; architecture?: unknown; variant?: unknown }
-}
-
-/** The platforms of an index (attestation entries left out), in its order. */
+/** The children of an index that run somewhere (attestations left out), in its order. */
 export function indexChildren(body: string): Array<{ digest: string; platform: Platform }> {
-  let doc: unknown
-  try {
-    doc = JSON.parse(body)
-  } catch {
-    return []
-  }
-  const manifests = (doc as { manifests?: unknown }).manifests
-  if (!Array.isArray(manifests)) return []
-  const out: Array<{ digest: string; platform: Platform }> = []
-  for (const m of manifests as IndexEntry[]) {
-    const p = m?.platform
-    if (typeof m?.digest !== 'string' || !p || typeof p.os !== 'string' || typeof p.architecture !== 'string') continue
-    if (p.os === 'unknown' || p.architecture === 'unknown') continue
-    const variant = typeof p.variant === 'string' && p.variant ? { variant: p.variant } : {}
-    out.push({ digest: m.digest, platform: normalizePlatform({ os: p.os, architecture: p.architecture, ...variant }) })
-  }
-  return out
+  return indexEntries(body).flatMap((e) => (e.digest ? [{ digest: e.digest, platform: e.platform }] : []))
 }
 
 /** The child of an index that serves `want`, as a runtime on that platform would pick it. */

@@ -98,10 +98,11 @@ export function platformMatches(want: Platform, have: Platform): boolean {
 }
 
 /**
- * The platforms an index or manifest list offers. Entries without a platform and BuildKit's
- * attestation entries (`unknown/unknown`) run nowhere, so they are not platforms.
+ * The entries of an index or manifest list that run somewhere: each child's digest (when given)
+ * and platform. Entries without a platform and BuildKit's attestation entries (`unknown/unknown`)
+ * run nowhere, so they are left out.
  */
-export function indexPlatforms(body: string): Platform[] {
+export function indexEntries(body: string): Array<{ digest?: string; platform: Platform }> {
   let doc: unknown
   try {
     doc = JSON.parse(body)
@@ -110,20 +111,28 @@ export function indexPlatforms(body: string): Platform[] {
   }
   const manifests = (doc as { manifests?: unknown }).manifests
   if (!Array.isArray(manifests)) return []
-  const out: Platform[] = []
+  const out: Array<{ digest?: string; platform: Platform }> = []
   for (const m of manifests) {
-    const p = (m as { platform?: { os?: unknown; architecture?: unknown; variant?: unknown } } | null)?.platform
+    const entry = m as {
+      digest?: unknown
+      platform?: { os?: unknown; architecture?: unknown; variant?: unknown }
+    } | null
+    const p = entry?.platform
     if (!p || typeof p.os !== 'string' || typeof p.architecture !== 'string') continue
     if (p.os === 'unknown' || p.architecture === 'unknown') continue
-    out.push(
-      normalizePlatform({
-        os: p.os,
-        architecture: p.architecture,
-        ...(typeof p.variant === 'string' && p.variant && { variant: p.variant }),
-      }),
-    )
+    const platform = normalizePlatform({
+      os: p.os,
+      architecture: p.architecture,
+      ...(typeof p.variant === 'string' && p.variant && { variant: p.variant }),
+    })
+    out.push({ ...(typeof entry.digest === 'string' && { digest: entry.digest }), platform })
   }
   return out
+}
+
+/** The platforms an index or manifest list offers. */
+export function indexPlatforms(body: string): Platform[] {
+  return indexEntries(body).map((e) => e.platform)
 }
 
 /** What the registry said to one manifest check, as the adapter saw it (never a credential). */
