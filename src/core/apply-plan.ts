@@ -255,41 +255,59 @@ export function mergeValues(base: unknown, over: unknown): unknown {
 /** Waiting reasons of a container whose image cannot be pulled: nothing restarts such a pod by itself. */
 export const PULL_FAILURE_REASONS = ['ImagePullBackOff', 'ErrImagePull']
 
+interface OwnerReference {
+  kind?: string
+  name?: string
+  uid?: string
+  controller?: boolean
+}
+
 interface PodJson {
-  metadata?: {
-    name?: string
-    labels?: Record<string, string>
-    ownerReferences?: Array<{ kind?: string; name?: string }>
-  }
+  metadata?: { name?: string; ownerReferences?: OwnerReference[] }
   status?: {
     containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }>
     initContainerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }>
   }
 }
 
+interface ReplicaSetJson {
+  metadata?: { name?: string; uid?: string; ownerReferences?: OwnerReference[] }
+}
+
+/** The controller among an object's owners (the one the kubelet's pod or a ReplicaSet answers to). */
+function controllerOf(refs: OwnerReference[] | undefined): OwnerReference | undefined {
+  return (refs ?? []).find((r) => r.controller) ?? (refs?.length === 1 ? refs[0] : undefined)
+}
+
 /**
  * Pods of the release that are stuck pulling: a container waiting with ImagePullBackOff or
- * ErrImagePull, and the pod either labelled with the release or owned by one of its workloads
- * (a ReplicaSet `<deployment>-<hash>`, or a StatefulSet/DaemonSet/Job of that name).
+ * ErrImagePull, and the pod owned by one of the release's workloads, followed through owner
+ * references as the controllers set them: pod → ReplicaSet → Deployment, or pod → StatefulSet,
+ * DaemonSet or Job. Names are compared whole, never by prefix: `identity-proxy-…` is not
+ * `identity`'s. A pod whose owners cannot be followed (its ReplicaSet is gone) is not the release's.
  */
 export function stuckReleasePods(
-  parsed: unknown,
-  release: string,
+  pods: unknown,
+  replicaSets: unknown,
   workloads: ReadonlyArray<{ kind: string; name: string }>,
 ): string[] {
-  const items = ((parsed ?? {}) as { items?: PodJson[] }).items ?? []
-  const deployments = workloads.filter((w) => w.kind === 'Deployment').map((w) => w.name)
-  const others = new Set(workloads.filter((w) => w.kind !== 'Deployment').map((w) => `${w.kind}/${w.name}`))
+  const items = ((pods ?? {}) as { items?: PodJson[] }).items ?? []
+  const sets = ((replicaSets ?? {}) as { items?: ReplicaSetJson[] }).items ?? []
+  const owned = new Set(workloads.map((w) => `${w.kind}/${w.name}`))
+  const ownerOf = (ref: OwnerReference): OwnerReference | undefined => {
+    if (ref.kind !== 'ReplicaSet') return ref
+    const rs = sets.find(
+      (x) => x.metadata?.name === ref.name && (!ref.uid || !x.metadata?.uid || x.metadata.uid === ref.uid),
+    )
+    return rs && controllerOf(rs.metadata?.ownerReferences)
+  }
   return items
     .filter((p) => {
       const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
       if (!statuses.some((s) => PULL_FAILURE_REASONS.includes(s.state?.waiting?.reason ?? ''))) return false
-      if (p.metadata?.labels?.[INSTANCE_LABEL] === release) return true
-      return (p.metadata?.ownerReferences ?? []).some(
-        (o) =>
-          (o.kind === 'ReplicaSet' && deployments.some((d) => o.name?.startsWith(`${d}-`))) ||
-          others.has(`${o.kind}/${o.name}`),
-      )
+      const ref = controllerOf(p.metadata?.ownerReferences)
+      const workload = ref && ownerOf(ref)
+      return !!workload && owned.has(`${workload.kind}/${workload.name}`)
     })
     .map((p) => p.metadata?.name ?? '')
     .filter(Boolean)

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { helmReleaseSecret, readHelmRelease } from '../helpers/helm-release.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
-import { chart, plugin, pod, useApplyEnv } from '../helpers/apply-env.js'
+import { chart, plugin, pod, podOf, useApplyEnv } from '../helpers/apply-env.js'
 
 // Real helm and kubectl against the loopback API server: helm upgrade renders the test chart
 // and writes its Deployments and release record there, kubectl waits, deletes and restarts.
@@ -23,9 +23,11 @@ describe('cfpull apply', () => {
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 0.1.0 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet -o json',
+        '  kubectl --kubeconfig <tmp>/kubeconfig get replicasets -n cloudforet -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete pod -n cloudforet '<each pod still in ImagePullBackOff/ErrImagePull>' -o name",
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet-plugin '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet-plugin -o json',
+        '  kubectl --kubeconfig <tmp>/kubeconfig get replicasets -n cloudforet-plugin -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete pod -n cloudforet-plugin '<each pod still in ImagePullBackOff/ErrImagePull>' -o name",
         '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
         '',
@@ -78,32 +80,21 @@ describe('cfpull apply', () => {
   })
 
   it('--restart auto (the default): waits for the rollouts helm started, deletes only pods stuck pulling', async () => {
-    // In each namespace one pod stuck pulling and one running, plus one stuck pod of another app.
-    e.api.seed(
-      pod('cloudforet', 'console-7d4b9-x1', { labels: instance, owner: { kind: 'ReplicaSet', name: 'console-7d4b9' } }),
-    )
-    e.api.seed(
-      pod('cloudforet', 'identity-5f6c8-x2', {
-        labels: instance,
-        owner: { kind: 'ReplicaSet', name: 'identity-5f6c8' },
-        waiting: 'ImagePullBackOff',
-      }),
-    )
-    // mongodb's pods carry no instance label: its owner says it is the release's.
-    e.api.seed(
-      pod('cloudforet', 'mongodb-6c9d7-x3', {
-        owner: { kind: 'ReplicaSet', name: 'mongodb-6c9d7' },
-        waiting: 'ErrImagePull',
-      }),
-    )
+    // A real install (revision 1's objects, each Deployment with its ReplicaSet). In each
+    // namespace one pod stuck pulling and one running, plus one stuck pod of another app.
+    await e.install()
+    e.api.seed(podOf(e.api, 'cloudforet', 'console', 'console-7d4b9-x1'))
+    e.api.seed(podOf(e.api, 'cloudforet', 'identity', 'identity-5f6c8-x2', 'ImagePullBackOff'))
+    // mongodb's pods carry no instance label: its owners say it is the release's.
+    e.api.seed(podOf(e.api, 'cloudforet', 'mongodb', 'mongodb-6c9d7-x3', 'ErrImagePull'))
     e.api.seed(
       pod('cloudforet', 'someone-else-x4', {
         owner: { kind: 'ReplicaSet', name: 'other-1' },
         waiting: 'ImagePullBackOff',
       }),
     )
-    e.api.seed(pod('cloudforet-plugin', 'supervisor-77f-x5', { labels: instance, waiting: 'ImagePullBackOff' }))
-    e.api.seed(pod('cloudforet-plugin', 'supervisor-77f-x6', { labels: instance }))
+    e.api.seed(podOf(e.api, 'cloudforet-plugin', 'supervisor', 'supervisor-77f-x5', 'ImagePullBackOff'))
+    e.api.seed(podOf(e.api, 'cloudforet-plugin', 'supervisor', 'supervisor-77f-x6'))
     for (const o of [...plugin('plugin-aws-ec2-inven', []), ...plugin('plugin-google-cloud-inven', ['my-credential'])])
       e.api.seed(o)
 
@@ -162,6 +153,35 @@ describe('cfpull apply', () => {
     expect(r.stderr).toContain(
       "warning: plugin deployments plugin-aws-ec2-inven-a1b2c3 in cloudforet-plugin were created without my-credential and the supervisor reuses installed plugins: run again with --recreate-plugins to delete each one's Deployment and Service so it recreates them with the secret\n",
     )
+  })
+
+  it('--restart auto deletes a stuck pod only when its owners lead to a release Deployment: identity-proxy is not identity', async () => {
+    await e.install()
+    // Another app in the same namespace whose name starts with a release Deployment's name.
+    e.api.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'identity-proxy', namespace: 'cloudforet', labels: { app: 'identity-proxy' } },
+      spec: {
+        selector: { matchLabels: { app: 'identity-proxy' } },
+        template: {
+          metadata: { labels: { app: 'identity-proxy' } },
+          spec: { containers: [{ name: 'proxy', image: 'example.com/proxy:1' }] },
+        },
+      },
+    })
+    e.api.seed(podOf(e.api, 'cloudforet', 'identity-proxy', 'identity-proxy-6d5f8-x1', 'ImagePullBackOff'))
+    e.api.seed(podOf(e.api, 'cloudforet', 'identity', 'identity-5f6c8-x2', 'ImagePullBackOff'))
+    const r = await e.apply([])
+    expect(r.code, r.stderr).toBe(0)
+    expect(e.api.get('Pod', 'cloudforet', 'identity-proxy-6d5f8-x1')).toBeTruthy()
+    expect(
+      e.api
+        .writes()
+        .filter((w) => w.method === 'DELETE')
+        .map((w) => w.path),
+    ).toEqual(['/api/v1/namespaces/cloudforet/pods/identity-5f6c8-x2'])
+    expect(e.tidy(r.stdout)).toContain('1 pod stuck pulling deleted (identity-5f6c8-x2)\n')
   })
 
   it('--restart delete deletes every labelled pod and counts what kubectl named; zero is zero', async () => {

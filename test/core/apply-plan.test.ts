@@ -86,15 +86,12 @@ describe('namedObjects: counts what kubectl -o name printed', () => {
 })
 
 describe('stuckReleasePods', () => {
-  const p = (
-    name: string,
-    reason: string | undefined,
-    o: { label?: boolean; owner?: [string, string]; init?: boolean } = {},
-  ) => ({
+  const p = (name: string, reason: string | undefined, o: { owner?: [string, string]; init?: boolean } = {}) => ({
     metadata: {
       name,
-      labels: o.label ? { 'app.kubernetes.io/instance': 'cloudforet' } : {},
-      ...(o.owner && { ownerReferences: [{ kind: o.owner[0], name: o.owner[1] }] }),
+      ...(o.owner && {
+        ownerReferences: [{ kind: o.owner[0], name: o.owner[1], uid: `uid-${o.owner[1]}`, controller: true }],
+      }),
     },
     status: {
       [o.init ? 'initContainerStatuses' : 'containerStatuses']: [
@@ -102,23 +99,43 @@ describe('stuckReleasePods', () => {
       ],
     },
   })
-  it('only pods of the release that wait on a pull', () => {
+  // ReplicaSets as the Deployment controller names and owns them.
+  const rs = (name: string, deployment: string) => ({
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      ownerReferences: [{ kind: 'Deployment', name: deployment, uid: `uid-${deployment}`, controller: true }],
+    },
+  })
+  it('only pods of the release that wait on a pull, followed through their owners', () => {
     const pods = {
       items: [
-        p('a', 'ImagePullBackOff', { label: true }),
-        p('b', undefined, { label: true }),
-        p('c', 'CrashLoopBackOff', { label: true }),
+        p('a', 'ImagePullBackOff', { owner: ['ReplicaSet', 'identity-5d8f'] }),
+        p('b', undefined, { owner: ['ReplicaSet', 'identity-5d8f'] }),
+        p('c', 'CrashLoopBackOff', { owner: ['ReplicaSet', 'identity-5d8f'] }),
         p('d', 'ErrImagePull', { owner: ['ReplicaSet', 'mongodb-5d8f'] }),
-        p('e', 'ErrImagePull', { owner: ['ReplicaSet', 'mongodbx-5d8f'] }),
+        // Another app whose name starts with a release Deployment's: not the release's.
+        p('e', 'ErrImagePull', { owner: ['ReplicaSet', 'identity-proxy-7c9b'] }),
         p('f', 'ImagePullBackOff', { owner: ['StatefulSet', 'redis'] }),
-        p('g', 'ImagePullBackOff', { owner: ['ReplicaSet', 'elsewhere-1'] }),
-        p('h', 'ImagePullBackOff', { label: true, init: true }),
+        // A ReplicaSet that is gone: its owner cannot be followed.
+        p('g', 'ImagePullBackOff', { owner: ['ReplicaSet', 'mongodb-gone'] }),
+        p('h', 'ImagePullBackOff', { owner: ['ReplicaSet', 'identity-5d8f'], init: true }),
+        // No owner at all, whatever its labels: nothing recreates it.
+        p('i', 'ImagePullBackOff'),
+      ],
+    }
+    const sets = {
+      items: [
+        rs('identity-5d8f', 'identity'),
+        rs('mongodb-5d8f', 'mongodb'),
+        rs('identity-proxy-7c9b', 'identity-proxy'),
       ],
     }
     const workloads = [
+      { kind: 'Deployment', name: 'identity' },
       { kind: 'Deployment', name: 'mongodb' },
       { kind: 'StatefulSet', name: 'redis' },
     ]
-    expect(stuckReleasePods(pods, 'cloudforet', workloads)).toEqual(['a', 'd', 'f', 'h'])
+    expect(stuckReleasePods(pods, sets, workloads)).toEqual(['a', 'd', 'f', 'h'])
   })
 })

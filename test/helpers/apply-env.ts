@@ -7,8 +7,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect } from 'vitest'
+import { parseAllDocuments } from 'yaml'
 import { startCluster } from './cluster.js'
-import type { FakeApiServer } from './fake-apiserver.js'
+import { replicaSetsOf, type FakeApiServer } from './fake-apiserver.js'
 import { helmReleaseSecret } from './helm-release.js'
 import { kubectlEntry, pullSecret } from './pull-secret.js'
 import { recordingRunner, type RecordedCall } from './recording-runner.js'
@@ -111,6 +112,20 @@ export const plugin = (id: string, secrets: string[], namespace = 'cloudforet-pl
   ]
 }
 
+/** A pod of a Deployment as its controllers make it: owned by the Deployment's newest ReplicaSet. */
+export const podOf = (api: FakeApiServer, namespace: string, deployment: string, name: string, waiting?: string) => {
+  const rs = replicaSetsOf(api, namespace, deployment)[0]
+  if (!rs) throw new Error(`no ReplicaSet of deployment ${namespace}/${deployment}: seed the Deployment first`)
+  const p = pod(namespace, name, {
+    labels: rs.spec.template.metadata.labels,
+    ...(waiting && { waiting }),
+  })
+  p.metadata.ownerReferences = [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true },
+  ]
+  return p
+}
+
 export interface ApplyEnv {
   api: FakeApiServer
   dir: string
@@ -120,6 +135,12 @@ export interface ApplyEnv {
   /** `pullCheck: true` runs the registry pull check, which the Docker Hub install here cannot pass. */
   apply(args: string[], o?: { env?: Record<string, string>; pullCheck?: boolean }): Promise<ApplyRun>
   tidy(s: string): string
+  /**
+   * Makes revision 1 a real install: the chart rendered with the values as they were before the
+   * patch, every object of it in the cluster (so each Deployment has its ReplicaSet) and in the
+   * release record's manifest, as `helm install` leaves them.
+   */
+  install(): Promise<void>
   /** Runs the pinned helm against the loopback server (to install, or to look). */
   helm(args: string[]): Promise<string>
   /**
@@ -146,7 +167,29 @@ export function useApplyEnv(): ApplyEnv {
     e.api.seed(registrySecret('cloudforet'))
     e.api.seed(registrySecret('cloudforet-plugin'))
     e.values = join(e.dir, 'values.yaml')
-    writeFileSync(e.values, readFileSync(join(chart, 'override.yaml'), 'utf8') + connectorNamespace)
+    const unpatched = readFileSync(join(chart, 'override.yaml'), 'utf8') + connectorNamespace
+    writeFileSync(e.values, unpatched)
+    e.install = async () => {
+      const before = join(e.dir, 'values-before-patch.yaml')
+      writeFileSync(before, unpatched)
+      const manifest = await e.helm(['template', 'cloudforet', chart, '-n', 'spaceone', '-f', before])
+      for (const doc of parseAllDocuments(manifest)) {
+        const o = doc.toJS() as {
+          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
+        } | null
+        if (!o) continue
+        // What helm stamps on what it installs: the owner it checks before it adopts or updates.
+        o.metadata ??= {}
+        o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
+        o.metadata.annotations = {
+          ...o.metadata.annotations,
+          'meta.helm.sh/release-name': 'cloudforet',
+          'meta.helm.sh/release-namespace': 'spaceone',
+        }
+        e.api.seed(o)
+      }
+      e.api.seed(releaseRecord({ manifest }))
+    }
     expect((await runCli(['patch', e.values, '--secret', 'my-credential', '-q'])).code).toBe(0)
     e.apply = async (args, o = {}) => {
       const rec = recordingRunner()

@@ -9,7 +9,13 @@
 //
 // Deliberate simplifications (see the report in fake-apiserver.test.ts for what kubectl prints):
 // - Deletion is immediate (no graceful termination, no finalizers, namespaces vanish with their
-//   contents at once); a Deployment has no ReplicaSets or Pods behind it.
+//   contents at once).
+// - A Deployment gets the ReplicaSet its controller would make for the current pod template
+//   (`<name>-<pod-template-hash>`, owned by the Deployment with controller: true and
+//   blockOwnerDeletion: true, labels with `pod-template-hash`); older ones stay, as under
+//   revisionHistoryLimit, but are not scaled. No Pods are made: tests seed them, owned by those
+//   ReplicaSets. Deleting an owner removes what it owns at once (the garbage collector's
+//   background propagation, without its delay).
 // - Lists never paginate (no `continue`), watches have no history: a watch from resourceVersion N
 //   replays the current state of objects changed after N as MODIFIED, then streams live events.
 // - Server-side apply treats every list as atomic and tracks ownership of leaf fields only.
@@ -210,6 +216,18 @@ const RESOURCES: ResourceDef[] = [
     namespaced: true,
     verbs: ALL_VERBS,
     shortNames: ['deploy'],
+    categories: ['all'],
+  },
+  {
+    // Made by the Deployment controller stand-in (see "Deployment controller" below).
+    group: 'apps',
+    version: 'v1',
+    plural: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['rs'],
     categories: ['all'],
   },
   {
@@ -1085,6 +1103,7 @@ function openApiSchemas(group: string, version: string): Record<string, any> {
       case 'Node':
       case 'Pod':
       case 'Deployment':
+      case 'ReplicaSet':
         props = { spec: loose, status: loose }
         break
       default:
@@ -1609,6 +1628,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     obj.metadata.resourceVersion = nextRv()
     objects.set(objectKey(def.kind, obj.metadata.namespace, obj.metadata.name), obj)
     notify('ADDED', obj)
+    deploymentController(obj)
     if (def.kind === 'Namespace') {
       const sa = {
         apiVersion: 'v1',
@@ -1629,6 +1649,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const gone = clone(obj)
     gone.metadata.resourceVersion = nextRv()
     notify('DELETED', gone)
+    collectGarbage(obj)
     if (def.kind === 'Namespace') {
       for (const [key, o] of [...objects]) {
         if (o.metadata?.namespace === obj.metadata.name) {
@@ -1637,6 +1658,64 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         }
       }
     }
+  }
+
+  // ---- Deployment controller and garbage collector (stand-ins) -----------------------------
+
+  /** The ReplicaSet of the Deployment's current pod template, made as the Deployment controller makes it. */
+  function deploymentController(obj: any): void {
+    if (obj.kind !== 'Deployment') return
+    const ns = obj.metadata.namespace
+    const hash = podTemplateHash(obj.spec?.template ?? {})
+    const name = `${obj.metadata.name}-${hash}`
+    if (objects.has(objectKey('ReplicaSet', ns, name))) return
+    const labels = { ...(obj.spec?.template?.metadata?.labels ?? {}), 'pod-template-hash': hash }
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name,
+        namespace: ns,
+        labels,
+        annotations: { 'deployment.kubernetes.io/revision': String(obj.metadata.generation ?? 1) },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: obj.metadata.name,
+            uid: obj.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: {
+        replicas: obj.spec?.replicas ?? 1,
+        selector: {
+          ...(obj.spec?.selector ?? {}),
+          matchLabels: { ...(obj.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash },
+        },
+        template: {
+          ...clone(obj.spec?.template ?? {}),
+          metadata: { ...(obj.spec?.template?.metadata ?? {}), labels },
+        },
+      },
+    }
+    const def = defByKind('ReplicaSet')!
+    prepareNew(def, rs, ns)
+    insert(def, rs)
+  }
+
+  /** Removes what the deleted object owned (by uid), and what that owned in turn. */
+  function collectGarbage(owner: any): void {
+    const uid = owner.metadata?.uid
+    if (!uid) return
+    for (const o of [...objects.values()])
+      if (
+        (o.metadata?.ownerReferences ?? []).some((r: any) => r.uid === uid) &&
+        objects.has(objectKey(o.kind, o.metadata.namespace, o.metadata.name))
+      )
+        remove(defByKind(o.kind, o.apiVersion)!, o)
   }
 
   function namespaceExists(ns: string): boolean {
@@ -1722,6 +1801,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     updated.metadata.resourceVersion = nextRv()
     objects.set(objectKey(def.kind, updated.metadata.namespace, updated.metadata.name), updated)
     notify('MODIFIED', updated, existing)
+    deploymentController(updated)
     return { obj: updated, changed: true }
   }
 
@@ -1760,6 +1840,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       obj.metadata.resourceVersion = nextRv()
       objects.set(objectKey(def.kind, ns, obj.metadata.name), obj)
       notify('MODIFIED', obj, existing)
+      deploymentController(obj)
       return clone(obj)
     }
     return clone(insert(def, obj))
@@ -2559,4 +2640,35 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       })
     },
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Deployment controller's naming
+
+/**
+ * The `pod-template-hash` of a pod template: as the controller computes it, an FNV-1a 32-bit hash
+ * of the template, printed in decimal and mapped onto the alphabet of `rand.SafeEncodeString`
+ * (here of the template's JSON rather than Go's deep-hash print, so the values differ from a real
+ * cluster's, not their form).
+ */
+export function podTemplateHash(template: unknown): string {
+  let h = 0x811c9dc5
+  for (const byte of Buffer.from(JSON.stringify(template))) {
+    h ^= byte
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789'
+  return [...String(h)].map((c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('')
+}
+
+/** The ReplicaSets the controller made for a Deployment, newest first. */
+export function replicaSetsOf(api: FakeApiServer, namespace: string, deployment: string): any[] {
+  return [...api.objects.values()]
+    .filter(
+      (o) =>
+        o.kind === 'ReplicaSet' &&
+        o.metadata.namespace === namespace &&
+        (o.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'Deployment' && r.name === deployment),
+    )
+    .sort((a, b) => Number(b.metadata.resourceVersion) - Number(a.metadata.resourceVersion))
 }

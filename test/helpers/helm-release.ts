@@ -15,6 +15,8 @@ export function helmReleaseSecret(o: {
   /** The user-supplied values of this revision (what `helm get values` prints). */
   config?: Record<string, unknown>
   description?: string
+  /** The rendered manifest of this revision (what `helm get manifest` prints); empty by default. */
+  manifest?: string
 }): object {
   const revision = o.revision ?? 1
   const status = o.status ?? 'deployed'
@@ -36,7 +38,7 @@ export function helmReleaseSecret(o: {
       values: {},
     },
     config: o.config ?? {},
-    manifest: '',
+    manifest: o.manifest ?? '',
   }
   const release = gzipSync(Buffer.from(JSON.stringify(record))).toString('base64')
   return {

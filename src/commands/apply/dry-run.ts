@@ -39,6 +39,7 @@ export function planSteps(ctx: RunContext, upgradeArgv: string[]): void {
             `--timeout=<what is left of ${opts.timeout}>`,
           ]),
           kubectlArgv(t, ['get', 'pods', '-n', ns, '-o', 'json']),
+          kubectlArgv(t, ['get', 'replicasets', '-n', ns, '-o', 'json']),
           kubectlArgv(t, [
             'delete',
             'pod',

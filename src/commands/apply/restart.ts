@@ -70,11 +70,11 @@ async function restartNamespace(ctx: RunContext, ns: string, s: StepResult): Pro
         killAfter(left()),
       )
     s.commands.push(kubectlArgv(t, ['get', 'pods', '-n', ns, '-o', 'json']))
-    const stuck = stuckReleasePods(
-      await kubectlJson(deps.run, t, ['get', 'pods', '-n', ns], `${s.name}: list pods`),
-      opts.release,
-      mine,
-    )
+    const pods = await kubectlJson(deps.run, t, ['get', 'pods', '-n', ns], `${s.name}: list pods`)
+    // A pod is the release's when its owners lead to a workload of the release: pod → ReplicaSet → Deployment.
+    s.commands.push(kubectlArgv(t, ['get', 'replicasets', '-n', ns, '-o', 'json']))
+    const sets = await kubectlJson(deps.run, t, ['get', 'replicasets', '-n', ns], `${s.name}: list replicasets`)
+    const stuck = stuckReleasePods(pods, sets, mine)
     let deleted: string[] = []
     if (stuck.length) {
       deleted = namedObjects(
