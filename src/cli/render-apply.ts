@@ -1,6 +1,7 @@
 import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply/apply.js'
 import { PreflightError } from '../core/errors.js'
 import { shellLine } from '../core/apply-plan.js'
+import { helmStatusLine } from '../commands/apply/fix-lines.js'
 import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
@@ -67,6 +68,7 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       deployedRevision: r.deployedRevision ?? null,
       changed: changedSteps(r),
       interrupted: r.interrupted ?? null,
+      units: r.units,
       findings: r.findings,
       notes: r.notes,
       warnings: r.warnings,
@@ -104,13 +106,13 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
     if (failed.changed)
       parts.push(
         failed.name === 'helm upgrade'
-          ? `helm upgrade ran and failed, so the release may be partly changed: helm status ${r.release} -n ${r.namespace}`
+          ? `helm upgrade ran and failed, so the release may be partly changed: ${helmStatusLine(opts)}`
           : `${failed.name} failed part-way, after changing something`,
       )
     parts.push('no step after it ran')
     report.errorDetail(`  ${parts.join('; ')}`)
   }
-  if (r.interrupted) {
+  if (r.interrupted?.step === 'helm upgrade') {
     const i = r.interrupted
     report.error(
       i.stoppedWaiting
@@ -118,8 +120,29 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
         : `interrupted by ${i.signal}: helm upgrade was left to finish; helm status: ${i.helmState ?? 'unknown'}`,
     )
     report.errorDetail(
-      `  the restarts and the plugin step did not run; check with: helm status ${r.release} -n ${r.namespace}, then run cfpull apply again`,
+      `  the restarts and the plugin step did not run; check with: ${helmStatusLine(opts)}, then run cfpull apply again`,
     )
+  } else if (r.interrupted) {
+    const i = r.interrupted
+    report.error(
+      `interrupted by ${i.signal} during ${i.step}: ${
+        i.stoppedWaiting
+          ? 'cfpull stopped at once on the second signal'
+          : 'cfpull finished what was under way, then stopped'
+      }`,
+    )
+    const before = changedSteps(r).filter((n) => n !== i.step)
+    report.errorDetail(`  changed before it: ${before.join(', ') || 'nothing'}`)
+    for (const u of r.units.filter((x) => x.step === i.step)) {
+      const done = u.writes.filter((w) => w.done).map((w) => w.what)
+      const left = u.writes.filter((w) => !w.done).map((w) => w.what)
+      if (u.status === 'done') report.errorDetail(`  done: ${u.name}: deleted ${done.join(' and ')}`)
+      else if (u.status === 'half-done')
+        report.errorDetail(
+          `  half-done: ${u.name}: ${done.length ? `deleted ${done.join(' and ')}, ` : ''}${left.join(' and ')} may remain; complete it with: ${u.complete}`,
+        )
+      else report.errorDetail(`  not started: ${u.name}: ${u.complete}`)
+    }
   }
   if (opts.dryRun && r.exitCode === 0) {
     report.info('Would run, in order:')

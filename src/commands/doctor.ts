@@ -2,7 +2,17 @@ import { readText } from '../adapters/files.js'
 import { helmRelease } from '../adapters/helm.js'
 import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
-import { INSTANCE_LABEL, PLUGIN_LABEL, chartVersionOf, count, pluginDeployments } from '../core/apply-plan.js'
+import {
+  INSTANCE_LABEL,
+  PLUGIN_LABEL,
+  chartVersionOf,
+  count,
+  pluginDeployments,
+  pluginLabel,
+  pluginObjects,
+  pluginPairs,
+  staleReasons,
+} from '../core/apply-plan.js'
 import { chartFromValues } from '../core/cloudforet/chart-from-values.js'
 import { knownChartVersions } from '../core/cloudforet/charts.js'
 import {
@@ -21,7 +31,13 @@ import {
   UsageError,
   type ExitCodeValue,
 } from '../core/errors.js'
-import { applyCommand, createSecretCommand, patchCommand, type FixContext } from '../core/fix-command.js'
+import {
+  applyCommand,
+  createSecretCommand,
+  kubectlCommand,
+  patchCommand,
+  type FixContext,
+} from '../core/fix-command.js'
 import { chooseChart, secretPlacements, type ChartChoice } from '../core/cloudforet/install-model.js'
 import { parseValues } from '../core/yaml/values.js'
 
@@ -384,18 +400,20 @@ async function inspectCluster(
       })
     }
   }
-  const plugins = pluginDeployments(
-    await get(
-      ['get', 'deployment', '-n', v.namespaces.plugins, '-l', PLUGIN_LABEL],
-      `list plugin deployments in ${v.namespaces.plugins}`,
+  const { pairs, orphans } = pluginPairs(
+    pluginObjects(
+      await get(
+        ['get', 'deployment,service', '-n', v.namespaces.plugins, '-l', PLUGIN_LABEL],
+        `list plugins in ${v.namespaces.plugins}`,
+      ),
     ),
   )
   const pluginSecrets = v.pluginSecrets
-  const stalePlugins = plugins.filter((d) => !pluginSecrets.every((s) => d.pullSecrets.includes(s)))
+  const stalePlugins = pairs.filter((pair) => staleReasons(pair, pluginSecrets).length)
   if (stalePlugins.length) {
-    const names = stalePlugins.map((d) => d.name).join(', ')
-    const remove = `kubectl -n ${v.namespaces.plugins} delete deploy,svc -l plugin_id=<id>`
-    const mustGo = `so each one's Deployment AND Service must go (${remove}) for it to be recreated with the secret`
+    const names = stalePlugins.map((pair) => pair.deployment.name).join(', ')
+    const byName = 'by name: deleting by plugin_id alone also removes the versions that work'
+    const mustGo = `so each one's Deployment AND Service must go (${byName}) for it to be recreated with the secret`
     const recreate = 'apply --recreate-plugins does that and waits for it'
     findings.push({
       severity: 'warning',
@@ -405,6 +423,16 @@ async function inspectCluster(
       fix: applyCommand(fixCtx, ['--recreate-plugins']),
     })
   }
+  // A Service whose Deployment is gone (a delete cut off half-way): the supervisor counts the
+  // plugin as installed, so it never makes it again, and it cannot run.
+  for (const o of orphans)
+    findings.push({
+      severity: 'error',
+      code: 'plugin-service-orphaned',
+      namespace: o.namespace,
+      message: `plugin Service ${o.name} in ${o.namespace} has no Deployment: the supervisor counts ${pluginLabel(o)} as installed and never makes it again`,
+      fix: kubectlCommand(fixCtx, ['delete', 'service', o.name, '-n', o.namespace]),
+    })
   return { secrets, failingPods, imageRegistries }
 
   function podIsCore(namespace: string): boolean {

@@ -78,6 +78,116 @@ export function pluginDeployments(parsed: unknown): PluginDeployment[] {
   }))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Plugins as the supervisor makes them: a Deployment and a Service per plugin version.
+
+/** The labels the supervisor puts on both objects of a plugin (1.x: `service_type`, 2.x: `resource_type`). */
+export const SUPERVISOR_LABELS = [
+  'supervisor_name',
+  'domain_id',
+  'plugin_id',
+  'version',
+  'resource_type',
+  'service_type',
+]
+/** The annotation the supervisor puts on both objects of a plugin. */
+export const SUPERVISOR_ANNOTATION = 'spaceone.supervisor.name'
+
+export interface PluginObject {
+  kind: 'Deployment' | 'Service'
+  name: string
+  namespace: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  /** The Deployment's pod template pull secrets (empty for a Service). */
+  pullSecrets: string[]
+  /** The Deployment's container images (empty for a Service). */
+  images: string[]
+}
+
+/** One installed plugin version: its Deployment and the Service that belongs to it (when there is one). */
+export interface PluginPair {
+  deployment: PluginObject
+  service?: PluginObject
+}
+
+interface ObjectJson {
+  kind?: string
+  metadata?: {
+    name?: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+  }
+  spec?: {
+    template?: { spec?: { imagePullSecrets?: Array<{ name?: string }>; containers?: Array<{ image?: string }> } }
+  }
+}
+
+/** Deployments and Services from a parsed `kubectl get deployment,service -o json`. */
+export function pluginObjects(parsed: unknown): PluginObject[] {
+  const items = ((parsed ?? {}) as { items?: ObjectJson[] }).items ?? []
+  return items
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'Service')
+    .map((o) => ({
+      kind: o.kind as 'Deployment' | 'Service',
+      name: o.metadata?.name ?? '',
+      namespace: o.metadata?.namespace ?? '',
+      labels: o.metadata?.labels ?? {},
+      annotations: o.metadata?.annotations ?? {},
+      pullSecrets: (o.spec?.template?.spec?.imagePullSecrets ?? []).flatMap((x) => (x.name ? [x.name] : [])),
+      images: (o.spec?.template?.spec?.containers ?? []).flatMap((c) => (c.image ? [c.image] : [])),
+    }))
+}
+
+/** True when the Service is the one the supervisor made with this Deployment: the same labels (version included) and annotation. */
+export function belongsTogether(deployment: PluginObject, service: PluginObject): boolean {
+  return (
+    deployment.namespace === service.namespace &&
+    SUPERVISOR_LABELS.every((k) => deployment.labels[k] === service.labels[k]) &&
+    deployment.annotations[SUPERVISOR_ANNOTATION] === service.annotations[SUPERVISOR_ANNOTATION]
+  )
+}
+
+/**
+ * Pairs each plugin Deployment with its Service (by the supervisor's labels and annotation; of
+ * several such Services, the one of the same name). A Service no Deployment claims is an orphan:
+ * the supervisor counts that plugin as installed and never makes it again.
+ */
+export function pluginPairs(objects: readonly PluginObject[]): { pairs: PluginPair[]; orphans: PluginObject[] } {
+  const services = objects.filter((o) => o.kind === 'Service')
+  const claimed = new Set<PluginObject>()
+  const pairs = objects
+    .filter((o) => o.kind === 'Deployment')
+    .map((deployment) => {
+      const candidates = services.filter((svc) => !claimed.has(svc) && belongsTogether(deployment, svc))
+      const service = candidates.find((svc) => svc.name === deployment.name) ?? candidates[0]
+      if (service) claimed.add(service)
+      return { deployment, ...(service && { service }) }
+    })
+  return { pairs, orphans: services.filter((svc) => !claimed.has(svc)) }
+}
+
+/** `plugin-aws-ec2-inven 1.0` (the name when the supervisor's labels are missing). */
+export function pluginLabel(o: PluginObject): string {
+  const id = o.labels.plugin_id
+  return id ? `${id}${o.labels.version ? ` ${o.labels.version}` : ''}` : o.name
+}
+
+/**
+ * Why an installed plugin version must be made again, or nothing when it need not: its pod
+ * template lacks a secret the values name, or runs an image other than the one the values now
+ * produce (`expectedImage`, when that can be known).
+ */
+export function staleReasons(pair: PluginPair, secrets: readonly string[], expectedImage?: string): string[] {
+  const reasons: string[] = []
+  const lacking = secrets.filter((n) => !pair.deployment.pullSecrets.includes(n))
+  if (lacking.length) reasons.push(`lacks ${lacking.join(', ')}`)
+  if (expectedImage && !pair.deployment.images.includes(expectedImage))
+    reasons.push(`runs ${pair.deployment.images.join(', ') || 'no image'}, not ${expectedImage}`)
+  return reasons
+}
+
 /** Quotes an argv for display as a shell command (what --dry-run prints). */
 export function shellLine(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')

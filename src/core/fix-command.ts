@@ -162,3 +162,8 @@ export function createSecretCommands(
   }
   return lines
 }
+
+/** `kubectl ARGS…` aimed at the same cluster (--kubeconfig, --context as in force). */
+export function kubectlCommand(ctx: Pick<FixContext, 'kubeconfig' | 'context'>, args: string[]): string {
+  return commandLine(['kubectl', ...args, ...clusterArgs(ctx as FixContext)])
+}

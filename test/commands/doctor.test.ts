@@ -161,10 +161,32 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
       '  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n',
     )
     expect(r.stdout).toContain(
-      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (kubectl -n cloudforet-plugin delete deploy,svc -l plugin_id=<id>) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig} --recreate-plugins\n`,
+      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (by name: deleting by plugin_id alone also removes the versions that work) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig} --recreate-plugins\n`,
     )
     // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
     expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)
+  })
+
+  it('a plugin Service whose Deployment is gone is an error with the command that lets the supervisor make it again', async () => {
+    api.seed(secret('cloudforet', 'harbor.example.com'))
+    api.seed(secret('cloudforet-plugin', 'harbor.example.com'))
+    const labels = { supervisor_name: 'root', domain_id: 'domain-1', plugin_id: 'plugin-aws-ec2', version: '1.0' }
+    api.seed({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'plugin-aws-ec2-a1b2c3',
+        namespace: 'cloudforet-plugin',
+        labels,
+        annotations: { 'spaceone.supervisor.name': 'root' },
+      },
+      spec: { selector: labels, ports: [{ port: 50051 }] },
+    })
+    const r = await doctor()
+    expect(r.code).toBe(6)
+    expect(r.stdout).toContain(
+      `  ✖ plugin Service plugin-aws-ec2-a1b2c3 in cloudforet-plugin has no Deployment: the supervisor counts plugin-aws-ec2 1.0 as installed and never makes it again\n    fix: kubectl delete service plugin-aws-ec2-a1b2c3 -n cloudforet-plugin --kubeconfig ${kubeconfig}\n`,
+    )
   })
 
   it('a missing Secret and a failing kubectl', async () => {

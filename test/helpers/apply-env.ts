@@ -69,13 +69,19 @@ export const pod = (
 })
 
 /** A plugin as the supervisor makes it: a Deployment and a Service of one name, labelled alike. */
-export const plugin = (id: string, secrets: string[], namespace = 'cloudforet-plugin') => {
-  const name = `${id}-a1b2c3`
+export const plugin = (
+  id: string,
+  secrets: string[],
+  namespace = 'cloudforet-plugin',
+  o: { version?: string; name?: string } = {},
+) => {
+  const version = o.version ?? '1.0'
+  const name = o.name ?? `${id}-a1b2c3`
   const labels = {
     supervisor_name: 'root',
     domain_id: 'domain-1',
     plugin_id: id,
-    version: '1.0',
+    version,
     resource_type: 'inventory.Collector',
   }
   return [
@@ -85,11 +91,11 @@ export const plugin = (id: string, secrets: string[], namespace = 'cloudforet-pl
       metadata: { name, namespace, labels, annotations: { 'spaceone.supervisor.name': 'root' } },
       spec: {
         replicas: 1,
-        selector: { matchLabels: { plugin_id: id } },
+        selector: { matchLabels: { plugin_id: id, version } },
         template: {
           metadata: { labels },
           spec: {
-            containers: [{ name, image: `cloudforet/${id}:1.0` }],
+            containers: [{ name, image: `cloudforet/${id}:${version}` }],
             ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
           },
         },
@@ -107,7 +113,7 @@ export const plugin = (id: string, secrets: string[], namespace = 'cloudforet-pl
           'spaceone.supervisor.plugin.endpoint': `grpc://${name}:50051`,
         },
       },
-      spec: { selector: { plugin_id: id }, ports: [{ port: 50051, targetPort: 50051, protocol: 'TCP' }] },
+      spec: { selector: { plugin_id: id, version }, ports: [{ port: 50051, targetPort: 50051, protocol: 'TCP' }] },
     },
   ]
 }

@@ -39,6 +39,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     notes: [],
     warnings: [],
     steps: journal.steps,
+    units: journal.units,
     exitCode: ExitCode.Ok,
   }
   if (timeoutMs > MAX_TIMER_MS) {

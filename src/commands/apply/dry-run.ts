@@ -1,6 +1,7 @@
 // --dry-run: the steps the plan would run, with their commands, and nothing run.
 import { kubectlArgv } from '../../adapters/kubectl.js'
-import { INSTANCE_LABEL, PLUGIN_LABEL } from '../../core/apply-plan.js'
+import { INSTANCE_LABEL } from '../../core/apply-plan.js'
+import { pluginListArgs } from './plugins.js'
 import type { RunContext } from './run-context.js'
 
 export function planSteps(ctx: RunContext, upgradeArgv: string[]): void {
@@ -54,27 +55,18 @@ export function planSteps(ctx: RunContext, upgradeArgv: string[]): void {
       )
   }
   const lacking = p.pluginSecrets.join(', ') || 'the secret'
+  const del = (kind: string, which: string) =>
+    kubectlArgv(t, ['delete', kind, which, '-n', p.pluginNamespace, '--ignore-not-found', '-o', 'name'])
   planned(
     `plugins ${p.pluginNamespace}`,
     [
-      kubectlArgv(t, ['get', 'deployment', '-n', p.pluginNamespace, '-l', PLUGIN_LABEL, '-o', 'json']),
+      kubectlArgv(t, [...pluginListArgs(p.pluginNamespace), '-o', 'json']),
       ...(opts.recreatePlugins
-        ? [
-            kubectlArgv(t, [
-              'delete',
-              'deploy,svc',
-              '-n',
-              p.pluginNamespace,
-              '-l',
-              'plugin_id=<each stale plugin>',
-              '-o',
-              'name',
-            ]),
-          ]
+        ? [del('deployment', '<each stale plugin version>'), del('service', '<the Service of that version>')]
         : []),
     ],
     opts.recreatePlugins
-      ? `then delete Deployment and Service of each plugin whose pod template lacks ${lacking}, and wait for the supervisor to recreate them`
+      ? `then delete, by name, the Deployment and Service of each plugin version whose pod template lacks ${lacking}, and wait for the supervisor to recreate them`
       : 'report those whose pod template lacks the secret',
   )
 }

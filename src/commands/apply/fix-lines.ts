@@ -2,7 +2,7 @@
 // cluster, with every option that shaped the decision.
 import { shellLine } from '../../core/apply-plan.js'
 import { chooseChart } from '../../core/cloudforet/install-model.js'
-import type { FixContext } from '../../core/fix-command.js'
+import { commandLine, type FixContext } from '../../core/fix-command.js'
 import type { RenderedWorkload } from '../../core/images/rendered-images.js'
 import type { Facts } from './preflight/context.js'
 import type { ApplyOptions } from './types.js'
@@ -78,4 +78,9 @@ export function applyCommandLine(opts: ApplyOptions, extra: string[]): string {
   argv.push(...extra)
   if (opts.helmArgs.length) argv.push('--', ...opts.helmArgs)
   return shellLine(argv)
+}
+
+/** `helm status RELEASE -n NS` aimed at the same cluster (helm spells the flags --kube-context, --kubeconfig). */
+export function helmStatusLine(opts: ApplyOptions): string {
+  return commandLine(['helm', 'status', opts.release, '-n', opts.namespace, ...helmTargetFlags(opts)])
 }

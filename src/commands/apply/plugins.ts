@@ -1,9 +1,23 @@
 // Plugins: the supervisor reuses an installed plugin (it decides that from the Service), so ones
-// made before the secret keep pulling without it until both objects are gone.
+// made before the secret keep pulling without it until both objects are gone. Each plugin
+// version is its own Deployment and Service; only a stale pair is deleted, by name, as one unit.
 import { kubectlArgv, kubectlJson } from '../../adapters/kubectl.js'
-import { PLUGIN_LABEL, count, namedObjects, pluginDeployments, shellLine } from '../../core/apply-plan.js'
+import {
+  PLUGIN_LABEL,
+  count,
+  namedObjects,
+  pluginLabel,
+  pluginObjects,
+  pluginPairs,
+  shellLine,
+  staleReasons,
+  type PluginObject,
+  type PluginPair,
+} from '../../core/apply-plan.js'
+import { kubectlCommand } from '../../core/fix-command.js'
 import { MAX_TIMER_MS, formatDuration } from './duration.js'
 import { targetFlags } from './fix-lines.js'
+import { FINISH_UNIT_MS, Interrupt, runUnit, type UnitWrite } from './journal.js'
 import { kube, type RunContext } from './run-context.js'
 import type { StepResult } from './types.js'
 
@@ -11,78 +25,121 @@ export async function runPlugins(ctx: RunContext): Promise<void> {
   await ctx.journal.step(`plugins ${ctx.plan.pluginNamespace}`, (s) => recreatePlugins(ctx, s))
 }
 
+/** The argv that lists a namespace's plugins (Deployments and Services, by the supervisor's label). */
+export function pluginListArgs(namespace: string): string[] {
+  return ['get', 'deployment,service', '-n', namespace, '-l', PLUGIN_LABEL]
+}
+
+async function listPlugins(ctx: RunContext, s: StepResult, what: string) {
+  const args = pluginListArgs(ctx.plan.pluginNamespace)
+  s.commands.push(kubectlArgv(ctx.t, [...args, '-o', 'json']))
+  return pluginPairs(pluginObjects(await kubectlJson(ctx.deps.run, ctx.t, args, `${s.name}: ${what}`)))
+}
+
 async function recreatePlugins(ctx: RunContext, s: StepResult): Promise<void> {
-  const { opts, deps, t, plan: p, result, left } = ctx
+  const { opts, plan: p, result } = ctx
   if (p.pluginSecrets.length === 0) {
     s.status = 'skipped'
     s.detail = 'no plugin pull secret in the values'
     return
   }
   const pns = p.pluginNamespace
-  const args = ['get', 'deployment', '-n', pns, '-l', PLUGIN_LABEL]
-  s.commands.push(kubectlArgv(t, [...args, '-o', 'json']))
-  const list = pluginDeployments(await kubectlJson(deps.run, t, args, `${s.name}: list plugin deployments`))
-  const stale = list.filter((d) => !p.pluginSecrets.every((n) => d.pullSecrets.includes(n)))
+  const { pairs, orphans } = await listPlugins(ctx, s, 'list plugins')
+  const stale = pairs.filter((pair) => staleReasons(pair, p.pluginSecrets).length)
   const secrets = p.pluginSecrets.join(', ')
-  if (stale.length === 0) {
-    s.detail = `${count(list.length, 'plugin deployment')}, all with ${secrets}`
+  if (!opts.recreatePlugins) for (const o of orphans) result.warnings.push(orphanWarning(ctx, o))
+  if (stale.length === 0 && (orphans.length === 0 || !opts.recreatePlugins)) {
+    if (orphans.length) s.status = 'warning'
+    s.detail = `${count(pairs.length, 'plugin deployment')}, all with ${secrets}${
+      orphans.length ? `; ${count(orphans.length, 'plugin Service')} without a Deployment` : ''
+    }`
     return
   }
   if (!opts.recreatePlugins) {
+    const names = stale.map((x) => x.deployment.name).join(', ')
     s.status = 'warning'
-    s.detail = `${stale.length} of ${count(list.length, 'plugin deployment')} lack ${secrets}: ${stale.map((d) => d.name).join(', ')}`
-    const created = `plugin deployments ${stale.map((d) => d.name).join(', ')} in ${pns} were created without ${secrets}`
+    s.detail = `${stale.length} of ${count(pairs.length, 'plugin deployment')} lack ${secrets}: ${names}`
+    const created = `plugin deployments ${names} in ${pns} were created without ${secrets}`
     const recreate =
       "run again with --recreate-plugins to delete each one's Deployment and Service so it recreates them with the secret"
     result.warnings.push(`${created} and the supervisor reuses installed plugins: ${recreate}`)
     return
   }
-  const ids = [...new Set(stale.map((d) => d.pluginId ?? d.name))]
-  const done = new Set<string>()
-  for (const d of stale) {
-    const id = d.pluginId ?? d.name
-    if (done.has(id)) continue
-    done.add(id)
-    // Without a plugin_id label, the supervisor's naming (Deployment and Service share the name) is all there is.
-    const target = d.pluginId
-      ? ['deploy,svc', '-l', `plugin_id=${d.pluginId}`]
-      : [`deployment/${d.name}`, `service/${d.name}`]
-    const out = await kube(
-      ctx,
-      s,
-      ['delete', '-n', pns, ...target, '--ignore-not-found', '-o', 'name'],
-      `delete plugin ${id}`,
-    )
-    if (namedObjects(out).length) s.changed = true
+
+  // Each stale pair (and each orphaned Service) is one unit; an interrupt finishes the current one.
+  const interrupt = new Interrupt()
+  const unsubscribe = ctx.deps.signals?.((signal) => {
+    if (interrupt.onSignal(signal) === 'first') {
+      result.interrupted = { signal, step: s.name, stoppedWaiting: false }
+      const finishing = `finishing the plugin being deleted (its Deployment and Service, at most ${formatDuration(FINISH_UNIT_MS)})`
+      ctx.deps.onNotice?.(`${signal}: ${finishing}, then cfpull stops. ${signal} again stops at once.`)
+    } else if (result.interrupted) result.interrupted.stoppedWaiting = true
+  })
+  const targets: Array<{ label: string; objects: PluginObject[] }> = [
+    ...stale.map((pair) => ({ label: pluginLabel(pair.deployment), objects: objectsOf(pair) })),
+    ...orphans.map((o) => ({ label: pluginLabel(o), objects: [o] })),
+  ]
+  const deleted: string[] = []
+  try {
+    for (const target of targets) {
+      const complete = completeCommand(ctx, target.objects)
+      if (interrupt.signal !== undefined) {
+        ctx.journal.units.push({
+          step: s.name,
+          name: target.label,
+          writes: target.objects.map((o) => ({ what: `${o.kind} ${o.name}`, done: false })),
+          status: 'not started',
+          complete,
+        })
+        continue
+      }
+      const writes: UnitWrite[] = target.objects.map((o) => ({
+        what: `${o.kind} ${o.name}`,
+        done: false,
+        run: async (timeoutMs) => {
+          const args = ['delete', o.kind.toLowerCase(), o.name, '-n', pns, '--ignore-not-found', '-o', 'name']
+          return namedObjects(await kube(ctx, s, args, `delete ${o.kind} ${o.name}`, timeoutMs)).length > 0
+        },
+      }))
+      const outcome = await runUnit(s.name, target.label, writes, complete, interrupt)
+      ctx.journal.units.push(outcome.record)
+      if (outcome.changed) s.changed = true
+      if (outcome.error !== undefined) throw outcome.error
+      if (outcome.record.status === 'done') deleted.push(target.label)
+    }
+  } finally {
+    unsubscribe?.()
   }
-  // The supervisor recreates a plugin when it next installs it; wait for that, bounded.
-  const deadline = performance.now() + Math.min(left(), MAX_TIMER_MS)
-  const pending = new Set(ids)
+  const what = `deleted the Deployment and Service of ${deleted.join(', ') || 'none'}`
+  if (interrupt.signal !== undefined) {
+    s.status = 'interrupted'
+    s.detail = `${what}; stopped by ${interrupt.signal}`
+    return
+  }
+  await waitForSupervisor(ctx, s, stale, what)
+}
+
+// The supervisor recreates a plugin when it next installs it; wait for that, bounded.
+async function waitForSupervisor(ctx: RunContext, s: StepResult, stale: PluginPair[], what: string): Promise<void> {
+  const { opts, plan: p, result } = ctx
+  const deadline = performance.now() + Math.min(ctx.left(), MAX_TIMER_MS)
+  const key = (o: PluginObject) => `${o.labels.plugin_id ?? o.name}\0${o.labels.version ?? ''}`
+  const pending = new Map(stale.map((pair) => [key(pair.deployment), pluginLabel(pair.deployment)]))
   const recreated: string[] = []
   for (;;) {
-    for (const id of [...pending]) {
-      const objs = (
-        await kubectlJson<{ items?: Array<{ kind?: string }> }>(
-          deps.run,
-          t,
-          ['get', 'deploy,svc', '-n', pns, '-l', `plugin_id=${id}`],
-          `${s.name}: look for the recreated ${id}`,
-        )
-      ).items
-      const deploys = pluginDeployments({ items: (objs ?? []).filter((o) => o.kind === 'Deployment') })
-      const hasService = (objs ?? []).some((o) => o.kind === 'Service')
-      if (hasService && deploys.some((d) => p.pluginSecrets.every((n) => d.pullSecrets.includes(n)))) {
-        pending.delete(id)
-        recreated.push(id)
+    const { pairs } = await listPlugins(ctx, s, 'look for the recreated plugins')
+    for (const pair of pairs) {
+      const k = key(pair.deployment)
+      if (pending.has(k) && pair.service && staleReasons(pair, p.pluginSecrets).length === 0) {
+        recreated.push(pending.get(k)!)
+        pending.delete(k)
       }
     }
     if (pending.size === 0 || performance.now() >= deadline) break
     await ctx.sleep(1000)
   }
-  s.commands.push(kubectlArgv(t, ['get', 'deploy,svc', '-n', pns, '-l', 'plugin_id=<id>', '-o', 'json']))
-  s.detail = `deleted the Deployment and Service of ${ids.join(', ')}; ${
-    recreated.length ? `the supervisor recreated ${recreated.join(', ')} with ${secrets}` : 'none recreated yet'
-  }`
+  const secrets = p.pluginSecrets.join(', ')
+  s.detail = `${what}; ${recreated.length ? `the supervisor recreated ${recreated.join(', ')} with ${secrets}` : 'none recreated yet'}`
   if (pending.size) {
     s.status = 'warning'
     const within = formatDuration(Math.min(ctx.timeoutMs, MAX_TIMER_MS))
@@ -96,7 +153,29 @@ async function recreatePlugins(ctx: RunContext, s: StepResult): Promise<void> {
       opts.values,
       ...targetFlags(opts),
     ])
-    const notYet = `the supervisor has not recreated ${[...pending].join(', ')} in ${pns} within ${within}`
+    const notYet = `the supervisor has not recreated ${[...pending.values()].join(', ')} in ${p.pluginNamespace} within ${within}`
     result.warnings.push(`${notYet}: it installs a plugin again the next time it is used (check with ${doctorLine})`)
   }
+}
+
+// The Deployment first: were the Service deleted first, the supervisor could install the plugin
+// again next to the old Deployment, which would then pull without the secret forever.
+function objectsOf(pair: PluginPair): PluginObject[] {
+  return [pair.deployment, ...(pair.service ? [pair.service] : [])]
+}
+
+function completeCommand(ctx: RunContext, objects: PluginObject[]): string {
+  return kubectlCommand(ctx.opts, [
+    'delete',
+    '-n',
+    ctx.plan.pluginNamespace,
+    ...objects.map((o) => `${o.kind.toLowerCase()}/${o.name}`),
+    '--ignore-not-found',
+  ])
+}
+
+function orphanWarning(ctx: RunContext, o: PluginObject): string {
+  const counted = `the supervisor counts ${pluginLabel(o)} as installed and never makes it again`
+  const fix = kubectlCommand(ctx.opts, ['delete', 'service', o.name, '-n', o.namespace])
+  return `plugin Service ${o.name} in ${o.namespace} has no Deployment: ${counted}; delete the Service (${fix}) or run again with --recreate-plugins`
 }

@@ -1,5 +1,6 @@
 import type { Runner } from '../../adapters/run.js'
 import type { ExitCodeValue, Finding } from '../../core/errors.js'
+import type { UnitRecord } from './journal.js'
 
 export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'
 
@@ -69,7 +70,12 @@ export interface ApplyResult {
   notes: string[]
   warnings: string[]
   steps: StepResult[]
-  /** Set when a signal arrived after the cluster-changing part began; `helmState` is what helm status said after. */
-  interrupted?: { signal: string; helmState?: string; stoppedWaiting: boolean }
+  /** The units (a plugin's Deployment and Service) the steps changed, or left half-done. */
+  units: UnitRecord[]
+  /**
+   * Set when a signal arrived after the cluster-changing part began: in which step, whether a
+   * second one stopped the waiting, and (for helm upgrade) what helm status said after.
+   */
+  interrupted?: { signal: string; step: string; helmState?: string; stoppedWaiting: boolean }
   exitCode: ExitCodeValue
 }

@@ -40,7 +40,7 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
     const unsubscribe = deps.signals?.((signal) => {
       signals++
       if (signals === 1) {
-        result.interrupted = { signal, stoppedWaiting: false }
+        result.interrupted = { signal, step: 'helm upgrade', stoppedWaiting: false }
         const running = 'helm upgrade is still running and will finish or fail on its own'
         const why = 'stopping it half-way would leave the release failed'
         deps.onNotice?.(
