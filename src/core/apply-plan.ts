@@ -1,6 +1,7 @@
 import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './cloudforet/charts.js'
 import type { Namespaces } from './cloudforet/namespaces.js'
 import type { PluginDecision } from './cloudforet/plugins.js'
+import { managedPluginReference, type ManagedPluginRoute } from './cloudforet/plugin-images.js'
 import { dataAt } from './yaml/data-path.js'
 
 /** The label Cloudforet's sub-charts put on their pods (mongodb, plugin and initializer pods lack it). */
@@ -175,6 +176,19 @@ export function pluginLabel(o: PluginObject): string {
 }
 
 /**
+ * The image the supervisor would now run for this plugin version: a managed plugin's reference
+ * as the values build it, with the version as its tag. Undefined when that cannot be known (no
+ * route, a plugin outside the managed catalog, no version label, a type without a url).
+ */
+export function expectedPluginImage(route: ManagedPluginRoute | undefined, o: PluginObject): string | undefined {
+  const id = o.labels.plugin_id
+  const version = o.labels.version
+  if (!route || !id || !version) return undefined
+  const managed = route.plugins.find((m) => m.pluginId === id)
+  return (managed && managedPluginReference(route, managed.image, version)) ?? undefined
+}
+
+/**
  * Why an installed plugin version must be made again, or nothing when it need not: its pod
  * template lacks a secret the values name, or runs an image other than the one the values now
  * produce (`expectedImage`, when that can be known).
@@ -218,6 +232,8 @@ export interface ApplyPlan {
   restartNamespaces: string[]
   pluginNamespace: string
   pluginSecrets: string[]
+  /** How the values build managed plugin references, when that can be known (the images a plugin should run). */
+  pluginRoute?: ManagedPluginRoute
   workloads: PlannedWorkload[]
   imageCount: number
   /** Distinct images the registries were asked for; undefined when the pull check did not run. */
@@ -233,9 +249,10 @@ export function buildApplyPlan(
     deployedRevision?: number
   },
 ): ApplyPlan {
-  const { pulls, ...rest } = input
+  const { pulls, pluginRoute, ...rest } = input
   return {
     ...rest,
+    ...(pluginRoute && { pluginRoute }),
     version: input.version ?? '',
     deployedRevision: input.deployedRevision ?? 0,
     ...(pulls !== undefined && { pulls }),

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { plugin, useApplyEnv } from '../helpers/apply-env.js'
 
@@ -59,6 +60,39 @@ describe('cfpull apply --recreate-plugins', () => {
       ['delete', 'deployment', 'plugin-aws-ec2-inven-a1b2c3', '-n', ns, '--ignore-not-found', '-o', 'name'],
       ['delete', 'service', 'plugin-aws-ec2-inven-a1b2c3', '-n', ns, '--ignore-not-found', '-o', 'name'],
     ])
+  })
+
+  it('a plugin running an image other than the one the values now make (a mirror) is stale; one already on the mirror is not', async () => {
+    // The managed plugins now come from a mirror, as patch --registry routes them (repository
+    // 2.0.dev37 builds REGISTRY_INFO.<MANAGED_REGISTRY_TYPE>.url/cloudforet/<image>:<version>).
+    const mirror = (text: string) =>
+      text
+        .replace(/^repository:\n/m, 'repository:\n  image:\n    name: cloudforet/repository\n    version: 2.0.dev37\n')
+        .replace(
+          /^ {4}REGISTRY_INFO:\n/m,
+          '    MANAGED_REGISTRY_TYPE: HARBOR\n    REGISTRY_INFO:\n      HARBOR:\n        url: harbor.example.com/cf\n        image_pull_secrets: my-credential\n',
+        )
+    writeFileSync(e.values, mirror(readFileSync(e.values, 'utf8')))
+    const id = 'plugin-aws-ec2-inven-collector'
+    const old = plugin(id, ['my-credential'], ns, {
+      version: '1.0',
+      name: `${id}-a1b2c3`,
+      image: `registry.hub.docker.com/cloudforet/${id}:1.0`,
+    })
+    const mirrored = plugin(id, ['my-credential'], ns, {
+      version: '1.1',
+      name: `${id}-f7e8d9`,
+      image: `harbor.example.com/cf/cloudforet/${id}:1.1`,
+    })
+    for (const o of [...old, ...mirrored]) e.api.seed(o)
+    const r = await e.apply(['--recreate-plugins', '--restart', 'none', '--timeout', '2s'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(deletes()).toEqual([
+      `/apis/apps/v1/namespaces/${ns}/deployments/${id}-a1b2c3`,
+      `/api/v1/namespaces/${ns}/services/${id}-a1b2c3`,
+    ])
+    expect(e.api.get('Deployment', ns, `${id}-f7e8d9`)).toBeTruthy()
+    expect(e.api.get('Service', ns, `${id}-f7e8d9`)).toBeTruthy()
   })
 
   it('deletes the Deployment AND Service of the stale plugin only, and waits for the supervisor to recreate them', async () => {

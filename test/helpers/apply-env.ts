@@ -73,7 +73,7 @@ export const plugin = (
   id: string,
   secrets: string[],
   namespace = 'cloudforet-plugin',
-  o: { version?: string; name?: string } = {},
+  o: { version?: string; name?: string; image?: string } = {},
 ) => {
   const version = o.version ?? '1.0'
   const name = o.name ?? `${id}-a1b2c3`
@@ -95,7 +95,7 @@ export const plugin = (
         template: {
           metadata: { labels },
           spec: {
-            containers: [{ name, image: `cloudforet/${id}:${version}` }],
+            containers: [{ name, image: o.image ?? `cloudforet/${id}:${version}` }],
             ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
           },
         },

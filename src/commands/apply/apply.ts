@@ -97,6 +97,7 @@ function planOf(f: Facts): ApplyPlan {
     restartNamespaces: f.restartNamespaces,
     pluginNamespace: f.pluginNamespace,
     pluginSecrets: f.pluginSecrets,
+    ...(f.pluginRoute && { pluginRoute: f.pluginRoute }),
     workloads: f.rendered?.workloads ?? [],
     imageCount: f.imageCount,
     ...(f.pulls !== undefined && { pulls: f.pulls }),

@@ -5,6 +5,7 @@ import { kubectlArgv, kubectlJson } from '../../adapters/kubectl.js'
 import {
   PLUGIN_LABEL,
   count,
+  expectedPluginImage,
   namedObjects,
   pluginLabel,
   pluginObjects,
@@ -45,7 +46,9 @@ async function recreatePlugins(ctx: RunContext, s: StepResult): Promise<void> {
   }
   const pns = p.pluginNamespace
   const { pairs, orphans } = await listPlugins(ctx, s, 'list plugins')
-  const stale = pairs.filter((pair) => staleReasons(pair, p.pluginSecrets).length)
+  const reasons = (pair: PluginPair) =>
+    staleReasons(pair, p.pluginSecrets, expectedPluginImage(p.pluginRoute, pair.deployment))
+  const stale = pairs.filter((pair) => reasons(pair).length)
   const secrets = p.pluginSecrets.join(', ')
   if (!opts.recreatePlugins) for (const o of orphans) result.warnings.push(orphanWarning(ctx, o))
   if (stale.length === 0 && (orphans.length === 0 || !opts.recreatePlugins)) {
@@ -58,11 +61,19 @@ async function recreatePlugins(ctx: RunContext, s: StepResult): Promise<void> {
   if (!opts.recreatePlugins) {
     const names = stale.map((x) => x.deployment.name).join(', ')
     s.status = 'warning'
-    s.detail = `${stale.length} of ${count(pairs.length, 'plugin deployment')} lack ${secrets}: ${names}`
-    const created = `plugin deployments ${names} in ${pns} were created without ${secrets}`
     const recreate =
       "run again with --recreate-plugins to delete each one's Deployment and Service so it recreates them with the secret"
-    result.warnings.push(`${created} and the supervisor reuses installed plugins: ${recreate}`)
+    if (stale.every((x) => reasons(x).every((r) => r.startsWith('lacks ')))) {
+      s.detail = `${stale.length} of ${count(pairs.length, 'plugin deployment')} lack ${secrets}: ${names}`
+      const created = `plugin deployments ${names} in ${pns} were created without ${secrets}`
+      result.warnings.push(`${created} and the supervisor reuses installed plugins: ${recreate}`)
+    } else {
+      const each = stale.map((x) => `${x.deployment.name} (${reasons(x).join('; ')})`).join(', ')
+      s.detail = `${stale.length} of ${count(pairs.length, 'plugin deployment')} are not what the values now make: ${each}`
+      result.warnings.push(
+        `plugin deployments in ${pns} are not what the values now make (${each}) and the supervisor reuses installed plugins: ${recreate}`,
+      )
+    }
     return
   }
 
@@ -130,7 +141,8 @@ async function waitForSupervisor(ctx: RunContext, s: StepResult, stale: PluginPa
     const { pairs } = await listPlugins(ctx, s, 'look for the recreated plugins')
     for (const pair of pairs) {
       const k = key(pair.deployment)
-      if (pending.has(k) && pair.service && staleReasons(pair, p.pluginSecrets).length === 0) {
+      const expected = expectedPluginImage(p.pluginRoute, pair.deployment)
+      if (pending.has(k) && pair.service && staleReasons(pair, p.pluginSecrets, expected).length === 0) {
         recreated.push(pending.get(k)!)
         pending.delete(k)
       }

@@ -5,6 +5,7 @@ import type { KubeTarget } from '../../../adapters/kubectl.js'
 import type { HistoryPlan, ValuesMode } from '../../../core/apply-plan.js'
 import { LATEST_CHART_VERSION, chartInfo, type ChartInfo } from '../../../core/cloudforet/charts.js'
 import type { ChartChoice, InstallModel } from '../../../core/cloudforet/install-model.js'
+import type { ManagedPluginRoute } from '../../../core/cloudforet/plugin-images.js'
 import type { CredentialEntry } from '../../../core/credentials/docker-config.js'
 import type { Finding } from '../../../core/errors.js'
 import type { RenderedImages } from '../../../core/images/rendered-images.js'
@@ -45,6 +46,8 @@ export interface Facts {
   restartNamespaces: string[]
   pluginNamespace: string
   pluginSecrets: string[]
+  /** How the values build managed plugin references (core/cloudforet/plugin-images.ts), when known. */
+  pluginRoute?: ManagedPluginRoute
   rendered?: RenderedImages
   /** `${namespace}/${name}` → the Secret's entries (kept in memory only), null when absent or unreadable. */
   secrets: Map<string, CredentialEntry[] | null>

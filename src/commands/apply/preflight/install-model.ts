@@ -1,6 +1,8 @@
 import { restartNamespaces } from '../../../core/apply-plan.js'
 import { LATEST_CHART_VERSION, knownChartVersions } from '../../../core/cloudforet/charts.js'
+import { chartImages } from '../../../core/cloudforet/chart-images.js'
 import { buildInstallModel, chooseChart, secretPlacements } from '../../../core/cloudforet/install-model.js'
+import { managedPluginRoute } from '../../../core/cloudforet/plugin-images.js'
 import { narrowing } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
@@ -25,5 +27,10 @@ export const deriveInstallModel: PreflightCheck = ({ opts, result, facts }) => {
   facts.restartNamespaces = restartNamespaces(model.namespaces, opts.namespace)
   facts.pluginNamespace = model.namespaces.plugins
   facts.pluginSecrets = model.plugins.configured
+  // The repository version decides the managed plugins' references: the values' image, else the
+  // known chart's default (an unknown chart's default is not guessed).
+  const chartRepository = known ? chartImages(facts.chart.version).repositoryImage : null
+  const route = managedPluginRoute(facts.effective ?? facts.data, chartRepository).route
+  if (route) facts.pluginRoute = route
   return []
 }
