@@ -3,7 +3,7 @@ import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { readHelmRelease } from '../helpers/helm-release.js'
 import { toolPath } from '../helpers/tools.js'
-import { chart, useApplyEnv } from '../helpers/apply-env.js'
+import { chart, plugin, useApplyEnv } from '../helpers/apply-env.js'
 
 // The built CLI in a process group of its own, interrupted the way a terminal's Ctrl-C does it:
 // SIGINT to the whole foreground group. helm upgrade must not be in that group (a helm that gets
@@ -79,7 +79,7 @@ describe('cfpull apply interrupted during helm upgrade', () => {
     )
     // (execa strips the final newline.)
     expect(e.tidy(r.stderr)).toContain(
-      'error: interrupted by SIGINT: helm upgrade was left to finish; helm status: revision 2, deployed\n  the restarts and the plugin step did not run; check with: helm status cloudforet -n spaceone, then run cfpull apply again',
+      'error: interrupted by SIGINT: helm upgrade was left to finish; helm status: revision 2, deployed\n  the restarts and the plugin step did not run; check with: helm status cloudforet -n spaceone --kubeconfig <tmp>/kubeconfig, then run cfpull apply again',
     )
     expect(e.tidy(r.stdout)).toMatch(/\n! helm upgrade \(t\): cloudforet upgraded with chart spaceone-mini-0.1.0$/)
     expect(r.stdout).not.toContain('plugins')
@@ -97,6 +97,7 @@ describe('cfpull apply interrupted during helm upgrade', () => {
     const doc = JSON.parse(r.stdout)
     expect(doc.interrupted).toEqual({
       signal: 'SIGTERM',
+      step: 'helm upgrade',
       stoppedWaiting: true,
       helmState: 'revision 2, pending-upgrade',
     })
@@ -107,5 +108,80 @@ describe('cfpull apply interrupted during helm upgrade', () => {
     expect(doc.changed).toEqual(['helm upgrade'])
     // cfpull is gone; helm, in its own process group, completes the upgrade.
     await until('helm to finish by itself', () => release(2) === 'deployed')
+  })
+})
+
+describe('cfpull apply interrupted during --recreate-plugins', () => {
+  const ns = 'cloudforet-plugin'
+  const seedStale = () => {
+    for (const o of [...plugin('plugin-aws-ec2-inven', []), ...plugin('plugin-google-cloud-inven', [])]) e.api.seed(o)
+  }
+  const deleteOfA = { method: 'DELETE', pathIncludes: '/deployments/plugin-aws-ec2-inven-a1b2c3' }
+  const arrived = () =>
+    e.api.requests.some((q) => q.method === 'DELETE' && q.path.endsWith('/plugin-aws-ec2-inven-a1b2c3'))
+
+  it('SIGINT mid-delete: the plugin under way is finished (Deployment and Service), the next is not started, exit 130', async () => {
+    seedStale()
+    // The Deployment's DELETE hangs 2 s at the server: the signal arrives while it is in flight.
+    e.api.delayNext(deleteOfA, 2000)
+    const child = startApply(['--recreate-plugins'])
+    await until('the first plugin delete', arrived)
+    process.kill(-child.pid!, 'SIGINT')
+    const r = await child
+    expect(r.exitCode, r.stderr).toBe(130)
+    // No Service is left without its Deployment; the second plugin was not touched.
+    expect(e.api.get('Deployment', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
+    expect(e.api.get('Deployment', ns, 'plugin-google-cloud-inven-a1b2c3')).toBeTruthy()
+    expect(e.api.get('Service', ns, 'plugin-google-cloud-inven-a1b2c3')).toBeTruthy()
+    expect(e.tidy(r.stderr)).toContain(
+      'warning: SIGINT: finishing the plugin being deleted (its Deployment and Service, at most 10s), then cfpull stops. SIGINT again stops at once.\n',
+    )
+    expect(e.tidy(r.stderr)).toContain(
+      [
+        'error: interrupted by SIGINT during plugins cloudforet-plugin: cfpull finished what was under way, then stopped',
+        '  changed before it: helm upgrade',
+        '  done: plugin-aws-ec2-inven 1.0: deleted Deployment plugin-aws-ec2-inven-a1b2c3 and Service plugin-aws-ec2-inven-a1b2c3',
+        '  not started: plugin-google-cloud-inven 1.0: kubectl delete -n cloudforet-plugin deployment/plugin-google-cloud-inven-a1b2c3 service/plugin-google-cloud-inven-a1b2c3 --ignore-not-found --kubeconfig <tmp>/kubeconfig',
+      ].join('\n'),
+    )
+    expect(e.tidy(r.stdout)).toContain(
+      '! plugins cloudforet-plugin (t): deleted the Deployment and Service of plugin-aws-ec2-inven 1.0; stopped by SIGINT',
+    )
+  })
+
+  it('a second SIGINT stops at once: the unit is listed half-done with the one command that completes it, and that command does', async () => {
+    seedStale()
+    // The first DELETE and the one run again after the signal both hang.
+    e.api.delayNext(deleteOfA, 4000, 2)
+    const child = startApply(['--recreate-plugins', '--json'])
+    await until('the first plugin delete', arrived)
+    process.kill(-child.pid!, 'SIGINT')
+    await until('the delete run again', () => e.api.requests.filter((q) => q.method === 'DELETE').length >= 2)
+    process.kill(-child.pid!, 'SIGINT')
+    const r = await child
+    expect(r.exitCode, r.stderr).toBe(130)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.interrupted).toEqual({ signal: 'SIGINT', step: 'plugins cloudforet-plugin', stoppedWaiting: true })
+    const complete = `kubectl delete -n ${ns} deployment/plugin-aws-ec2-inven-a1b2c3 service/plugin-aws-ec2-inven-a1b2c3 --ignore-not-found --kubeconfig ${e.kubeconfig}`
+    expect(
+      doc.units.map((u: { name: string; status: string; complete: string }) => [u.name, u.status, u.complete]),
+    ).toEqual([
+      ['plugin-aws-ec2-inven 1.0', 'half-done', complete],
+      [
+        'plugin-google-cloud-inven 1.0',
+        'not started',
+        `kubectl delete -n ${ns} deployment/plugin-google-cloud-inven-a1b2c3 service/plugin-google-cloud-inven-a1b2c3 --ignore-not-found --kubeconfig ${e.kubeconfig}`,
+      ],
+    ])
+    // The Service was not deleted: the printed command, pasted into a shell, completes the unit.
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeTruthy()
+    const sh = await execa('sh', ['-c', complete.replace(/^kubectl/, toolPath('kubectl'))], {
+      reject: false,
+      env: { ...e.env, HOME: e.dir },
+    })
+    expect(sh.exitCode, sh.stderr).toBe(0)
+    await until('the held delete', () => !e.api.get('Deployment', ns, 'plugin-aws-ec2-inven-a1b2c3'), 10_000)
+    expect(e.api.get('Service', ns, 'plugin-aws-ec2-inven-a1b2c3')).toBeUndefined()
   })
 })

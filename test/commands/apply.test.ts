@@ -29,7 +29,7 @@ describe('cfpull apply', () => {
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet-plugin -o json',
         '  kubectl --kubeconfig <tmp>/kubeconfig get replicasets -n cloudforet-plugin -o json',
         "  kubectl --kubeconfig <tmp>/kubeconfig delete pod -n cloudforet-plugin '<each pod still in ImagePullBackOff/ErrImagePull>' -o name",
-        '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
+        '  kubectl --kubeconfig <tmp>/kubeconfig get deployment,service -n cloudforet-plugin -l supervisor_name -o json',
         '',
       ].join('\n'),
     )
@@ -72,8 +72,9 @@ describe('cfpull apply', () => {
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet -o name',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
-        '  kubectl --kubeconfig <tmp>/kubeconfig get deployment -n cloudforet-plugin -l supervisor_name -o json',
-        "  kubectl --kubeconfig <tmp>/kubeconfig delete deploy,svc -n cloudforet-plugin -l 'plugin_id=<each stale plugin>' -o name",
+        '  kubectl --kubeconfig <tmp>/kubeconfig get deployment,service -n cloudforet-plugin -l supervisor_name -o json',
+        "  kubectl --kubeconfig <tmp>/kubeconfig delete deployment '<each stale plugin version>' -n cloudforet-plugin --ignore-not-found -o name",
+        "  kubectl --kubeconfig <tmp>/kubeconfig delete service '<the Service of that version>' -n cloudforet-plugin --ignore-not-found -o name",
         '',
       ].join('\n'),
     )
@@ -246,7 +247,7 @@ describe('cfpull apply', () => {
     const human = await e.apply([])
     expect(human.code).toBe(4)
     expect(e.tidy(human.stderr)).toContain(
-      '  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone; no step after it ran\n',
+      '  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone --kubeconfig <tmp>/kubeconfig; no step after it ran\n',
     )
   })
 

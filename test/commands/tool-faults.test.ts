@@ -53,7 +53,7 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     expect(Date.now() - started).toBeGreaterThanOrEqual(4000)
     expect(r.code).toBe(4)
     expect(r.stderr).toBe(
-      'error: helm upgrade: helm exited with 1: Error: UPGRADE FAILED: context deadline exceeded\n  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone; no step after it ran\n',
+      `error: helm upgrade: helm exited with 1: Error: UPGRADE FAILED: context deadline exceeded\n  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone --kubeconfig ${kubeconfig}; no step after it ran\n`,
     )
   })
 
@@ -62,7 +62,7 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     const r = await apply({ CFPULL_HELM: helm })
     expect(r.code).toBe(4)
     expect(r.stderr).toBe(
-      'error: helm upgrade: helm was killed by SIGKILL\n  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone; no step after it ran\n',
+      `error: helm upgrade: helm was killed by SIGKILL\n  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone --kubeconfig ${kubeconfig}; no step after it ran\n`,
     )
   })
 
@@ -85,7 +85,7 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     const r = await apply({ CFPULL_HELM: helm, CFPULL_KUBECTL: kubectl }, ['--restart', 'none'])
     expect(r.code).toBe(4)
     expect(r.stderr).toBe(
-      'error: plugins cloudforet-plugin: list plugin deployments: kubectl printed something that is not JSON: "not json\\n"\n  changed before it: helm upgrade; no step after it ran\n',
+      'error: plugins cloudforet-plugin: list plugins: kubectl printed something that is not JSON: "not json\\n"\n  changed before it: helm upgrade; no step after it ran\n',
     )
     noStack(r.stderr)
   })

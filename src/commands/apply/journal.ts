@@ -136,7 +136,10 @@ export async function runUnit(
         changed ||= r
         w.done = true
       } catch (err) {
-        // The terminal's SIGINT reaches kubectl too: the write it cut off runs once more.
+        // The terminal's SIGINT reaches kubectl too, and its exit may be seen before the signal.
+        if (interrupt.signal === undefined && /killed by SIG(INT|TERM)/.test(String(err)))
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        // The write the signal cut off runs once more.
         if (interrupt.signal === undefined || attempt > 0)
           return { record: record(), changed, error: err instanceof Error ? err : new Error(String(err)) }
       }
