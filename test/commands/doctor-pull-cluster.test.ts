@@ -113,6 +113,15 @@ function cfpullRequests(r: TestRegistry): Array<{ method: string; uri: string; r
   return [...byId.values()]
 }
 
+// The registry writes a request's log line after its response, and the pipe delivers it later
+// still: cfpull may exit before the last lines reach this process. Wait (bounded) until the log
+// holds at least `n` of cfpull's requests; the exact count is asserted by the caller.
+async function loggedRequests(r: TestRegistry, n: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;)
+    if (cfpullRequests(r).length >= n) return
+    else await new Promise((resolve) => setTimeout(resolve, 50))
+}
+
 describe('cfpull doctor --pull --cluster', () => {
   it('per-namespace Secrets, plugin Deployments and the nodes decide: reads only, credentials never printed', async () => {
     const [a, b, c] = regs as [TestRegistry, TestRegistry, TestRegistry]
@@ -234,6 +243,7 @@ describe('cfpull doctor --pull --cluster', () => {
     expect(doc.checks).toBe(40)
     expect(doc.images.every((l: any) => l.status === 'pulls' && l.namespaces.length === 2)).toBe(true)
 
+    await Promise.all(regs.map((reg, i) => loggedRequests(reg, before[i]! + plan[i]![2] + 1)))
     const counts = regs.map((reg, i) => {
       const reqs = cfpullRequests(reg).slice(before[i])
       return {
