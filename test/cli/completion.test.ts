@@ -54,7 +54,7 @@ const zshSetup = {
 }
 
 async function zsh(line: string, how: keyof typeof zshSetup = 'sourced'): Promise<string[]> {
-  const r = await execa('zsh', ['-f', join(dir, 'drive.zsh'), zshSetup[how](), line], { cwd: dir, timeout: 20_000 })
+  const r = await execa('zsh', ['-f', join(dir, 'drive.zsh'), zshSetup[how](), line], { cwd: dir, timeout: 90_000 })
   return r.stdout.split('\n').filter(Boolean)
 }
 
@@ -88,7 +88,9 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('cfpull completion', () => {
+// Each zsh line starts zsh with compinit, which waits on the scheduler more than it computes
+// (10 s for 1.4 s of CPU at load 20): the timeouts allow for a busy machine.
+describe('cfpull completion', { timeout: 180_000 }, () => {
   it('bash: commands, completion shells, flags and their values, in a real bash', async () => {
     expect(await bash(['cfpull', ''])).toEqual([
       'patch',
