@@ -15,6 +15,10 @@ describe('bin/cfpull.js', () => {
   it('--version prints the package version', async () => {
     const r = await cfpull(['--version'])
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, version, ''])
+    // bin/cfpull.js answers `--version` alone from package.json, before the bundle loads; `-V`
+    // with another flag goes through the bundle (its version inlined by the build): the same answer.
+    const bundle = await cfpull(['-V', '--no-color'])
+    expect([bundle.exitCode, bundle.stdout, bundle.stderr]).toEqual([0, version, ''])
   })
 
   it('--help lists the patch command; patch --help ends with examples', async () => {
