@@ -7,8 +7,9 @@ import { tempDir } from '../helpers/tmp.js'
 // README's GitLab CI recipe (examples/ci/gitlab-ci.yml) run by the real gitlab-ci-local: it checks
 // the file against GitLab's CI JSON schema, then runs the job with its shell executor
 // (--force-shell-executor: there is no Docker here, so `image: node:20` is this machine's Node),
-// and exports the artifacts. `npx cfpull` resolves to the package installed in the project, from
-// the tarball of this build, as it would to the published package.
+// and exports the artifacts. The project installs cfpull as the recipe says, a devDependency from
+// the tarball of this build kept in the repository, which the job's `npm ci` installs and
+// `npx --no-install cfpull` runs.
 const repo = join(import.meta.dirname, '../..')
 const recipe = readFileSync(join(repo, 'examples/ci/gitlab-ci.yml'), 'utf8')
 const example = join(repo, 'examples/values.yaml')
@@ -26,9 +27,7 @@ async function project(ci: string): Promise<string> {
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\n.gitlab-ci-local/\n')
   const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo })
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }]
-  await execa('npm', ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, filename)], {
-    cwd: dir,
-  })
+  await execa('npm', ['install', '-D', '--ignore-scripts', '--no-audit', '--no-fund', `./${filename}`], { cwd: dir })
   await git(dir, ['add', '-A'])
   await git(dir, ['commit', '-q', '-m', 'project'])
   return dir
@@ -61,7 +60,11 @@ describe('GitLab CI recipe', () => {
     const report = join(dir, '.gitlab-ci-local/artifacts/pull-secrets/cfpull-report.md')
     expect(readFileSync(report, 'utf8')).toContain('| `deploy/values.yaml` | ✖ needs changes |')
 
-    await execa('npx', ['cfpull', 'patch', 'deploy/values.yaml', '--secret', 'my-credential', '--quiet'], { cwd: dir })
+    await execa(
+      'npx',
+      ['--no-install', 'cfpull', 'patch', 'deploy/values.yaml', '--secret', 'my-credential', '--quiet'],
+      { cwd: dir },
+    )
     const green = await runJob(dir)
     expect([green.exitCode, green.stdout]).toEqual([0, expect.stringContaining(' PASS  pull-secrets')])
     expect(readFileSync(report, 'utf8')).toContain('| `deploy/values.yaml` | ✔ up to date |')
