@@ -66,12 +66,14 @@ output('files', JSON.stringify(changed.map((f) => f.file)))
 const secrets = opts[opts.indexOf('--secret') + 1]
 for (const f of doc.files) {
   if (f.status === 'error') {
-    annotate('error', { file: f.error.file ?? f.file, line: f.error.line, col: f.error.col }, f.error.message)
+    // Every wrong shape in the file, in line order, each where it is.
+    for (const e of [f.error, ...(f.error.more ?? [])])
+      annotate('error', { file: e.file ?? f.file, line: e.line, col: e.col }, e.message)
     continue
   }
   if (f.status !== 'changed') continue
-  const n = f.targets.filter((t) => t.action !== 'unchanged').length
-  const what = `${n} section${n === 1 ? '' : 's'} ${mode === 'check' ? 'need' : 'now use'}${n === 1 && mode === 'check' ? 's' : ''} ${secrets}`
+  // cfpull's own words for the file, so the annotation counts what the job log counts.
+  const what = `${mode === 'check' ? 'needs' : 'now uses'} ${secrets}: ${f.changeSummary}`
   if (mode === 'check') {
     const fix = printedCommand('fix', [f.file])
     annotate('error', { file: f.file, title: 'cfpull: needs imagePullSecrets' }, `${what}${fix ? `; fix: ${fix}` : ''}`)

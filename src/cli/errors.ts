@@ -32,6 +32,12 @@ export function printError(err: unknown, report: Reporter): void {
   report.error(describeError(err))
   if ((err instanceof YamlSyntaxError || err instanceof ValidationError) && err.frame)
     report.errorDetail(report.cErr.dim(err.frame))
+  // Every wrong shape of the file, in line order, each with its frame.
+  if (err instanceof ValidationError)
+    for (const more of err.more) {
+      report.error(describeError(more))
+      if (more.frame) report.errorDetail(report.cErr.dim(more.frame))
+    }
   const hint = (err as { hint?: unknown } | null)?.hint
   if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${escapeControl(hint)}`)
   if (!(err instanceof CfpullError) || err.exitCode === ExitCode.Failure) {
@@ -61,7 +67,9 @@ export function errorJson(err: unknown): Record<string, unknown> {
     Object.assign(out, { file: err.file, line: err.pos.line, col: err.pos.col })
   const hint = (err as { hint?: unknown } | null)?.hint
   if (typeof hint === 'string' && hint) out.hint = hint
-  if (err instanceof ValidationError)
+  if (err instanceof ValidationError) {
     Object.assign(out, { path: err.yamlPath, found: err.found, expected: err.expected })
+    if (err.more.length) out.more = err.more.map(errorJson)
+  }
   return out
 }

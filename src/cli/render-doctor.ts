@@ -18,6 +18,7 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       values: opts.values,
       chart: r.values.chart,
       chartSource: r.values.chartSource,
+      ...(r.values.chartEvidence && { chartEvidence: r.values.chartEvidence }),
       secrets: r.values.secrets,
       pluginSecrets: r.values.pluginSecrets,
       services: r.values.services,
@@ -47,6 +48,7 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
     flag: '--chart-version',
     release: 'the deployed release',
     'chart-values': '--chart-values',
+    evidence: r.values.chartEvidence ?? 'the values',
     default: 'the default',
   }[v.chartSource]
   report.info(

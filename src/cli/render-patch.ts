@@ -35,12 +35,11 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
           report,
         ),
       )
-    const counts = countChanges(r.changes)
-    // --quiet silences the report, but a red --check gate must still say which file and why.
-    if (opts.check && r.changed && report.level === 'quiet') {
-      const n = r.changes.filter((ch) => ch.action !== 'unchanged').length
-      report.errorDetail(`${f.file}: ${n} section${n === 1 ? ' needs' : 's need'} ${opts.secrets.join(', ')}`)
-    }
+    const counts = changeSummary(f)
+    // --quiet silences the report, but a red --check gate must still say which file and why,
+    // in the words of the full report.
+    if (opts.check && r.changed && report.level === 'quiet')
+      report.errorDetail(`${f.file}: needs ${opts.secrets.join(', ')}: ${counts}`)
     const verb = opts.check
       ? r.changed
         ? 'needs changes'
@@ -50,11 +49,21 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
         : f.writtenTo
           ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}`
           : 'would change'
-    const mark = r.changed ? (opts.check ? c.yellow(symbols.cross) : c.green(symbols.tick)) : c.dim(symbols.tick)
-    say(`${mark} ${c.bold(f.file)}: ${verb}${r.changed ? ` (${describeCounts(counts)})` : ''}`)
+    // A green tick is for a file that is right now: one that would change is not, yet.
+    const mark = !r.changed
+      ? c.dim(symbols.tick)
+      : opts.check
+        ? c.yellow(symbols.cross)
+        : f.writtenTo
+          ? c.green(symbols.tick)
+          : c.yellow(symbols.pending)
+    say(`${mark} ${c.bold(f.file)}: ${verb}${r.changed ? ` (${counts})` : ''}`)
     if (report.level === 'verbose' || (r.changed && report.level === 'normal'))
       for (const ch of [...r.changes].sort((a, b) => a.line - b.line))
         if (ch.action !== 'unchanged' || report.level === 'verbose') say(c.dim(`    ${describeChange(ch)}`))
+    const chart = r.model.chart
+    if (chart.source === 'evidence')
+      say(`  ${c.cyan('chart')}: ${chart.info.version}, the one ${chart.evidence} points to (no --chart-version given)`)
     say(
       `  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`,
     )
@@ -70,7 +79,8 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
   const changed = ok.filter((f) => f.result!.changed).length
   if (run.files.length > 1) {
     const errors = run.files.length - ok.length
-    const verb = opts.check ? 'need changes' : opts.dryRun || opts.stdout ? 'would change' : 'changed'
+    const one = changed === 1
+    const verb = opts.check ? `need${one ? 's' : ''} changes` : opts.dryRun || opts.stdout ? 'would change' : 'changed'
     say(
       `${run.files.length} files: ${changed} ${verb}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
     )
@@ -111,10 +121,24 @@ function countChanges(changes: PullSecretChange[]): Counts {
   return n
 }
 
-function describeCounts(n: Counts): string {
-  const parts = [`${n.patched} section${n.patched === 1 ? '' : 's'} patched`, `${n.added} added`]
-  if (n.plugins) parts.push('plugins set')
-  parts.push(`${n.unchanged} already up to date`)
+/**
+ * What a file's patch does (or would do: --check, --dry-run, --stdout), in the one wording the
+ * report, --quiet, the Markdown summary, --json and the Action's annotations all use:
+ * "14 sections to patch, 9 to add, the plugin route to set, 0 already up to date".
+ */
+export function changeSummary(f: PatchFileResult): string {
+  const n = countChanges(f.result!.changes)
+  const done = !!f.writtenTo
+  // Counts of sections, the first of them with its noun; nothing said of what is zero.
+  const sections = [
+    [n.patched, done ? 'patched' : 'to patch'],
+    [n.added, done ? 'added' : 'to add'],
+  ] as const
+  const parts = sections
+    .filter(([count]) => count > 0)
+    .map(([count, verb], i) => (i === 0 ? `${count} section${count === 1 ? '' : 's'} ${verb}` : `${count} ${verb}`))
+  if (n.plugins) parts.push(`the plugin route ${done ? 'set' : 'to set'}`)
+  if (n.unchanged) parts.push(`${n.unchanged} already up to date`)
   return parts.join(', ')
 }
 
@@ -164,10 +188,14 @@ export function patchSummaryMarkdown(run: PatchRunResult, opts: PatchOptions): s
     if (!f.result) return `| \`${f.file}\` | ✖ error | ${describeError(f.error).replace(/\|/g, '\\|')} | | |`
     const r = f.result
     const n = countChanges(r.changes)
-    const status = !r.changed ? '✔ up to date' : opts.check ? '✖ needs changes' : `✔ ${verb}`
-    const what = r.changed
-      ? `${n.patched} sections patched, ${n.added} added${n.plugins ? ', plugins set' : ''}`
-      : `${n.unchanged} targets already in place`
+    const status = !r.changed
+      ? '✔ up to date'
+      : opts.check
+        ? '✖ needs changes'
+        : f.writtenTo
+          ? `✔ ${verb}`
+          : `~ ${verb}`
+    const what = r.changed ? changeSummary(f) : `${n.unchanged} targets already in place`
     const plugins = `${r.plugins.mechanism}${r.plugins.path ? ` (\`${r.plugins.path.join('.')}\`)` : ''}`
     return `| \`${f.file}\` | ${status} | ${what} | ${plugins} | ${distinctNamespaces(r.namespaces, '(release namespace)').join(', ')} |`
   })
@@ -202,9 +230,13 @@ export function patchJson(run: PatchRunResult): unknown {
         registryUrl: r.plugins.registryUrl ?? null,
         path: r.plugins.path?.join('.') ?? null,
       },
+      ...(r.model.chart.source === 'evidence' && {
+        chart: { version: r.model.chart.info.version, source: 'evidence', evidence: r.model.chart.evidence },
+      }),
       namespaces: { ...r.namespaces, all: distinctNamespaces(r.namespaces) },
       needs: f.after?.needs ?? [],
       ...(f.fix && { fix: f.fix }),
+      ...(r.changed && { changeSummary: changeSummary(f) }),
       targets: r.changes.map((ch) => ({
         kind: ch.kind,
         ...(ch.service && { service: ch.service }),

@@ -32,6 +32,8 @@ export type ServiceRow = Omit<ServiceState, 'path' | 'badShape'>
 export interface ValuesDiagnosis {
   chart: string
   chartSource: ChartChoice['source']
+  /** For chartSource `evidence`: what in the values points to the chart. */
+  chartEvidence?: string
   services: ServiceRow[]
   plugins: PluginRoute
   namespaces: Namespaces
@@ -55,7 +57,12 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
   const model = buildInstallModel(data, chart, ctx)
   const findings: Diagnosis[] = []
   const secrets = model.serviceSecrets
-  const fixCtx: FixContext = { ...ctx, secrets }
+  // The chart the model took (the values' evidence, when none was given) is every fix line's.
+  const fixCtx: FixContext = {
+    ...ctx,
+    secrets,
+    chart: { ...ctx.chart, version: model.chart.info.version, source: model.chart.source },
+  }
   const patchFix = patchCommand(fixCtx)
 
   for (const row of model.services)
@@ -150,8 +157,9 @@ export function diagnoseValues(data: unknown, chart: ChartChoice, ctx: FixContex
     })
   }
   return {
-    chart: chart.info.version,
-    chartSource: chart.source,
+    chart: model.chart.info.version,
+    chartSource: model.chart.source,
+    ...(model.chart.evidence && { chartEvidence: model.chart.evidence }),
     services: model.services.map(({ path: _p, badShape: _b, ...row }) => row),
     plugins: p,
     namespaces,

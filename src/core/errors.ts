@@ -122,6 +122,31 @@ export class ValidationError extends CfpullError {
   ) {
     super(`${file}:${pos.line}:${pos.col}: ${yamlPath} is ${found}; expected ${expected}`, ExitCode.InvalidInput)
   }
+
+  /** The other wrong shapes in the same file, after this one in line order. */
+  more: ValidationError[] = []
+
+  /**
+   * Several wrong shapes of one file as one error: the first in line order, the rest in `more`,
+   * so a user fixes them all in one pass (each path once).
+   */
+  static inLineOrder(errors: ValidationError[]): ValidationError {
+    const seen = new Set<string>()
+    const sorted = errors
+      .flatMap((e) => [e, ...e.more])
+      .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col)
+      .filter((e) => {
+        // Two checks can reach the same node (a section, then a target under it): say it once.
+        const at = `${e.pos.line}:${e.pos.col}`
+        if (seen.has(e.yamlPath) || seen.has(at)) return false
+        seen.add(e.yamlPath).add(at)
+        return true
+      })
+    const [first, ...rest] = sorted
+    if (!first) throw new InternalError('no validation error to report')
+    first.more = rest.map((e) => Object.assign(e, { more: [] }))
+    return first
+  }
 }
 
 /** The values file could not be read or written (exit 3: the input, not cfpull, is at fault). */

@@ -16,7 +16,7 @@ describe('patch --check --quiet', () => {
     copyFileSync(join(fixtures, 'input.yaml'), stale)
     writeFileSync(done, readFileSync(join(fixtures, 'expected.yaml')))
     const r = await runCli(['patch', stale, done, '-s', 'my-credential', ...narrow, '--check', '--quiet'])
-    expect(r).toEqual({ code: 5, stdout: '', stderr: `${stale}: 3 sections need my-credential\n` })
+    expect(r).toEqual({ code: 5, stdout: '', stderr: `${stale}: needs my-credential: 2 sections to patch, 1 to add\n` })
     expect(readFileSync(stale, 'utf8')).toBe(readFileSync(join(fixtures, 'input.yaml'), 'utf8'))
   })
 
@@ -24,6 +24,6 @@ describe('patch --check --quiet', () => {
     const file = join(tempDir(), 'values.yaml')
     copyFileSync(join(fixtures, 'input.yaml'), file)
     const r = await runCli(['patch', file, '-s', 'a,b', '--services', 'board', '--plugins', 'none', '--check', '-q'])
-    expect(r).toEqual({ code: 5, stdout: '', stderr: `${file}: 1 section needs a, b\n` })
+    expect(r).toEqual({ code: 5, stdout: '', stderr: `${file}: needs a, b: 1 section to add\n` })
   })
 })

@@ -100,7 +100,7 @@ describe('patch --secret lists', () => {
     expect(r.stderr.split('\n').slice(2, 6)).toEqual([
       `warning: ${file}: repository.application_grpc.REGISTRY_INFO.HARBOR.url is empty (the repository default): no plugin can use registry type HARBOR until it is set to the registry host`,
       `warning: ${file}: the repository takes one plugin pull secret: using a for plugins (b not used there)`,
-      `✔ ${file}: would change (1 section patched, 0 added, plugins set, 0 already up to date)`,
+      `~ ${file}: would change (1 section to patch, the plugin route to set)`,
       '    + console.imagePullSecrets: a, b line 2',
     ])
     expect(r.stderr).toContain('ℹ The Secrets a, b must exist in namespaces spaceone, spaceone-plugin.\n')

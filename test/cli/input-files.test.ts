@@ -140,7 +140,7 @@ describe('patch: stdin and pipes', () => {
     expect(r.stdout).toBe(PATCHED)
     expect(r.stderr).toBe(
       [
-        '✔ <stdin>: would change (2 sections patched, 0 added, 0 already up to date)',
+        '~ <stdin>: would change (2 sections to patch)',
         '    + console.imagePullSecrets: my-credential line 2',
         '    + identity.imagePullSecrets: my-credential line 5',
         '  plugins: none: --plugins none: plugin pull secrets left as they are',
@@ -174,7 +174,7 @@ describe('patch: stdin and pipes', () => {
     expect(check.stderr).toBe('')
     expect(check.stdout).toBe(
       [
-        '✖ <stdin>: needs changes (2 sections patched, 0 added, 0 already up to date)',
+        '✖ <stdin>: needs changes (2 sections to patch)',
         '    + console.imagePullSecrets: my-credential line 2',
         '    + identity.imagePullSecrets: my-credential line 5',
         '  plugins: none: --plugins none: plugin pull secrets left as they are',

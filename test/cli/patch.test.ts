@@ -34,7 +34,7 @@ describe('cfpull patch', () => {
     expect(r.stderr).toBe('')
     expect(r.stdout).toBe(
       [
-        `✔ ${file}: patched (2 sections patched, 1 added, 0 already up to date)`,
+        `✔ ${file}: patched (2 sections patched, 1 added)`,
         '    + console.imagePullSecrets: my-credential line 3',
         '    + identity.imagePullSecrets: my-credential line 12',
         '    + board.imagePullSecrets (new section) line 19',
@@ -77,7 +77,7 @@ describe('cfpull patch', () => {
         '   enabled: true',
       ].join('\n'),
     )
-    expect(r.stdout).toContain(`✔ ${file}: would change (2 sections patched, 1 added, 0 already up to date)`)
+    expect(r.stdout).toContain(`~ ${file}: would change (2 sections to patch, 1 to add)`)
   })
 
   it('--stdout prints the patched file and moves the summary to stderr', async () => {
@@ -144,6 +144,7 @@ describe('cfpull patch', () => {
               namespaces: ['cloudforet', 'spaceone', 'spaceone-plugin'],
             },
           ],
+          changeSummary: '2 sections patched, 1 added',
           targets: [
             {
               kind: 'service',

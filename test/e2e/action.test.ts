@@ -66,15 +66,15 @@ describe('the GitHub Action', () => {
     expect(r.summary).toBe(
       [
         ...tableHead,
-        `| \`envs/prod/eu/values.yaml\` | ✖ needs changes | 14 sections patched, 9 added, plugins set | ${harbor} | cloudforet, cloudforet-plugin |`,
-        `| \`envs/values-dev.yaml\` | ✖ needs changes | 14 sections patched, 9 added, plugins set | ${harbor} | cloudforet, cloudforet-plugin |`,
+        `| \`envs/prod/eu/values.yaml\` | ✖ needs changes | 14 sections to patch, 9 to add, the plugin route to set | ${harbor} | cloudforet, cloudforet-plugin |`,
+        `| \`envs/values-dev.yaml\` | ✖ needs changes | 14 sections to patch, 9 to add, the plugin route to set | ${harbor} | cloudforet, cloudforet-plugin |`,
         '',
         '',
       ].join('\n'),
     )
     expect(r.stdout.split('\n')).toEqual([
-      '::error file=envs/prod/eu/values.yaml,title=cfpull%3A needs imagePullSecrets::24 sections need my-credential; fix: cfpull patch envs/prod/eu/values.yaml --secret my-credential',
-      '::error file=envs/values-dev.yaml,title=cfpull%3A needs imagePullSecrets::24 sections need my-credential; fix: cfpull patch envs/values-dev.yaml --secret my-credential',
+      '::error file=envs/prod/eu/values.yaml,title=cfpull%3A needs imagePullSecrets::needs my-credential: 14 sections to patch, 9 to add, the plugin route to set; fix: cfpull patch envs/prod/eu/values.yaml --secret my-credential',
+      '::error file=envs/values-dev.yaml,title=cfpull%3A needs imagePullSecrets::needs my-credential: 14 sections to patch, 9 to add, the plugin route to set; fix: cfpull patch envs/values-dev.yaml --secret my-credential',
     ])
     expect(readFileSync(join(dir, 'envs/values-dev.yaml'), 'utf8')).toBe(readFileSync(example, 'utf8'))
   })

@@ -53,7 +53,7 @@ describe('GitLab CI recipe', () => {
     const out = red.stdout + red.stderr
     expect(out).toContain('json schema validated')
     expect(out).toContain(
-      'pull-secrets > ✖ deploy/values.yaml: needs changes (14 sections patched, 9 added, plugins set',
+      'pull-secrets > ✖ deploy/values.yaml: needs changes (14 sections to patch, 9 to add, the plugin route to set',
     )
     expect(out).toContain('pull-secrets >   fix: cfpull patch deploy/values.yaml --secret my-credential\n')
     expect(out).toMatch(/pull-secrets finished in .* FAIL 5/)

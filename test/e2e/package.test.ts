@@ -98,7 +98,7 @@ describe('the npm package', () => {
     expect([before.exitCode, before.stdout, before.stderr]).toEqual([
       5,
       '',
-      `${values}: 24 sections need my-credential`,
+      `${values}: needs my-credential: 14 sections to patch, 9 to add, the plugin route to set`,
     ])
     const patched = await cfpull(['patch', values, '--secret', 'my-credential', '--quiet'])
     expect([patched.exitCode, patched.stderr]).toEqual([0, ''])

@@ -117,3 +117,20 @@ export function chartCatalog(): Array<{ version: string; date: string; superviso
     compareChartVersions(a.version, b.version),
   )
 }
+
+/**
+ * The newest chart release whose services include every one of `services` (for a values file
+ * that names services only older charts have, such as 1.10's billing); undefined when none has.
+ */
+export function newestChartWith(services: string[]): string | undefined {
+  const releases = CHART_ROWS.filter((r) => !r[0].includes('-')).sort((a, b) => compareChartVersions(b[0], a[0]))
+  return releases.find((r) => {
+    const theirs = SERVICE_LISTS[r[2]]!.split(' ')
+    return services.every((s) => theirs.includes(s))
+  })?.[0]
+}
+
+/** Every service key of any chart version cfpull knows. */
+export function anyChartServices(): ReadonlySet<string> {
+  return new Set(Object.values(SERVICE_LISTS).flatMap((list) => list.split(' ')))
+}

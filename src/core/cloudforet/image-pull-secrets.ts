@@ -131,18 +131,34 @@ function edit(
   const required = requiredServices(model).map((s) => s.service)
   // --services lists them in the order the user gave.
   const services = options.services ? [...new Set(options.services)].filter((s) => required.includes(s)) : required
-  for (const svc of services)
-    validate(values, file, [svc], ServiceSectionSchema, "a map of the service's values (or empty)")
-  validate(values, file, [...CONNECTOR_PATH], KubernetesConnectorSchema, 'a map whose namespace is a string')
+  // Every wrong shape is reported at once, in line order, as doctor lists them: the schema's
+  // (a section that is not a map) and the splice's (a value on a target's path it cannot hold).
+  const wrongShapes: ValidationError[] = []
+  const sectionOk = (svc: string) => {
+    const e = validate(values, file, [svc], ServiceSectionSchema, "a map of the service's values (or empty)")
+    if (e) wrongShapes.push(e)
+    return !e
+  }
+  const connectorError = validate(
+    values,
+    file,
+    [...CONNECTOR_PATH],
+    KubernetesConnectorSchema,
+    'a map whose namespace is a string',
+  )
+  if (connectorError) wrongShapes.push(connectorError)
+  const servicesOk = services.filter(sectionOk)
 
   const plugins = model.plugins
-  for (const notice of model.notices) warnings.push({ code: notice.code, message: notice.message, notice })
+  // Info is for the report (patch shows the chart it took on its own line), not a warning.
+  for (const notice of model.notices)
+    if (notice.severity !== 'info') warnings.push({ code: notice.code, message: notice.message, notice })
 
-  const targets: SpliceTarget[] = services.map((svc) => ({
+  const targets: SpliceTarget[] = servicesOk.map((svc) => ({
     path: pullSecretPath(svc),
     leaf: { kind: 'list', names: options.secrets },
   }))
-  const kinds: Array<PullSecretChange['kind']> = services.map(() => 'service')
+  const kinds: Array<PullSecretChange['kind']> = servicesOk.map(() => 'service')
   if (plugins.path) {
     if (plugins.notPresent) {
       // (the model's plugins-not-present notice says so)
@@ -175,7 +191,14 @@ function edit(
     }
   }
 
-  const result = spliceTargets(values, targets, file)
+  let result: ReturnType<typeof spliceTargets> | undefined
+  try {
+    result = spliceTargets(values, targets, file)
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err
+    wrongShapes.push(err)
+  }
+  if (wrongShapes.length || !result) throw ValidationError.inLineOrder(wrongShapes)
   for (const n of result.notices) warnings.push({ code: n.code, message: n.message, line: n.line })
   const changes = result.outcomes.map((o, i): PullSecretChange => {
     if (o.previous !== undefined)
@@ -220,10 +243,10 @@ function validate(
   path: string[],
   schema: { safeParse(x: unknown): { success: boolean } },
   expected: string,
-): void {
+): ValidationError | undefined {
   const value = dataAt(values.data, path)
-  if (value === undefined || schema.safeParse(value).success) return
-  throw invalid(values, file, path, describeShape(value), expected)
+  if (value === undefined || schema.safeParse(value).success) return undefined
+  return invalid(values, file, path, describeShape(value), expected)
 }
 
 function invalid(values: ParsedValues, file: string, path: string[], found: string, expected: string): ValidationError {

@@ -13,8 +13,10 @@
 import {
   CONNECTOR_PATH,
   LATEST_CHART_VERSION,
+  anyChartServices,
   chartForSupervisor,
   chartInfo,
+  newestChartWith,
   pullSecretPath,
   type ChartInfo,
 } from './charts.js'
@@ -36,8 +38,8 @@ import { parsePullSecretList } from '../yaml/schema.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
-/** Where the chart version came from. */
-export type ChartSource = 'flag' | 'release' | 'chart-values' | 'default'
+/** Where the chart version came from (`evidence`: the values' own supervisor image or services). */
+export type ChartSource = 'flag' | 'release' | 'chart-values' | 'evidence' | 'default'
 
 /** The chart a command works against, and why that one. */
 export interface ChartChoice {
@@ -45,6 +47,8 @@ export interface ChartChoice {
   source: ChartSource
   /** For `chart-values`: the file the chart facts were read from. */
   valuesFile?: string
+  /** For `evidence`: what in the values points to it (`supervisor.image.version 1.12.0`). */
+  evidence?: string
 }
 
 /** The options that change what the install is taken to be (the same flags on every command). */
@@ -116,8 +120,6 @@ export interface InstallModel {
   chart: ChartChoice
   /** The options it was built with. */
   options: InstallOptions
-  /** For a 1.x supervisor checked against a 2.x chart by default: the chart that matches it. */
-  chartMismatch?: { supervisorVersion: string; suggested: string; addedOnlyByDefault: string[] }
   services: ServiceState[]
   plugins: PluginRoute
   namespaces: Namespaces
@@ -129,9 +131,14 @@ export interface InstallModel {
   notices: ModelNotice[]
 }
 
-/** Builds the install model from the values data, the chart and the options in force. */
-export function buildInstallModel(data: unknown, chart: ChartChoice, options: InstallOptions = {}): InstallModel {
+/**
+ * Builds the install model from the values data, the chart and the options in force. With no
+ * chart version given, the chart is the one the values point to (chartFromEvidence), so every
+ * command and every fix line works against the same one.
+ */
+export function buildInstallModel(data: unknown, given: ChartChoice, options: InstallOptions = {}): InstallModel {
   const notices: ModelNotice[] = []
+  const chart = chartFromEvidence(data, given)
   const info = chart.info
   const exclude = new Set(options.exclude ?? [])
   const only = options.services ? new Set(options.services) : undefined
@@ -250,23 +257,44 @@ export function buildInstallModel(data: unknown, chart: ChartChoice, options: In
     needs,
     notices,
   }
-  const mismatch = chartMismatchOf(data, chart, services, plugins)
-  if (mismatch) {
-    model.chartMismatch = mismatch
-    const added = mismatch.addedOnlyByDefault
-    const addedOnly = added.length
-      ? `: ${added.join(', ')} ${added.length === 1 ? 'is' : 'are'} added only because of that`
-      : ''
-    const supervisor = `supervisor.image.version is ${mismatch.supervisorVersion} (a 1.x install)`
-    const applies = `no chart version was given, so chart ${info.version}'s services apply${addedOnly}`
+  if (chart.source === 'evidence')
     notices.push({
-      code: 'chart-mismatch',
-      severity: 'warning',
-      message: `${supervisor}, but ${applies}; chart ${mismatch.suggested} matches that supervisor`,
-      fix: { kind: 'patch', with: { chartVersion: mismatch.suggested } },
+      code: 'chart-from-values',
+      severity: 'info',
+      message: `no chart version was given: chart ${info.version} applies, the one ${chart.evidence} points to (--chart-version chooses another)`,
     })
-  }
   return model
+}
+
+/**
+ * The chart the values themselves point to when no chart version was given: a 1.x
+ * supervisor.image.version is the newest chart of its line (a 2.x one fits the default chart:
+ * 1.12.13 and 1.12.15 already shipped 2.0.dev supervisors); else services only older charts
+ * have (1.10's billing, say) are the newest chart that has them all. Any other choice stands.
+ */
+export function chartFromEvidence(data: unknown, chart: ChartChoice): ChartChoice {
+  if (chart.source !== 'default') return chart
+  const tag = dataAt(data, ['supervisor', 'image', 'version'])
+  if (typeof tag === 'string' || typeof tag === 'number') {
+    const version = String(tag)
+    const major = majorOf(version)
+    if (major !== undefined && major >= 2) return chart
+    const line = major === undefined ? undefined : chartForSupervisor(version)
+    if (line && line !== chart.info.version)
+      return { info: chartInfo(line), source: 'evidence', evidence: `supervisor.image.version ${version}` }
+  }
+  const known = anyChartServices()
+  const keys =
+    data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data).filter((k) => known.has(k)) : []
+  const older = keys.filter((k) => !chart.info.services.includes(k))
+  const fit = older.length ? newestChartWith(keys) : undefined
+  if (!fit) return chart
+  const which = `${older.length === 1 ? 'service' : 'services'} ${older.join(', ')}`
+  return {
+    info: chartInfo(fit),
+    source: 'evidence',
+    evidence: `the values' ${which} (not in chart ${chart.info.version})`,
+  }
 }
 
 /** The namespaces a Secret must exist in, the release namespace standing in for unset ones. */
@@ -416,24 +444,6 @@ function routeNotices(
       })
     }
   }
-}
-
-function chartMismatchOf(
-  data: unknown,
-  chart: ChartChoice,
-  services: ServiceState[],
-  plugins: PluginRoute,
-): InstallModel['chartMismatch'] {
-  if (chart.source !== 'default' || !plugins.supervisorFromValues || !plugins.supervisorVersion) return undefined
-  const tag = plugins.supervisorVersion
-  if ((majorOf(tag) ?? 2) >= 2 || (majorOf(chart.info.version) ?? 0) < 2) return undefined
-  const suggested = chartForSupervisor(tag)
-  if (!suggested || suggested === chart.info.version) return undefined
-  const theirs = new Set(chartInfo(suggested).services)
-  const addedOnlyByDefault = services
-    .filter((s) => !s.inFile && !s.skipped && !theirs.has(s.service) && dataAt(data, [s.service]) === undefined)
-    .map((s) => s.service)
-  return { supervisorVersion: tag, suggested, addedOnlyByDefault }
 }
 
 /** The chart choice for a command's flags: --chart-values, --chart-version, the deployed release, else the default. */

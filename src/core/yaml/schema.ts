@@ -44,6 +44,7 @@ export function describeShape(data: unknown): string {
     return `a ${typeof data} (${String(data)})`
   if (typeof data !== 'object') return `a ${typeof data}`
   if (!Array.isArray(data)) return 'a map'
+  if (data.length === 0) return 'an empty list'
   if (data.every((x) => typeof x === 'string')) return 'a list of strings'
   const bad = data.findIndex(
     (x) => !(x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { name?: unknown }).name === 'string'),

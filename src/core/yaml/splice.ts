@@ -10,7 +10,8 @@ import { applyEdits } from './apply-edits.js'
 import { renderHost } from './insert-keys.js'
 import { planTarget } from './locate-target.js'
 import { SpliceState } from './splice-state.js'
-import type { SpliceResult, SpliceTarget } from './splice-types.js'
+import { ValidationError } from '../errors.js'
+import type { SpliceResult, SpliceTarget, TargetOutcome } from './splice-types.js'
 import type { ParsedValues } from './values.js'
 
 /**
@@ -24,14 +25,27 @@ import type { ParsedValues } from './values.js'
 /**
  * Ensures every target holds in the document; returns the new text (the input itself when
  * nothing changes), one outcome per target in order, and notices worth a warning.
- * Throws ValidationError when a value on a target's path has a shape it cannot hold.
+ * Throws ValidationError when a value on a target's path has a shape it cannot hold: one for
+ * the whole file, naming every such value in line order (ValidationError.more).
  */
 export function spliceTargets(values: ParsedValues, targets: SpliceTarget[], file = '<input>'): SpliceResult {
   const s = new SpliceState(values, file)
-  const outcomes = targets.map((t) => planTarget(s, t))
+  const invalid: ValidationError[] = []
+  const outcomes = targets.map((t) => {
+    try {
+      return planTarget(s, t)
+    } catch (err) {
+      if (err instanceof ValidationError) invalid.push(err)
+      // Once a target failed the plan is half made: a later failure of another kind is a
+      // consequence of it, and the wrong shapes found so far are the report.
+      else if (invalid.length === 0) throw err
+      return undefined
+    }
+  })
+  if (invalid.length) throw ValidationError.inLineOrder(invalid)
   for (const host of s.hosts.values()) renderHost(s, host)
   const text = s.edits.length === 0 ? s.text : applyEdits(s.text, s.edits, s.markers)
   if (text === s.text) for (const m of s.markers) m.outcome.line = s.lineOf(m.origin)
-  const result = { text, outcomes, notices: s.notices }
+  const result = { text, outcomes: outcomes as TargetOutcome[], notices: s.notices }
   return values.bom ? { ...result, text: `\uFEFF${result.text}` } : result
 }
