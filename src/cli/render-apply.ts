@@ -69,7 +69,7 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       changed: changedSteps(r),
       interrupted: r.interrupted ?? null,
       units: r.units,
-      findings: r.findings,
+      findings: r.findings.map(({ toolNotFound: _t, ...f }) => f),
       notes: r.notes,
       warnings: r.warnings,
       steps: r.steps.map((s) => ({
@@ -90,8 +90,14 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
   }
   for (const w of r.warnings) report.warn(w)
   const failed = r.steps.find((s) => s.status === 'failed')
-  if (failed?.error instanceof PreflightError) {
-    report.error(failed.error.message)
+  if (failed?.error instanceof PreflightError || (failed?.name === 'preflight' && r.findings.length)) {
+    if (failed.error instanceof PreflightError) report.error(failed.error.message)
+    else {
+      // A missing tool stopped it: that error (and its hint), then everything the preflight found.
+      printError(failed.error, report)
+      const n = r.findings.length
+      report.errorDetail(`preflight found ${n} problem${n === 1 ? '' : 's'}; nothing was changed`)
+    }
     for (const f of r.findings) {
       report.errorDetail(`  ${report.cErr.red(symbols.cross)} ${f.message}`)
       if (f.fix) report.errorDetail(`    fix: ${f.fix}`)

@@ -235,6 +235,8 @@ export interface Finding {
   fix?: string
   /** The exit code this problem stands for: a tool problem is 4, anything else 3 (the default). */
   exitCode?: ExitCodeValue
+  /** A missing tool: the run then stops with this error (its type is README's for that case). */
+  toolNotFound?: ToolNotFoundError
 }
 
 /**

@@ -113,7 +113,9 @@ describe('pre-commit hooks', () => {
     const run = () => execa('pre-commit', ['run', '--all-files'], { cwd: dir, reject: false, env })
     const red = await run()
     expect(red.exitCode).toBe(1)
-    expect(red.stdout).toContain('- exit code: 5\n\nenvs/prod/values.yaml: needs my-credential: 14 sections to patch, 9 to add, the plugin route to set\n')
+    expect(red.stdout).toContain(
+      '- exit code: 5\n\nenvs/prod/values.yaml: needs my-credential: 14 sections to patch, 9 to add, the plugin route to set\n',
+    )
     expect(red.stdout).not.toContain('values-dev.yaml')
 
     // The recipe's alternative, cfpull-patch, edits in place; pre-commit fails because files changed.

@@ -54,6 +54,10 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   const preflightOk = await journal.step('preflight', async (s) => {
     const ctx: PreflightContext = { opts, deps, t, helmBin, step: s, result, facts: initialFacts(opts) }
     for (const check of PREFLIGHT_CHECKS) result.findings.push(...(await check(ctx)))
+    // A missing tool is ToolNotFoundError in every command (README's errors table); the other
+    // findings are still in the result and printed with it.
+    const missing = result.findings.find((f) => f.toolNotFound)?.toolNotFound
+    if (missing) throw missing
     if (result.findings.length) throw new PreflightError(result.findings)
     plan = planOf(ctx.facts)
     s.detail = describePlan(plan, { pinnedByFlag: !!opts.version, valuesFile: opts.values })

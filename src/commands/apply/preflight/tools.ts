@@ -1,5 +1,5 @@
 import type { Runner } from '../../../adapters/run.js'
-import { CfpullError, ExitCode, type Finding } from '../../../core/errors.js'
+import { CfpullError, ExitCode, ToolNotFoundError, type Finding } from '../../../core/errors.js'
 import type { PreflightCheck } from './context.js'
 
 // kubectl and helm run at all.
@@ -30,7 +30,11 @@ async function probe(
     return undefined
   } catch (err) {
     if (err instanceof CfpullError)
-      return { message: `${err.message}: install ${tool} or point ${envVar} at it`, exitCode: ExitCode.ToolFailed }
+      return {
+        message: `${err.message}: install ${tool} or point ${envVar} at it`,
+        exitCode: ExitCode.ToolFailed,
+        ...(err instanceof ToolNotFoundError && { toolNotFound: err }),
+      }
     throw err
   }
 }
