@@ -167,3 +167,12 @@ export function createSecretCommands(
 export function kubectlCommand(ctx: Pick<FixContext, 'kubeconfig' | 'context'>, args: string[]): string {
   return commandLine(['kubectl', ...args, ...clusterArgs(ctx as FixContext)])
 }
+
+/**
+ * The `skopeo sync` line that copies an `images -o skopeo-sync` file into a mirror; without a
+ * target, a placeholder the shell refuses to run unset.
+ */
+export function skopeoSyncCommand(file: string, target?: { host: string; path: string }): string {
+  const line = commandLine(['skopeo', 'sync', '--src', 'yaml', '--dest', 'docker', '--all', file])
+  return `${line} ${target ? commandLine([`${target.host}/${target.path}`]) : '"${MIRROR:?set MIRROR to your registry HOST/PATH}"'}`
+}

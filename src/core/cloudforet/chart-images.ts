@@ -42,3 +42,30 @@ export function chartImages(version: string): ChartImages {
     })
   return { version: known, render, images, repositoryImage, pluginListNote }
 }
+
+/** Where the values name an image: `<path>.name`, plus `<path>.version` unless the chart reads the name alone. */
+export interface ImageValuesPath {
+  path: string[]
+  /** mongodb and redis read `image.name` only: no version key, so an untagged name is `:latest`. */
+  nameOnly: boolean
+}
+
+// The roles whose image the values set (cloudforet-images.json's roles), by where they live.
+const ROLE_PATHS: Readonly<Record<string, (service: string) => string[]>> = {
+  main: (s) => [s, 'image'],
+  'sidecar:rest_web': (s) => [s, 'sidecar', 'rest_web', 'image'],
+  'sidecar:nginx_proxy': (s) => [s, 'nginx_proxy', 'image'],
+  'sidecar:redis': (s) => [s, 'sidecar', 'redis', 'image'],
+}
+const NAME_ONLY_SERVICES = new Set(['mongodb', 'redis'])
+
+/**
+ * The values path of an image of the chart, or null when no value reaches it: an image written
+ * into a template (old charts' vault, busybox, per-service nginx), which a mirror cannot redirect.
+ */
+export function imageValuesPath(image: Pick<ChartImage, 'service' | 'role' | 'src'>): ImageValuesPath | null {
+  if (image.src === 'template') return null
+  const path = ROLE_PATHS[image.role]?.(image.service)
+  if (!path) return null
+  return { path, nameOnly: image.role === 'main' && NAME_ONLY_SERVICES.has(image.service) }
+}

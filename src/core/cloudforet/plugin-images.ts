@@ -75,6 +75,8 @@ type Source = 'values' | 'default'
 /** What the values make of the managed plugins' references, for one repository version. */
 export interface ManagedPluginRoute {
   config: RepositoryConfig
+  /** Set when the repository version is newer than any the table knows on its line: the version whose settings are assumed. */
+  inferredFrom?: string
   /** The repository image the install runs, and whether the values or the chart set it. */
   repositoryImage: string
   repositoryImageSource: 'values' | 'chart'
@@ -115,7 +117,7 @@ export function managedPluginRoute(data: unknown, chartRepositoryImage: string |
     return { route: null, repositoryImage: null, reason: 'neither the values nor the chart name the repository image' }
   const repositoryImage = `${imageName}:${tag}`
   const repositoryImageSource = name || version ? 'values' : 'chart'
-  const config = repositoryConfig(repositoryImage)
+  const config = repositoryConfig(repositoryImage) ?? newestOnLine(tag)
   if (!config)
     return {
       route: null,
@@ -136,6 +138,7 @@ export function managedPluginRoute(data: unknown, chartRepositoryImage: string |
   return {
     route: {
       config,
+      ...(tagOf(config.repositoryImage) !== tag && { inferredFrom: config.repositoryImage }),
       repositoryImage,
       repositoryImageSource,
       plugins: managedPlugins(config),
@@ -162,6 +165,38 @@ export function managedPluginReference(route: ManagedPluginRoute, image: string,
   // a prefix the values leave empty shows up as the `url//image` the supervisor would pull.
   const base = `${route.url}/${route.prefix}/${image}`
   return tag === undefined ? base : `${base}:${tag}`
+}
+
+// `2.0.dev52` → release [2, 0] and dev 52; a final release sorts after its dev releases.
+function versionOf(tag: string): { release: number[]; dev: number } | undefined {
+  const m = /^v?(\d+(?:\.\d+)*)(?:\.?dev(\d+))?$/.exec(tag)
+  return m ? { release: m[1]!.split('.').map(Number), dev: m[2] === undefined ? Infinity : Number(m[2]) } : undefined
+}
+
+function compareVersions(a: { release: number[]; dev: number }, b: { release: number[]; dev: number }): number {
+  for (let i = 0; i < Math.max(a.release.length, b.release.length); i++) {
+    const d = (a.release[i] ?? 0) - (b.release[i] ?? 0)
+    if (d) return d
+  }
+  return a.dev === b.dev ? 0 : a.dev < b.dev ? -1 : 1
+}
+
+/**
+ * A repository version newer than every known one of its major.minor line (`2.0.dev52` after
+ * 2.0.dev37) is taken to build references as the newest known one does: the settings have not
+ * changed within a line in the versions the table covers. An older unknown one gets nothing.
+ */
+function newestOnLine(tag: string): RepositoryConfig | undefined {
+  const v = versionOf(tag)
+  if (!v || v.release.length < 2) return undefined
+  const line = v.release.slice(0, 2).join('.')
+  const known = knownRepositoryImages()
+    .map((image) => ({ image, v: versionOf(tagOf(image) ?? '') }))
+    .filter((k) => k.v && k.v.release.slice(0, 2).join('.') === line)
+    .sort((a, b) => compareVersions(b.v!, a.v!))
+  const newest = known[0]
+  if (!newest || compareVersions(v, newest.v!) <= 0) return undefined
+  return repositoryConfig(newest.image)
 }
 
 function tagOf(image: string): string | undefined {

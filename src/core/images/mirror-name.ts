@@ -84,6 +84,12 @@ export function mirrorName(source: string, target: MirrorTarget): string {
   return refString({ ...ref, registry: target.host, path: `${target.path}/${ref.path.split('/').at(-1)!}` })
 }
 
+/** The repository `source` lands in, without a tag: for an image whose tag is not known yet. */
+export function mirrorRepository(source: string, target: MirrorTarget): string {
+  const ref = normalizeImage(source)
+  return `${target.host}/${target.path}/${ref.path.split('/').at(-1)!}`
+}
+
 /**
  * Each source's mirror name. Throws MirrorNameConflictError when two different images would get
  * one name (`redis` and `bitnami/redis` under one PATH); the same image spelled two ways is fine.

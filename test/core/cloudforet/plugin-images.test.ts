@@ -108,6 +108,19 @@ describe('managedPluginRoute read from the values', () => {
     expect(route(data, null).config.repositoryImage).toBe('cloudforet/repository:2.0.dev27')
   })
 
+  it('a repository newer than any known on its line builds references as the newest known one', () => {
+    const r = route({ repository: { image: { version: '2.0.dev52' } } }, 'cloudforet/repository:2.0.dev37')
+    expect([r.repositoryImage, r.inferredFrom, r.plugins.length]).toEqual([
+      'cloudforet/repository:2.0.dev52',
+      'cloudforet/repository:2.0.dev37',
+      29,
+    ])
+    expect(route({}, 'cloudforet/repository:1.12.7').inferredFrom).toBe('cloudforet/repository:1.12.5')
+    // Older than the newest known of its line, or on a line the table does not have: nothing is assumed.
+    expect(managedPluginRoute({}, 'cloudforet/repository:2.0.dev30').route).toBeNull()
+    expect(managedPluginRoute({}, 'cloudforet/repository:2.1.0').route).toBeNull()
+  })
+
   it('a repository with no managed catalog says so', () => {
     expect(managedPluginRoute({}, 'spaceone/repository:1.11.0')).toEqual({
       route: null,
