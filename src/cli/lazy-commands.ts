@@ -2,6 +2,7 @@ import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply/app
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret/types.js'
 import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
+import type { ImagesResult, InventoryOptions } from '../commands/images.js'
 import type { MirrorDeps, MirrorOptions, MirrorResult } from '../commands/mirror/types.js'
 import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
 import type { Runner } from '../adapters/run.js'
@@ -14,6 +15,7 @@ export interface Commands {
   doctor(opts: DoctorOptions): Promise<DoctorResult>
   doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
   mirror(opts: MirrorOptions, onProgress?: MirrorDeps['onProgress']): Promise<MirrorResult>
+  images(opts: InventoryOptions): Promise<ImagesResult>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -75,6 +77,10 @@ export function makeCommands(ambient: Ambient): Commands {
         readStdin: ambient.readStdin,
         ...(onProgress && { onProgress }),
       })
+    },
+    images: async (opts) => {
+      const [{ gatherInventory }, run] = await Promise.all([import('../commands/images.js'), runner()])
+      return gatherInventory(opts, { run, env: ambient.env })
     },
     mirror: async (opts, onProgress) => {
       const [{ mirror }, run] = await Promise.all([import('../commands/mirror/mirror.js'), runner()])

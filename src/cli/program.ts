@@ -4,6 +4,7 @@ import { addChartsCommand } from './commands/charts.js'
 import { addCompletionCommand } from './commands/completion.js'
 import { addCreateSecretCommand } from './commands/create-secret.js'
 import { addDoctorCommand } from './commands/doctor.js'
+import { addImagesCommand } from './commands/images.js'
 import { addMirrorCommand } from './commands/mirror.js'
 import type { ExitBox, ProgramContext } from './commands/options.js'
 import { addPatchCommand } from './commands/patch.js'
@@ -46,6 +47,7 @@ export function buildProgram(
     addCreateSecretCommand,
     addApplyCommand,
     addDoctorCommand,
+    addImagesCommand,
     addMirrorCommand,
     addChartsCommand,
     addCompletionCommand,

@@ -97,6 +97,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
       'create-secret',
       'apply',
       'doctor',
+      'images',
       'mirror',
       'charts',
       'completion',
@@ -127,6 +128,8 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
     expect(await bash(['cfpull', 'create-secret', '-o', ''])).toEqual(['yaml', 'json'])
     expect(await bash(['cfpull', 'doctor', '-o', ''])).toEqual(['json', 'yaml'])
     expect(await bash(['cfpull', 'charts', '--output', ''])).toEqual(['json', 'yaml'])
+    expect(await bash(['cfpull', 'images', '-o', ''])).toEqual(['table', 'list', 'json', 'yaml', 'skopeo-sync'])
+    expect(await bash(['cfpull', 'images', '--plugin-images', ''])).toEqual(['none', 'managed', 'cluster', 'all'])
     expect(await bash(['cfpull', 'patch', '-o', 'val'])).toEqual(['values.yaml'])
     expect(await bash(['cfpull', 'patch', 'val'])).toEqual(['values.yaml'])
     // A flag whose value is free text offers nothing (not file names).
@@ -137,7 +140,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
 
   it('zsh: the same, through compinit and TAB in a real zsh', async () => {
     expect(sorted(await zsh('cfpull '))).toEqual(
-      sorted(['patch', 'create-secret', 'apply', 'doctor', 'mirror', 'charts', 'completion']),
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion']),
     )
     expect(sorted(await zsh('cfpull completion '))).toEqual(['bash', 'fish', 'zsh'])
     expect(sorted(await zsh('cfpull patch --plu'))).toEqual(['--plugin-registry', '--plugins'])
@@ -161,7 +164,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
 
   it('fish: the same, answered by complete -C in a real fish', async () => {
     expect(await fish('cfpull ')).toEqual(
-      sorted(['patch', 'create-secret', 'apply', 'doctor', 'mirror', 'charts', 'completion']),
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion']),
     )
     expect(await fish('cfpull completion ')).toEqual(['bash', 'fish', 'zsh'])
     expect(await fish('cfpull patch --plu')).toEqual(['--plugin-registry', '--plugins'])
@@ -177,6 +180,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
     expect(await fish('cfpull apply --restart ')).toEqual(['auto', 'delete', 'none', 'rollout'])
     expect(await fish('cfpull create-secret -o ')).toEqual(['json', 'yaml'])
     expect(await fish('cfpull patch val')).toEqual(['values.yaml'])
+    expect(await fish('cfpull images --plugin-images ')).toEqual(['all', 'cluster', 'managed', 'none'])
   })
 
   it('an unknown shell is a usage error', async () => {
