@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml'
+import { Scalar, isAlias, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml'
 import { lastContent, lineEnd, rangeStart } from './file-style.js'
 import { fileUnder, flowInsert, mapHost, nullHost } from './insert-keys.js'
 import { quote } from './new-text.js'
@@ -165,14 +165,14 @@ function planLeaf(
     )
   if (leaf.kind === 'scalar') {
     if (!isScalar(node) || typeof node.value !== 'string')
-      throw s.invalid(rangeStart(node), path, shapeOfNode(node), 'one secret name (a string)')
+      throw s.invalid(rangeStart(node), path, shapeOfNode(node), leaf.what ?? 'one secret name (a string)')
     if (node.value === leaf.value) {
       outcome.names = [leaf.value]
       s.markers.push({ outcome, origin: keyAt })
       return
     }
     const [from, to] = [node.range![0], node.range![1]]
-    const edit = { at: from, del: to - from, insert: quote(leaf.value) }
+    const edit = { at: from, del: to - from, insert: requote(node.type, leaf.value) }
     s.edits.push(edit)
     Object.assign(outcome, { action: 'replaced', names: [leaf.value], previous: node.value })
     s.markers.push({ outcome, origin: keyAt })
@@ -226,6 +226,13 @@ function readList(s: SpliceState, data: unknown, offset: number, path: string[])
   if ('names' in r) return r.names
   throw s.invalid(offset, path, r.found, 'a list of {name: <secret>} maps, e.g. [{name: my-credential}]')
 }
+// A replaced value keeps the quotes it had, so the line changes only where the value does.
+function requote(type: Scalar.Type | undefined, value: string): string {
+  if (type === Scalar.QUOTE_DOUBLE) return JSON.stringify(value)
+  if (type === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`
+  return quote(value)
+}
+
 function isNullScalar(node: unknown): boolean {
   return isScalar(node) && node.value === null
 }

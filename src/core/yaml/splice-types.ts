@@ -5,7 +5,10 @@ import type { Pair, YAMLMap } from 'yaml'
 // them without importing another part.
 
 /** What must hold at a path: a list of `{name}` maps containing these names, or one string value. */
-export type Leaf = { kind: 'list'; names: string[]; inheritedItems?: unknown[] } | { kind: 'scalar'; value: string }
+export type Leaf =
+  | { kind: 'list'; names: string[]; inheritedItems?: unknown[] }
+  /** `what` names the value in a refusal (default: one secret name). */
+  | { kind: 'scalar'; value: string; what?: string }
 
 export interface SpliceTarget {
   path: string[]
