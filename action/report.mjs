@@ -63,7 +63,9 @@ const changed = doc.files.filter((f) => f.status === 'changed')
 output('changed', changed.length > 0 ? 'true' : 'false')
 output('files', JSON.stringify(changed.map((f) => f.file)))
 
-const secrets = opts[opts.indexOf('--secret') + 1]
+const flag = (name) => (opts.includes(name) ? opts[opts.indexOf(name) + 1] : undefined)
+const secrets = flag('--secret')
+const registry = flag('--registry')
 for (const f of doc.files) {
   if (f.status === 'error') {
     // Every wrong shape in the file, in line order, each where it is.
@@ -71,12 +73,26 @@ for (const f of doc.files) {
       annotate('error', { file: e.file ?? f.file, line: e.line, col: e.col }, e.message)
     continue
   }
-  if (f.status !== 'changed') continue
+  // An image left on another private registry, at its line (under check it also fails the step).
+  for (const w of f.warnings ?? [])
+    if (w.code === 'other-registry')
+      annotate('warning', { file: f.file, line: w.line, title: 'cfpull: image on another registry' }, w.message)
+  // Under check a file also fails (exit 5) when an image stays on another private registry.
+  if (f.status !== 'changed' && !(mode === 'check' && f.exitCode === 5)) continue
   // cfpull's own words for the file, so the annotation counts what the job log counts.
-  const what = `${mode === 'check' ? 'needs' : 'now uses'} ${secrets}: ${f.changeSummary}`
+  const subject = [secrets, registry].filter(Boolean).join(' and ')
+  const parts = []
+  if (f.status === 'changed') parts.push(`${mode === 'check' ? 'needs' : 'now uses'} ${subject}: ${f.changeSummary}`)
+  const left = f.registry?.otherRegistry.length ?? 0
+  if (left) parts.push(`${left} image${left === 1 ? '' : 's'} on another registry`)
+  const what = parts.join('; ')
   if (mode === 'check') {
     const fix = printedCommand('fix', [f.file])
-    annotate('error', { file: f.file, title: 'cfpull: needs imagePullSecrets' }, `${what}${fix ? `; fix: ${fix}` : ''}`)
+    annotate(
+      'error',
+      { file: f.file, title: registry ? 'cfpull: needs changes' : 'cfpull: needs imagePullSecrets' },
+      `${what}${fix ? `; fix: ${fix}` : ''}`,
+    )
   } else annotate('notice', { file: f.file, title: 'cfpull: patched' }, what)
 }
 if (mode === 'patch' && changed.length > 0) {

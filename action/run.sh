@@ -22,10 +22,13 @@ case "${INPUT_ONLY_PRESENT:-false}" in
   false | '') opts=() ;;
   *) fail "only-present must be true or false, not '${INPUT_ONLY_PRESENT}'" ;;
 esac
-[ -n "${INPUT_SECRET:-}" ] || fail 'the secret input is empty: name the registry Secret, e.g. secret: my-credential'
-opts+=(--secret "${INPUT_SECRET}" --plugins "${INPUT_PLUGINS:-auto}")
+[ -n "${INPUT_SECRET:-}" ] || [ -n "${INPUT_REGISTRY:-}" ] ||
+  fail 'the secret input is empty: name the registry Secret, e.g. secret: my-credential (or give registry: HOST/PATH to move the images only)'
+[ -n "${INPUT_SECRET:-}" ] && opts+=(--secret "${INPUT_SECRET}")
+opts+=(--plugins "${INPUT_PLUGINS:-auto}")
+[ -n "${INPUT_REGISTRY:-}" ] && opts+=(--registry "${INPUT_REGISTRY}")
 [ -n "${INPUT_PLUGIN_REGISTRY:-}" ] && opts+=(--plugin-registry "${INPUT_PLUGIN_REGISTRY}")
-for flag in managed-registry replace-plugin-secret; do
+for flag in managed-registry replace-plugin-secret replace-registry; do
   var="INPUT_$(echo "$flag" | tr a-z- A-Z_)"
   case "${!var:-false}" in
     true) opts+=("--$flag") ;;

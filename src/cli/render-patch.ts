@@ -1,6 +1,7 @@
 import type { PatchFileResult, PatchOptions, PatchProgress, PatchRunResult } from '../commands/patch.js'
 import { ExitCode } from '../core/errors.js'
 import type { PullSecretChange, PullSecretWarning } from '../core/cloudforet/image-pull-secrets.js'
+import type { RegistryRewritePlan } from '../core/images/registry-rewrite.js'
 import { namespacesFor } from '../core/cloudforet/install-model.js'
 import { distinctNamespaces } from '../core/cloudforet/namespaces.js'
 import { unifiedDiff } from '../core/yaml/unified-diff.js'
@@ -25,6 +26,7 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
     const r = f.result!
     for (const w of r.warnings) {
       report.warn(`${f.file}${w.line ? `:${w.line}` : ''}: ${wouldWording(w, f)}`)
+      for (const line of w.detail ?? []) report.errorDetail(`  ${line}`)
       if (w.fix) report.errorDetail(`  fix: ${w.fix}`)
     }
     if (opts.stdout) report.data(r.text)
@@ -39,18 +41,29 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
     // --quiet silences the report, but a red --check gate must still say which file and why,
     // in the words of the full report.
     if (opts.check && r.changed && report.level === 'quiet')
-      report.errorDetail(`${f.file}: needs ${opts.secrets.join(', ')}: ${counts}`)
+      report.errorDetail(
+        `${f.file}: needs ${opts.registry || !opts.secrets.length ? 'changes' : opts.secrets.join(', ')}: ${counts}`,
+      )
+    if (opts.check && !r.changed && f.registry?.foreign.length && report.level === 'quiet')
+      report.errorDetail(
+        `${f.file}: ${f.registry.foreign.length} image(s) on another registry (neither Docker Hub nor the mirror)`,
+      )
+    const foreign = f.registry?.foreign.length ?? 0
     const verb = opts.check
       ? r.changed
         ? 'needs changes'
-        : 'up to date'
+        : foreign
+          ? `${foreign} image${foreign === 1 ? '' : 's'} not on ${opts.registry}`
+          : 'up to date'
       : !r.changed
         ? 'up to date'
         : f.writtenTo
           ? `patched${f.writtenTo !== f.file ? ` → ${f.writtenTo}` : ''}`
           : 'would change'
-    // A green tick is for a file that is right now: one that would change is not, yet.
-    const mark = !r.changed
+    // A green tick is for a file that is right now: one that would change is not, yet. Under
+    // --check an image left on another registry fails the file too.
+    const failing = r.changed || (opts.check && foreign > 0)
+    const mark = !failing
       ? c.dim(symbols.tick)
       : opts.check
         ? c.yellow(symbols.cross)
@@ -64,12 +77,22 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
     const chart = r.model.chart
     if (chart.source === 'evidence')
       say(`  ${c.cyan('chart')}: ${chart.info.version}, the one ${chart.evidence} points to (no --chart-version given)`)
-    say(
-      `  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`,
-    )
+    if (opts.secrets.length)
+      say(
+        `  ${c.cyan('plugins')}: ${r.plugins.mechanism}${r.plugins.registryType ? ` (${r.plugins.registryType})` : ''}: ${r.plugins.reason}`,
+      )
+    if (f.registry) say(`  ${c.cyan('plugin images')}: ${describePluginRoute(f.registry)}`)
   }
   summarize(run, opts, report, say)
   return run.exitCode
+}
+
+function describePluginRoute(plan: RegistryRewritePlan): string {
+  const p = plan.plugins
+  const mirror = `${plan.target.host}/${plan.target.path}`
+  if (!p.redirected) return `stay where they are: ${p.route.reason}`
+  const url = p.route.confKey === 'REGISTRY_INFO' ? `REGISTRY_INFO.${p.type}.url` : `REGISTRY_URL_MAP.${p.type}`
+  return `${mirror}/<plugin> (${p.type}; ${p.route.reason}, so its ${url} is the mirror host)`
 }
 
 function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, say: (l: string) => void): void {
@@ -84,6 +107,14 @@ function summarize(run: PatchRunResult, opts: PatchOptions, report: Reporter, sa
     say(
       `${run.files.length} files: ${changed} ${verb}, ${ok.length - changed} up to date${errors ? `, ${errors} failed` : ''}`,
     )
+  }
+  if (opts.secrets.length === 0) {
+    // --registry alone: the mirror's images are pulled with whatever the pods already have.
+    say(
+      `${c.cyan(symbols.info)} No --secret: no pod is given a pull secret for ${opts.registry?.split('/')[0]}; unless it allows anonymous pulls, run again with --secret <name>.`,
+    )
+    if (run.fix) say(`  fix: ${run.fix}`)
+    return
   }
   const namespaces = [
     ...new Set(ok.flatMap((f) => opts.secrets.flatMap((name) => namespacesFor(f.after!, name, '<release namespace>')))),
@@ -107,13 +138,17 @@ interface Counts {
   patched: number
   added: number
   plugins: number
+  images: number
+  pluginRegistry: number
   unchanged: number
 }
 
 function countChanges(changes: PullSecretChange[]): Counts {
-  const n: Counts = { patched: 0, added: 0, plugins: 0, unchanged: 0 }
+  const n: Counts = { patched: 0, added: 0, plugins: 0, images: 0, pluginRegistry: 0, unchanged: 0 }
   for (const ch of changes) {
     if (ch.action === 'unchanged') n.unchanged++
+    else if (ch.kind === 'image') n.images++
+    else if (ch.kind === 'plugin-registry') n.pluginRegistry++
     else if (ch.kind === 'plugins') n.plugins++
     else if (ch.action === 'created-section') n.added++
     else n.patched++
@@ -124,7 +159,7 @@ function countChanges(changes: PullSecretChange[]): Counts {
 /**
  * What a file's patch does (or would do: --check, --dry-run, --stdout), in the one wording the
  * report, --quiet, the Markdown summary, --json and the Action's annotations all use:
- * "14 sections to patch, 9 to add, the plugin route to set, 0 already up to date".
+ * "14 sections to patch, 9 to add, the plugin route to set, 24 images to move, 0 already up to date".
  */
 export function changeSummary(f: PatchFileResult): string {
   const n = countChanges(f.result!.changes)
@@ -138,12 +173,20 @@ export function changeSummary(f: PatchFileResult): string {
     .filter(([count]) => count > 0)
     .map(([count, verb], i) => (i === 0 ? `${count} section${count === 1 ? '' : 's'} ${verb}` : `${count} ${verb}`))
   if (n.plugins) parts.push(`the plugin route ${done ? 'set' : 'to set'}`)
+  if (n.images) parts.push(`${n.images} image${n.images === 1 ? '' : 's'} ${done ? 'moved' : 'to move'}`)
+  if (n.pluginRegistry) parts.push(`the plugin registry ${done ? 'set' : 'to set'}`)
   if (n.unchanged) parts.push(`${n.unchanged} already up to date`)
   return parts.join(', ')
 }
 
 function describeChange(ch: PullSecretChange): string {
   const what = ch.path.join('.')
+  // An image or registry value: one string set, changed or already in place.
+  if (ch.kind === 'image' || ch.kind === 'plugin-registry') {
+    if (ch.action === 'replaced') return `~ ${what}: ${ch.previous} → ${ch.names[0]} line ${ch.line}`
+    if (ch.action === 'unchanged') return `= ${what}: ${ch.names[0]} (unchanged) line ${ch.line}`
+    return `+ ${what}: ${ch.names[0]} line ${ch.line}`
+  }
   switch (ch.action) {
     case 'created-section':
       return `+ ${what} (new section) line ${ch.line}`
@@ -200,7 +243,7 @@ export function patchSummaryMarkdown(run: PatchRunResult, opts: PatchOptions): s
     return `| \`${f.file}\` | ${status} | ${what} | ${plugins} | ${distinctNamespaces(r.namespaces, '(release namespace)').join(', ')} |`
   })
   return [
-    `### cfpull patch: ${opts.secrets.join(', ')}`,
+    `### cfpull patch: ${[opts.secrets.join(', '), opts.registry && `--registry ${opts.registry}`].filter(Boolean).join(' ')}`,
     '',
     '| file | status | changes | plugins | namespaces needing the Secret |',
     '| --- | --- | --- | --- | --- |',
@@ -208,6 +251,32 @@ export function patchSummaryMarkdown(run: PatchRunResult, opts: PatchOptions): s
     '',
     '',
   ].join('\n')
+}
+
+function registryJson(plan: RegistryRewritePlan): unknown {
+  const p = plan.plugins
+  return {
+    host: plan.target.host,
+    path: plan.target.path,
+    otherRegistry: plan.foreign.map((x) => ({
+      service: x.service,
+      role: x.role,
+      image: x.image,
+      registry: x.registry,
+      path: x.path.join('.'),
+      line: x.line ?? null,
+    })),
+    notRedirectable: plan.unreachable.map((u) => ({ service: u.service, role: u.role, image: u.image, why: u.why })),
+    plugins: {
+      redirected: p.redirected,
+      type: p.type,
+      repositoryVersion: p.route.version ?? null,
+      repositoryVersionSource: p.route.source,
+      urlKey: p.route.confKey,
+      reason: p.route.reason,
+      tokenMissing: p.tokenMissing,
+    },
+  }
 }
 
 /** The --json document of a patch run: per file, per target, what happened. */
@@ -244,9 +313,11 @@ export function patchJson(run: PatchRunResult): unknown {
         action: ch.action,
         names: ch.names,
         line: ch.line,
+        ...(ch.role && { role: ch.role }),
         ...(ch.previous !== undefined && { previous: ch.previous }),
         ...(ch.inherited && { inherited: ch.inherited }),
       })),
+      ...(f.registry && { registry: registryJson(f.registry) }),
       warnings: r.warnings.map(({ notice: _n, ...w }) => w),
     }
   })

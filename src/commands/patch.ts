@@ -20,6 +20,8 @@ import {
 } from '../core/cloudforet/install-model.js'
 import type { PluginMode } from '../core/cloudforet/plugins.js'
 import { checkServiceNames } from '../core/cloudforet/service-names.js'
+import { parseMirrorTarget, type MirrorTarget } from '../core/images/mirror-name.js'
+import { planRegistryRewrite, type RegistryRewritePlan } from '../core/images/registry-rewrite.js'
 
 export interface PatchOptions {
   files: string[]
@@ -32,6 +34,10 @@ export interface PatchOptions {
   managedRegistry?: boolean
   /** Replace a plugin route secret that names another Secret. */
   replacePluginSecret?: boolean
+  /** HOST/PATH of a mirror: every image, and the managed plugins, are pulled from there. */
+  registry?: string
+  /** With registry: also move images that are on another private registry. */
+  replaceRegistry?: boolean
   onlyPresent: boolean
   services?: string[]
   exclude?: string[]
@@ -75,6 +81,8 @@ export interface PatchFileResult {
   result?: PullSecretResult
   /** The install as the file reads after the patch (what must exist where). */
   after?: InstallModel
+  /** With --registry: the images and plugin route moved, and what stays where it is. */
+  registry?: RegistryRewritePlan
   /** With --check and changes: the command that patches this file, as in force. */
   fix?: string
   error?: unknown
@@ -98,8 +106,23 @@ export interface PatchRunResult {
  */
 export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<PatchRunResult> {
   // Everything that is wrong with the flags is reported before any file is read.
-  checkSecretNames(opts.secrets)
-  if (opts.files.length === 0) throw new UsageError('no values file: cfpull patch <values.yaml...> --secret <name>')
+  if (opts.secrets.length === 0 && !opts.registry)
+    throw new UsageError(
+      "required option '-s, --secret <name>' not specified (or give --registry HOST/PATH to move the images only)",
+    )
+  if (opts.secrets.length) checkSecretNames(opts.secrets)
+  const target = opts.registry === undefined ? undefined : parseMirrorTarget(opts.registry)
+  if (opts.replaceRegistry && !target)
+    throw new UsageError('--replace-registry moves images to the --registry mirror: pass --registry HOST/PATH')
+  // Pointing Docker Hub's (or GitHub's) url at a mirror would break how the repository lists plugin versions.
+  if (target && (opts.pluginRegistry === 'DOCKER_HUB' || opts.pluginRegistry === 'GITHUB'))
+    throw new UsageError(
+      `--plugin-registry ${opts.pluginRegistry} with --registry would point ${opts.pluginRegistry}'s url at the mirror, and the repository would then look up plugin versions there with ${opts.pluginRegistry}'s API: leave --plugin-registry out (HARBOR, which lists tags with the registry API) or give HARBOR, AWS_PRIVATE_ECR or GCP_PRIVATE_GCR`,
+    )
+  if (opts.files.length === 0)
+    throw new UsageError(
+      `no values file: cfpull patch <values.yaml...> ${opts.registry ? '--registry HOST/PATH' : '--secret <name>'}`,
+    )
   if ((opts.output || opts.stdout) && opts.files.length > 1)
     throw new UsageError(`${opts.output ? '-o' : '--stdout'} takes one values file, got ${opts.files.length}`)
   if (opts.output && opts.stdout) throw new UsageError('-o and --stdout cannot be combined')
@@ -133,10 +156,10 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
 
   const ctx = fixContextOf(opts, chart)
   const files: PatchFileResult[] = []
-  for (const file of opts.files) files.push(await patchOne(file, chart, opts, ctx, streams.has(file), deps))
+  for (const file of opts.files) files.push(await patchOne(file, chart, opts, ctx, streams.has(file), deps, target))
   // Input read from stdin or a pipe has no path a printed command could name.
   const ok = files.filter((f) => f.after && !f.stream)
-  const changed = files.filter((f) => f.result?.changed && !f.stream).map((f) => f.file)
+  const changed = files.filter((f) => (f.result?.changed || f.registry?.foreign.length) && !f.stream).map((f) => f.file)
   const streamed = files.filter((f) => f.after && f.stream)
   const run: PatchRunResult = {
     chart: chart.info,
@@ -158,7 +181,9 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
     ],
     exitCode: worst(files.map((f) => f.exitCode)),
   }
-  if (opts.check && changed.length) run.fix = patchCommand(ctx, { files: changed })
+  const foreign = files.some((f) => f.registry?.foreign.length)
+  if (opts.check && changed.length)
+    run.fix = patchCommand(ctx, { files: changed, ...(foreign && { replaceRegistry: true }) })
   return run
 }
 
@@ -187,6 +212,8 @@ export function fixContextOf(opts: PatchOptions, chart: ChartChoice): FixContext
     ...(opts.onlyPresent && { onlyPresent: true }),
     ...(opts.services && { services: opts.services }),
     ...(opts.exclude && { exclude: opts.exclude }),
+    ...(opts.registry && { registry: opts.registry }),
+    ...(opts.registry && opts.replaceRegistry && { replaceRegistry: true }),
   }
 }
 
@@ -197,9 +224,11 @@ async function patchOne(
   ctx: FixContext,
   stream: boolean,
   deps: PatchDeps,
+  target: MirrorTarget | undefined,
 ): Promise<PatchFileResult> {
   const file = nameOf(input)
   let bytes: number | undefined
+  let registry: RegistryRewritePlan | undefined
   try {
     // A stream (FIFO, <(…)) may be fed from this very process: only a file is read synchronously.
     const before =
@@ -228,6 +257,17 @@ async function patchOne(
       ...(opts.replacePluginSecret && { replacePluginSecret: true }),
       ...(opts.services && { services: opts.services }),
       ...(opts.exclude && { exclude: opts.exclude }),
+      ...(target && {
+        registry: opts.registry,
+        more: ({ values, model, planned }) =>
+          (registry = planRegistryRewrite(values, chart.info, model, planned, {
+            target,
+            // --registry implies --plugin-registry HARBOR unless a type is given.
+            pluginType: opts.pluginRegistry ?? 'HARBOR',
+            ...(opts.replaceRegistry && { replaceRegistry: true }),
+            ...(opts.plugins === 'none' && { skipPlugins: true }),
+          })),
+      }),
     })
     for (const w of result.warnings) if (w.notice?.fix) w.fix = fixForIntent({ ...ctx, files: [file] }, w.notice.fix)
     const status = result.changed ? 'changed' : 'unchanged'
@@ -240,11 +280,15 @@ async function patchOne(
       before,
       result,
       after,
+      ...(registry && { registry }),
       exitCode: ExitCode.Ok,
     }
     if (opts.check) {
-      out.exitCode = result.changed ? ExitCode.CheckFailed : ExitCode.Ok
-      if (result.changed && !stream) out.fix = patchCommand(ctx, { files: [file] })
+      // An image left on another private registry is not on the mirror: the gate stays red until it is moved.
+      const foreign = !!registry?.foreign.length
+      out.exitCode = result.changed || foreign ? ExitCode.CheckFailed : ExitCode.Ok
+      if ((result.changed || foreign) && !stream)
+        out.fix = patchCommand(ctx, { files: [file], ...(foreign && { replaceRegistry: true }) })
       return out
     }
     if (opts.dryRun || opts.stdout) return out

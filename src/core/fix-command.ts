@@ -56,14 +56,16 @@ export function patchCommand(
   over: Partial<InstallOptions> & { chartVersion?: string; files?: string[] } = {},
 ): string {
   const o: InstallOptions = { ...ctx, ...over }
-  const secrets = o.secrets?.length ? o.secrets : ['<name>']
+  // --registry alone rewrites images and needs no secret.
+  const secrets = o.secrets?.length ? o.secrets : o.registry ? [] : ['<name>']
   const plugins = o.plugins && o.plugins !== 'auto' ? ['--plugins', o.plugins] : []
   return commandLine([
     'cfpull',
     'patch',
     ...(over.files ?? ctx.files),
-    '--secret',
-    secrets.join(','),
+    ...(secrets.length ? ['--secret', secrets.join(',')] : []),
+    ...(o.registry ? ['--registry', o.registry] : []),
+    ...(o.registry && o.replaceRegistry ? ['--replace-registry'] : []),
     ...chartArgs(ctx, over.chartVersion),
     ...narrowingArgs(o),
     ...plugins,

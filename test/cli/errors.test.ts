@@ -88,7 +88,11 @@ describe('the --json envelope', () => {
       'patch',
       "option '-s, --secret <name>' argument 'a,,b' is invalid. a name in the list is empty",
     ],
-    [['patch', 'v.yaml', '--json'], 'patch', "required option '-s, --secret <name>' not specified"],
+    [
+      ['patch', 'v.yaml', '--json'],
+      'patch',
+      "required option '-s, --secret <name>' not specified (or give --registry HOST/PATH to move the images only)",
+    ],
     [
       ['patch', 'v.yaml', '-s', 'a', '--services', 'consle', '--json'],
       'patch',

@@ -112,6 +112,24 @@ describe('the GitHub Action', () => {
     }
   })
 
+  it('registry: check fails with the images to move, and the printed fix moves them', async () => {
+    const dir = workspace({ 'deploy/values.yaml': example })
+    const inputs = { values: 'deploy/values.yaml', secret: 'my-credential', registry: 'harbor.example.com/cloudforet' }
+    const r = await run(dir, inputs)
+    expect([r.code, r.outputs]).toEqual([5, { changed: 'true', files: '["deploy/values.yaml"]' }])
+    expect(r.stdout.split('\n')).toEqual([
+      '::error file=deploy/values.yaml,title=cfpull%3A needs changes::23 sections need my-credential; 28 images to move to harbor.example.com/cloudforet; fix: cfpull patch deploy/values.yaml --secret my-credential --registry harbor.example.com/cloudforet',
+    ])
+    const fix = /; fix: cfpull (.*)$/.exec(r.stdout)![1]!
+    const applied = await execa('bash', ['-c', `node ${join(repo, 'bin/cfpull.js')} ${fix}`], {
+      cwd: dir,
+      reject: false,
+    })
+    expect(applied.exitCode).toBe(0)
+    const again = await run(dir, inputs)
+    expect([again.code, again.outputs, again.stdout]).toEqual([0, { changed: 'false', files: '[]' }, ''])
+  })
+
   it('patch: every patch input reaches cfpull; a second run changes nothing', async () => {
     const dir = workspace({ 'values.yaml': example })
     const inputs = {

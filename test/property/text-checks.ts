@@ -40,8 +40,10 @@ export function byteProblems(input: string, output: string): string[] {
 const NULL_TOKEN = /(?<=^|[:,[{\s])(?:~|null|Null|NULL)(?=[ \t]*(?:[,}\]]|#|$))/g
 
 export interface RewriteBudget {
-  /** Secrets that a replaced/set scalar may now hold. */
+  /** Secrets (or, with patch --registry, image names and registry values) that a replaced/set scalar may now hold. */
   scalarValues: string[]
+  /** Keys whose value may be replaced (default: image_pull_secrets only). */
+  scalarKeys?: string[]
 }
 
 /**
@@ -104,6 +106,8 @@ function indentOf(s: string): string {
 }
 
 function allowedRewrite(old: string, now: string, budget: RewriteBudget): boolean {
+  const names = (budget.scalarKeys ?? ['image_pull_secrets']).join('|')
+  const keys = new RegExp(`(?:^|[\\s{,])["']?(?:${names})["']?[ \\t]*:[ \\t]*$`)
   // An identical line is a moved line, never a rewrite.
   if (old === now || indentOf(old) !== indentOf(now)) return false
   const grew = (from: string) => isSubsequence(from, now) && /name|imagePullSecrets|image_pull_secrets/.test(now)
@@ -116,11 +120,11 @@ function allowedRewrite(old: string, now: string, budget: RewriteBudget): boolea
   for (const without of new Set([spaced, tight])) if (without !== old && (without === now || grew(without))) return true
   // A replaced scalar: the new line is the old one with one value token swapped for the secret.
   for (const secret of budget.scalarValues)
-    for (const tok of new Set([secret, JSON.stringify(secret)])) {
+    for (const tok of new Set([secret, JSON.stringify(secret), `'${secret.replace(/'/g, "''")}'`])) {
       for (let p = now.indexOf(tok); p >= 0; p = now.indexOf(tok, p + 1)) {
         const before = now.slice(0, p)
         const after = now.slice(p + tok.length)
-        if (!/image_pull_secrets["']?[ \t]*:[ \t]*$/.test(before)) continue
+        if (!keys.test(before)) continue
         if (!old.startsWith(before) || !old.endsWith(after) || old.length < before.length + after.length) continue
         const was = old.slice(before.length, old.length - after.length)
         if (/^("[^"]*"|'[^']*'|[^,{}[\]#\s][^,{}[\]#]*?)$/.test(was)) return true

@@ -14,22 +14,34 @@ Examples:
   $ cfpull patch values.yaml --secret my-credential
   $ cfpull patch values.yaml --secret my-credential --dry-run
   $ cfpull patch envs/*.yaml --secret my-credential --check      # CI: exit 5 if not patched
-  $ cfpull patch values.yaml --secret my-credential --chart-version 1.12.16 --only-present`
+  $ cfpull patch values.yaml --secret my-credential --chart-version 1.12.16 --only-present
+  $ cfpull patch values.yaml --registry harbor.example.com/cloudforet --secret my-credential   # pull from a mirror`
 
 /** `cfpull patch`: its flags, and their mapping to PatchOptions. */
 export function addPatchCommand(program: Command, { report, exit, commands, ambient }: ProgramContext): void {
   globalFlags(
     program
       .command('patch')
-      .description('add imagePullSecrets to every service of the chart, and to the plugins, in values files')
+      .description(
+        'add imagePullSecrets to every service of the chart, and to the plugins, in values files; with --registry, pull every image from a mirror',
+      )
       .argument('<values...>', 'values files to patch (in place, unless -o/--stdout/--dry-run/--check)'),
   )
     .addOption(
       // CFPULL_SECRET: for hooks and pipelines that run cfpull without a place for arguments.
+      // Required unless --registry is given (checked by the command, with the same words as commander's).
       new Option('-s, --secret <name>', 'registry Secret name; repeat or comma-separate for several')
         .env('CFPULL_SECRET')
-        .argParser(list)
-        .makeOptionMandatory(),
+        .argParser(list),
+    )
+    .option(
+      '--registry <host/path>',
+      'mirror to pull every image from: image names, sidecars, mongodb, redis and the managed plugins (implies --plugin-registry HARBOR --managed-registry)',
+    )
+    .option(
+      '--replace-registry',
+      'with --registry: also move images that are on another registry (neither Docker Hub nor the mirror)',
+      false,
     )
     .option('--chart-version <version>', `spaceone chart version whose services to cover`, undefined)
     .option(
@@ -84,7 +96,7 @@ export function addPatchCommand(program: Command, { report, exit, commands, ambi
 function patchOptions(files: string[], o: ParsedOptions): PatchOptions {
   return {
     files,
-    secrets: o.secret as string[],
+    secrets: (o.secret as string[] | undefined) ?? [],
     plugins: o.plugins as PatchOptions['plugins'],
     onlyPresent: !!o.onlyPresent,
     stdout: !!o.stdout,
@@ -95,6 +107,8 @@ function patchOptions(files: string[], o: ParsedOptions): PatchOptions {
     ...(o.pluginRegistry !== undefined && { pluginRegistry: o.pluginRegistry as string }),
     ...(o.managedRegistry === true && { managedRegistry: true }),
     ...(o.replacePluginSecret === true && { replacePluginSecret: true }),
+    ...(o.registry !== undefined && { registry: o.registry as string }),
+    ...(o.replaceRegistry === true && { replaceRegistry: true }),
     ...(o.services !== undefined && { services: o.services as string[] }),
     ...(o.exclude !== undefined && { exclude: o.exclude as string[] }),
     ...(o.output !== undefined && { output: o.output as string }),

@@ -13,11 +13,12 @@ import { MANAGED_TYPE_PATH, type PluginDecision, type PluginMode } from './plugi
 import { KubernetesConnectorSchema, ServiceSectionSchema, describeShape, secretNameProblem } from '../yaml/schema.js'
 import { checkServiceNames } from './service-names.js'
 import { spliceTargets } from '../yaml/splice.js'
+import { repositoryRoute } from './plugin-registry.js'
 import type { SpliceTarget, TargetOutcome } from '../yaml/splice-types.js'
 import { codeFrame, dataAt, offsetOf, parseValues, posOf, type ParsedValues } from '../yaml/values.js'
 
 export interface PullSecretOptions {
-  /** Secret names, in order; the first is the one registry mode uses. */
+  /** Secret names, in order; the first is the one registry mode uses. Empty only with `more`. */
   secrets: string[]
   chart: ChartInfo
   /** Where the chart version came from (default `flag`: no hint about the default chart). */
@@ -29,6 +30,8 @@ export interface PullSecretOptions {
   managedRegistry?: boolean
   /** Replace a plugin route secret that names another Secret (default: keep it and say so). */
   replacePluginSecret?: boolean
+  /** patch --registry HOST/PATH as given (the model then knows the plugin type's url is being set). */
+  registry?: string
   /** Patch only service sections already in the file. */
   onlyPresent?: boolean
   /** Patch only these services. */
@@ -47,13 +50,41 @@ export interface PullSecretOptions {
    * where a caller reports progress or has the memory reclaimed (it is the larger part).
    */
   beforeSelfCheck?: () => void
+  /**
+   * Plans more targets from the same parse, after the pull-secret ones (patch --registry's image
+   * and plugin-registry lines): they go into the one splice and the one self-check.
+   */
+  more?: (ctx: MoreTargetsContext) => MoreTargets
+}
+
+export interface MoreTargetsContext {
+  values: ParsedValues
+  model: InstallModel
+  /** The pull-secret targets already planned (a path is planned once). */
+  planned: readonly PlannedTarget[]
+}
+
+/** A target with what it is for, as its change is reported. */
+export interface PlannedTarget {
+  target: SpliceTarget
+  kind: PullSecretChange['kind']
+  service?: string
+  role?: string
+}
+
+export interface MoreTargets {
+  targets: PlannedTarget[]
+  warnings: PullSecretWarning[]
 }
 
 /** What happened at one target: the splice outcome, and whether it is a service or the plugins. */
 export interface PullSecretChange extends TargetOutcome {
-  kind: 'service' | 'plugins' | 'managed-type'
-  /** The service key, for kind 'service'. */
+  /** A service's pull secrets, the plugin route's, MANAGED_REGISTRY_TYPE, an image name, or the plugins' registry. */
+  kind: 'service' | 'plugins' | 'managed-type' | 'image' | 'plugin-registry'
+  /** The service key, for kinds 'service' and 'image'. */
   service?: string
+  /** For kind 'image': main, sidecar:<x>, … as in the image table. */
+  role?: string
 }
 
 export interface PullSecretWarning {
@@ -64,6 +95,8 @@ export interface PullSecretWarning {
   notice?: ModelNotice
   /** The command that resolves it, as the caller's context prints it. */
   fix?: string
+  /** Lines that follow the message (a recipe). */
+  detail?: string[]
 }
 
 export interface PullSecretResult {
@@ -106,7 +139,7 @@ function edit(
   // A name given twice is one name: it is written once.
   const options = { ...given, secrets: [...new Set(given.secrets)] }
   const file = options.file ?? '<input>'
-  checkSecretNames(options.secrets)
+  if (options.secrets.length || !options.more) checkSecretNames(options.secrets)
   const values = parseValues(text, file)
   const { data } = values
   if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data)))
@@ -114,6 +147,13 @@ function edit(
 
   const warnings: PullSecretWarning[] = []
   checkServiceNames([...(options.services ?? []), ...(options.exclude ?? [])], options.chart)
+  // patch --registry moves the managed plugins to the mirror only where the repository version
+  // has a managed catalog cfpull can place; only then does it imply --plugin-registry HARBOR
+  // --managed-registry (a type whose url is not set would cut the managed plugins off).
+  if (options.registry && options.plugins !== 'none' && repositoryRoute(data, options.chart).confKey) {
+    options.pluginRegistry ??= 'HARBOR'
+    options.managedRegistry = true
+  }
   const model = buildInstallModel(
     data,
     { info: options.chart, source: options.chartSource ?? 'flag' },
@@ -123,6 +163,7 @@ function edit(
       ...(options.pluginRegistry && { pluginRegistry: options.pluginRegistry }),
       ...(options.managedRegistry && { managedRegistry: true }),
       ...(options.replacePluginSecret && { replacePluginSecret: true }),
+      ...(options.registry && { registry: options.registry }),
       ...(options.onlyPresent && { onlyPresent: true }),
       ...(options.services && { services: options.services }),
       ...(options.exclude && { exclude: options.exclude }),
@@ -154,12 +195,15 @@ function edit(
   for (const notice of model.notices)
     if (notice.severity !== 'info') warnings.push({ code: notice.code, message: notice.message, notice })
 
-  const targets: SpliceTarget[] = servicesOk.map((svc) => ({
+  // Without a secret (patch --registry alone) only the `more` targets are written.
+  const secretServices = options.secrets.length ? servicesOk : []
+  const targets: SpliceTarget[] = secretServices.map((svc) => ({
     path: pullSecretPath(svc),
     leaf: { kind: 'list', names: options.secrets },
   }))
-  const kinds: Array<PullSecretChange['kind']> = servicesOk.map(() => 'service')
-  if (plugins.path) {
+  const kinds: Array<PullSecretChange['kind']> = secretServices.map(() => 'service')
+  const owners: Array<Pick<PlannedTarget, 'service' | 'role'>> = secretServices.map((service) => ({ service }))
+  if (plugins.path && options.secrets.length) {
     if (plugins.notPresent) {
       // (the model's plugins-not-present notice says so)
     } else if (plugins.mechanism === 'registry') {
@@ -180,15 +224,28 @@ function edit(
           })
         targets.push({ path: plugins.path, leaf: { kind: 'scalar', value: want } })
         kinds.push('plugins')
+        owners.push({})
       }
       if (options.managedRegistry && options.pluginRegistry) {
         targets.push({ path: [...MANAGED_TYPE_PATH], leaf: { kind: 'scalar', value: options.pluginRegistry } })
         kinds.push('managed-type')
+        owners.push({})
       }
     } else {
       targets.push({ path: plugins.path, leaf: { kind: 'list', names: options.secrets } })
       kinds.push('plugins')
+      owners.push({})
     }
+  }
+  if (options.more) {
+    const planned = targets.map((target, i): PlannedTarget => ({ target, kind: kinds[i]!, ...owners[i] }))
+    const more = options.more({ values, model, planned })
+    for (const t of more.targets) {
+      targets.push(t.target)
+      kinds.push(t.kind)
+      owners.push({ ...(t.service && { service: t.service }), ...(t.role && { role: t.role }) })
+    }
+    warnings.push(...more.warnings)
   }
 
   let result: ReturnType<typeof spliceTargets> | undefined
@@ -201,13 +258,14 @@ function edit(
   if (wrongShapes.length || !result) throw ValidationError.inLineOrder(wrongShapes)
   for (const n of result.notices) warnings.push({ code: n.code, message: n.message, line: n.line })
   const changes = result.outcomes.map((o, i): PullSecretChange => {
-    if (o.previous !== undefined)
+    // An image name moved to the mirror is what --registry asks for; any other value replaced is news.
+    if (o.previous !== undefined && kinds[i] !== 'image')
       warnings.push({
         code: 'replaced',
         message: `${o.path.join('.')} was ${o.previous}; now ${o.names[0]}`,
         line: o.line,
       })
-    return { kind: kinds[i]!, ...(kinds[i] === 'service' && { service: o.path[0]! }), ...o }
+    return { kind: kinds[i]!, ...owners[i], ...o }
   })
   const changed = result.text !== text
   return {

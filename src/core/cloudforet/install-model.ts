@@ -65,6 +65,10 @@ export interface InstallOptions {
   onlyPresent?: boolean
   services?: string[]
   exclude?: string[]
+  /** patch --registry HOST/PATH, as given: images and the managed plugins' registry move to that mirror. */
+  registry?: string
+  /** With --registry: also move images that are on another private registry. */
+  replaceRegistry?: boolean
 }
 
 /** Why a service is not required to carry the secret. */
@@ -424,7 +428,8 @@ function routeNotices(
           })
     // Every type in play: the route's, the managed plugins', and any that names a secret.
     for (const t of new Set([type, managedAfter, ...plugins.registrySecrets.map((r) => r.type)]))
-      if (effectiveRegistryUrl(data, t) === '') {
+      // patch --registry writes the url of the type it routes the plugins to.
+      if (effectiveRegistryUrl(data, t) === '' && !(options.registry && t === options.pluginRegistry)) {
         const url = registryInfoPath(t, 'url')
         const byDefault = dataAt(data, url) === undefined ? ' (the repository default)' : ''
         notices.push({

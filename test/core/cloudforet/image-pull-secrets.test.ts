@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { chartInfo } from '../../../src/core/cloudforet/charts.js'
 import { addImagePullSecrets } from '../../../src/core/cloudforet/image-pull-secrets.js'
 import type { PluginMode } from '../../../src/core/cloudforet/plugins.js'
+import { parseMirrorTarget } from '../../../src/core/images/mirror-name.js'
+import { planRegistryRewrite } from '../../../src/core/images/registry-rewrite.js'
 import { insertionProblems } from '../../property/text-checks.js'
 
 const root = join(import.meta.dirname, '../../fixtures/values')
@@ -20,21 +22,54 @@ interface CaseOptions {
   managedRegistry?: boolean
   replacePluginSecret?: boolean
   onlyPresent?: boolean
+  /** patch --registry HOST/PATH (implies --plugin-registry HARBOR --managed-registry unless a type is given). */
+  registry?: string
+  replaceRegistry?: boolean
+}
+
+// The scalar keys patch --registry may change: image names and the managed plugins' registry.
+const REGISTRY_KEYS = [
+  'name',
+  'url',
+  'HARBOR',
+  'AWS_PRIVATE_ECR',
+  'GCP_PRIVATE_GCR',
+  'MANAGED_PLUGIN_IMAGE_PREFIX',
+  'MANAGED_REGISTRY_TYPE',
+  'base_url',
+  'image_pull_secrets',
+]
+
+function caseOf(name: string): CaseOptions {
+  return JSON.parse(readFileSync(join(root, name, 'case.json'), 'utf8')) as CaseOptions
 }
 
 function run(name: string, text: string) {
-  const o = JSON.parse(readFileSync(join(root, name, 'case.json'), 'utf8')) as CaseOptions
+  const o = caseOf(name)
+  const chart = chartInfo(o.chartVersion)
+  const target = o.registry ? parseMirrorTarget(o.registry) : undefined
+  const pluginRegistry = o.pluginRegistry ?? (target ? 'HARBOR' : undefined)
   return addImagePullSecrets(text, {
     secrets: o.secrets ?? ['my-credential'],
-    chart: chartInfo(o.chartVersion),
+    chart,
     file: `${name}/input.yaml`,
     ...(o.services && { services: o.services }),
     ...(o.exclude && { exclude: o.exclude }),
     ...(o.plugins && { plugins: o.plugins }),
-    ...(o.pluginRegistry && { pluginRegistry: o.pluginRegistry }),
-    ...(o.managedRegistry && { managedRegistry: true }),
+    ...(pluginRegistry && { pluginRegistry }),
+    ...((o.managedRegistry || target) && { managedRegistry: true }),
     ...(o.replacePluginSecret && { replacePluginSecret: true }),
     ...(o.onlyPresent && { onlyPresent: o.onlyPresent }),
+    ...(target && {
+      registry: o.registry,
+      more: ({ values, model, planned }) =>
+        planRegistryRewrite(values, chart, model, planned, {
+          target,
+          pluginType: pluginRegistry!,
+          ...(o.replaceRegistry && { replaceRegistry: true }),
+          ...(o.plugins === 'none' && { skipPlugins: true }),
+        }),
+    }),
   })
 }
 
@@ -52,7 +87,7 @@ describe('addImagePullSecrets on fixture pairs', () => {
       const report = {
         changes: result.changes.map(
           (c) =>
-            `${c.action} ${c.path.join('.')} [${c.names.join(', ')}] line ${c.line}${c.previous ? ` (was ${c.previous})` : ''}${c.inherited ? ` (inherited ${c.inherited.join(', ')})` : ''}`,
+            `${c.action} ${c.path.join('.')} [${c.names.join(', ')}] line ${c.line}${c.previous ? ` (was ${c.previous})` : ''}${c.inherited ? ` (inherited ${c.inherited.join(', ')})` : ''}${c.role ? ` (${c.service} ${c.role})` : ''}`,
         ),
         warnings: result.warnings.map((w) => `${w.code}${w.line ? ` line ${w.line}` : ''}: ${w.message}`),
         plugins: `${result.plugins.mechanism}${result.plugins.path ? ` at ${result.plugins.path.join('.')}` : ''}`,
@@ -61,7 +96,11 @@ describe('addImagePullSecrets on fixture pairs', () => {
       await expect(`${JSON.stringify(report, null, 2)}\n`).toMatchFileSnapshot(join(root, name, 'report.json'))
 
       // The promises that hold for every input, whatever the snapshot says.
-      const lines = insertionProblems(input, result.text, { scalarValues: result.changes.flatMap((c) => c.names) })
+      const registry = !!caseOf(name).registry
+      const lines = insertionProblems(input, result.text, {
+        scalarValues: result.changes.flatMap((c) => c.names),
+        ...(registry && { scalarKeys: REGISTRY_KEYS }),
+      })
       expect(lines.problems).toEqual([])
       expect(lines.rewrites).toBeLessThanOrEqual(result.changes.filter((c) => c.action !== 'unchanged').length)
       expect(result.text.startsWith('\uFEFF')).toBe(input.startsWith('\uFEFF'))
@@ -76,7 +115,9 @@ describe('addImagePullSecrets on fixture pairs', () => {
       const outLines = result.text.split(/\r?\n/)
       for (const c of result.changes)
         expect(outLines[c.line - 1], `line of ${c.path.join('.')}`).toMatch(
-          /imagePullSecrets|image_pull_secrets|MANAGED_REGISTRY_TYPE|- name: |\{name: /,
+          registry
+            ? new RegExp(`imagePullSecrets|image_pull_secrets|- name: |\\{name: |(${REGISTRY_KEYS.join('|')})["']?:`)
+            : /imagePullSecrets|image_pull_secrets|MANAGED_REGISTRY_TYPE|- name: |\{name: /,
         )
     })
   }
