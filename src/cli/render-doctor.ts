@@ -35,6 +35,7 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       },
       namespaces: r.values.namespaces,
       needs: r.values.needs,
+      ...(r.imageHosts && { imageHosts: r.imageHosts }),
       ...(r.cluster && { cluster: r.cluster }),
       findings: r.findings,
       ...(r.clusterError && { error: errorJson(r.clusterError) }),

@@ -40,6 +40,7 @@ import {
 } from '../core/fix-command.js'
 import { chooseChart, secretPlacements, type ChartChoice } from '../core/cloudforet/install-model.js'
 import { parseValues } from '../core/yaml/values.js'
+import { imageHostFindings, type ImageHost } from '../core/images/image-hosts.js'
 
 export interface DoctorOptions {
   values: string
@@ -78,6 +79,8 @@ export interface FailingPod {
 
 export interface DoctorResult {
   values: ValuesDiagnosis
+  /** The images the values make pods run, by registry host (for a chart cfpull has an image table for). */
+  imageHosts?: ImageHost[]
   cluster?: { secrets: SecretState[]; failingPods: FailingPod[]; imageRegistries: Record<string, string[]> }
   findings: Diagnosis[]
   /** With --cluster: why the cluster could not be asked (the offline part is complete). */
@@ -131,8 +134,14 @@ export async function doctor(
   const { data } = parseValues(await readText(opts.values), opts.values)
   const ctx = fixContext(opts, chart)
   const values = diagnoseValues(data, chart, ctx)
-  const findings = [...pre, ...values.findings]
-  const result: DoctorResult = { values, findings, exitCode: ExitCode.Ok }
+  const images = imageHostFindings(data, chart.info, values.model, ctx)
+  const findings = [...pre, ...values.findings, ...images.findings]
+  const result: DoctorResult = {
+    values,
+    ...(images.hosts && { imageHosts: images.hosts }),
+    findings,
+    exitCode: ExitCode.Ok,
+  }
   if (opts.cluster) {
     // The offline part stands on its own: when the cluster cannot be asked, it is still the
     // report, with the cluster's error after it (and its exit code: the diagnosis is partial).
