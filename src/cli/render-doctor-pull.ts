@@ -1,6 +1,7 @@
 import type { DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import { pullFails } from '../core/images/pull-check.js'
 import { count } from '../core/apply-plan.js'
+import { commandLine } from '../core/fix-command.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
 
@@ -66,7 +67,7 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
     const k = r.uncheckedDefaults.length
     report.info('')
     const services = `${count(k, 'service')} (${r.uncheckedDefaults.join(', ')}) run${k === 1 ? 's' : ''} a chart default image`
-    const render = `--chart cloudforet/spaceone --chart-version ${opts.chartVersion ?? '<version>'}`
+    const render = commandLine(['--chart', 'cloudforet/spaceone', '--chart-version', opts.chartVersion ?? '<version>'])
     report.info(
       `${c.cyan(symbols.info)} ${services}, not checked: add ${render} to render the chart and check every image (or --cluster for the running ones)`,
     )

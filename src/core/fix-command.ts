@@ -17,15 +17,36 @@ export interface FixContext extends InstallOptions {
   context?: string
 }
 
-// Placeholders the user fills in are printed bare (`<registry>`), everything else shell-quoted.
-function quote(arg: string): string {
-  if (/^<[a-z-]+>$/.test(arg) || /^[\w@%+=:,./-]+$/.test(arg)) return arg
+/**
+ * What the user fills in where cfpull cannot know the value. Core and the messages use the
+ * readable token (`<registry>`); a command line prints it as `"${REGISTRY:?set REGISTRY to your
+ * registry host}"`, so a line pasted before the variable is set stops with that message instead
+ * of the shell reading `<registry>` as a redirection, and once it is set the line runs as is.
+ */
+export const PLACEHOLDERS: ReadonlyMap<string, { variable: string; what: string }> = new Map([
+  ['<name>', { variable: 'SECRET_NAME', what: 'the pull Secret name' }],
+  ['<registry>', { variable: 'REGISTRY', what: 'your registry host' }],
+  ['<user>', { variable: 'REGISTRY_USER', what: 'your registry user name' }],
+  ['<release namespace>', { variable: 'RELEASE_NAMESPACE', what: 'the Helm release namespace' }],
+  ['<version>', { variable: 'CHART_VERSION', what: 'the spaceone chart version' }],
+  ['<region>', { variable: 'AWS_REGION', what: 'the region of your ECR registry' }],
+])
+
+// Characters no POSIX shell (nor zsh, bash or fish) treats specially inside a word; anything else is
+// single-quoted. A leading `=` is quoted too: zsh expands `=cmd` to the path of cmd.
+const PLAIN = /^[\w@%+:,./-][\w@%+=:,./-]*$/
+
+/** One argument as a POSIX shell word: bare when nothing in it is special, else single-quoted. */
+export function shellQuote(arg: string): string {
+  const p = PLACEHOLDERS.get(arg)
+  if (p) return `"\${${p.variable}:?set ${p.variable} to ${p.what}}"`
+  if (PLAIN.test(arg)) return arg
   return `'${arg.replace(/'/g, `'\\''`)}'`
 }
 
-/** Joins an argv into one line a POSIX shell runs as that argv. */
+/** Joins an argv into one line a POSIX shell runs as that argv (placeholders as `"${VAR:?…}"`). */
 export function commandLine(argv: string[]): string {
-  return argv.map(quote).join(' ')
+  return argv.map(shellQuote).join(' ')
 }
 
 function chartArgs(ctx: FixContext, chartVersion?: string): string[] {

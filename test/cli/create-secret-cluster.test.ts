@@ -1,4 +1,6 @@
-import { join } from 'node:path'
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
@@ -110,6 +112,37 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
       `error: namespace nowhere does not exist\nfix: add --create-namespace, or run: kubectl --kubeconfig ${kubeconfig} create namespace nowhere\nerror: preflight found 1 problem; nothing was changed\n`,
     )
     expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([])
+  })
+
+  it('the missing-namespace fix, pasted into sh as printed, creates it through a kubeconfig whose path has a space', async () => {
+    const spaced = join(dirname(kubeconfig), 'my cluster', 'kube config')
+    mkdirSync(dirname(spaced))
+    copyFileSync(kubeconfig, spaced)
+    kubeconfig = spaced
+    const r = await createSecret(['--password-stdin', '-n', 'nowhere'])
+    expect(r.code).toBe(3)
+    const printed = r.stderr.split('\n')[1]!
+    expect(printed).toBe(
+      `fix: add --create-namespace, or run: kubectl --kubeconfig '${spaced}' create namespace nowhere`,
+    )
+    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([])
+    const line = printed.slice(printed.indexOf('kubectl'))
+    // Asynchronously: the API server answers from this process.
+    const sh = await execa('sh', ['-c', line], {
+      stdin: 'ignore',
+      reject: false,
+      env: {
+        PATH: `${dirname(toolPath('kubectl'))}:${process.env.PATH ?? ''}`,
+        KUBECACHEDIR: process.env.KUBECACHEDIR,
+      },
+      extendEnv: false,
+    })
+    expect({ code: sh.exitCode, out: sh.stdout, err: sh.stderr }).toEqual({
+      code: 0,
+      out: 'namespace/nowhere created',
+      err: '',
+    })
+    expect((await createSecret(['--password-stdin', '-n', 'nowhere'])).code).toBe(0)
   })
 
   it.each([

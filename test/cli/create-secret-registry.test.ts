@@ -284,7 +284,8 @@ describe('the login check (--verify, on by default)', () => {
     )
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(
-      'ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: aws ecr get-login-password --region eu-west-1 | cfpull create-secret --name my-credential --docker-server 123456789012.dkr.ecr.eu-west-1.amazonaws.com --docker-username AWS --password-stdin -n cloudforet\n',
+      // The refresh aims at the same cluster: the --kubeconfig in force is part of the command.
+      `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: aws ecr get-login-password --region eu-west-1 | cfpull create-secret --name my-credential --docker-server 123456789012.dkr.ecr.eu-west-1.amazonaws.com --docker-username AWS --password-stdin -n cloudforet --kubeconfig ${kubeconfig}\n`,
     )
   })
 })

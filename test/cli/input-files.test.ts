@@ -145,7 +145,7 @@ describe('patch: stdin and pipes', () => {
         '    + identity.imagePullSecrets: my-credential line 5',
         '  plugins: none: --plugins none: plugin pull secrets left as they are',
         'ℹ The Secret my-credential must exist in namespaces spaceone, spaceone-plugin.',
-        '  next: cfpull create-secret --name my-credential -n spaceone -n spaceone-plugin --docker-server <registry> --docker-username <user> --password-stdin',
+        '  next: cfpull create-secret --name my-credential -n spaceone -n spaceone-plugin --docker-server "${REGISTRY:?set REGISTRY to your registry host}" --docker-username "${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin',
         '',
       ].join('\n'),
     )

@@ -40,7 +40,7 @@ describe('cfpull patch', () => {
         '    + board.imagePullSecrets (new section) line 19',
         '  plugins: none: --plugins none: plugin pull secrets left as they are',
         'ℹ The Secret my-credential must exist in namespaces cloudforet, spaceone, spaceone-plugin.',
-        `  next: cfpull create-secret --name my-credential --values ${file} --docker-server <registry> --docker-username <user> --password-stdin`,
+        `  next: cfpull create-secret --name my-credential --values ${file} --docker-server "\${REGISTRY:?set REGISTRY to your registry host}" --docker-username "\${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin`,
         '',
       ].join('\n'),
     )
@@ -175,7 +175,7 @@ describe('cfpull patch', () => {
         },
       ],
       next: [
-        `cfpull create-secret --name my-credential --values ${file} --docker-server <registry> --docker-username <user> --password-stdin`,
+        `cfpull create-secret --name my-credential --values ${file} --docker-server "\${REGISTRY:?set REGISTRY to your registry host}" --docker-username "\${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin`,
       ],
       summary: { files: 1, changed: 1, unchanged: 0, errors: 0 },
     })

@@ -144,7 +144,7 @@ describe('cfpull apply: the gate', () => {
         '  ✖ release nope not found in namespace spaceone: cfpull apply upgrades an existing release and never installs one',
         '    fix: helm install nope <chart> -n spaceone -f <tmp>/values.yaml --kubeconfig <tmp>/kubeconfig',
         '  ✖ Secret my-credential is missing in namespace cloudforet-plugin',
-        '    fix: cfpull create-secret --name my-credential --values <tmp>/values.yaml --docker-server <registry> --docker-username <user> --password-stdin --kubeconfig <tmp>/kubeconfig',
+        '    fix: cfpull create-secret --name my-credential --values <tmp>/values.yaml --docker-server "${REGISTRY:?set REGISTRY to your registry host}" --docker-username "${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin --kubeconfig <tmp>/kubeconfig',
         '',
       ].join('\n'),
     )

@@ -146,9 +146,9 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
       [
         'Errors (4)',
         "  ✖ Secret my-credential in cloudforet-plugin has type Opaque; the kubelet reads pull credentials only from kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg, and a Secret's type cannot be changed in place",
-        `    fix: cfpull create-secret --name my-credential -n cloudforet-plugin --docker-server <registry> --docker-username <user> --password-stdin --replace --kubeconfig ${kubeconfig}`,
+        `    fix: cfpull create-secret --name my-credential -n cloudforet-plugin --docker-server "\${REGISTRY:?set REGISTRY to your registry host}" --docker-username "\${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin --replace --kubeconfig ${kubeconfig}`,
         '  ✖ pod console-1 in cloudforet cannot pull harbor.example.com/cloudforet/console:2.0.1 (ImagePullBackOff); pull secrets: my-credential; Back-off pulling image "harbor.example.com/cloudforet/console:2.0.1"',
-        `    fix: check the credentials for harbor.example.com in Secret my-credential; to replace them: cfpull create-secret --name my-credential -n cloudforet --docker-server <registry> --docker-username <user> --password-stdin --kubeconfig ${kubeconfig}`,
+        `    fix: check the credentials for harbor.example.com in Secret my-credential; to replace them: cfpull create-secret --name my-credential -n cloudforet --docker-server "\${REGISTRY:?set REGISTRY to your registry host}" --docker-username "\${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin --kubeconfig ${kubeconfig}`,
         `  ✖ pod identity-1 in cloudforet cannot pull harbor.example.com/cloudforet/identity:2.0.1 (ErrImagePull); pull secrets: none; Failed to pull image "harbor.example.com/cloudforet/identity:2.0.1": 401 Unauthorized`,
         `    fix: cfpull patch ${values} --secret my-credential && cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig}`,
         '  ✖ 1 deployment of cloudforet in cloudforet run without my-credential: identity (the values and the cluster disagree)',

@@ -329,30 +329,39 @@ async function patchCheck(s: Scenario) {
   }
 }
 
-// Splits a printed command as a POSIX shell would (single quotes only: all the builder emits).
-function words(line: string): string[] {
-  const out: string[] = []
-  for (const m of line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g))
-    out.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!)
-  return out
+// The argv of each command in a printed line, as dash expands it: every command word is a function
+// that prints its argv (NUL-separated, then an RS), so quoting and placeholders go through a real
+// shell. The placeholders are the variables a user sets: the registry, the user and (apply knows no
+// --secret) the name.
+function expand(line: string): string[][] {
+  const stub = (name: string) => `${name}() { printf '%s\\0' ${name} "$@"; printf '\\036\\0'; }; `
+  const out = execFileSync('sh', ['-c', ['cfpull', 'kubectl', 'helm'].map(stub).join('') + line], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      REGISTRY: 'https://index.docker.io/v1/',
+      REGISTRY_USER: 'robot',
+      SECRET_NAME: 'my-credential',
+    },
+  }).toString()
+  const commands: string[][] = [[]]
+  for (const arg of out.split('\0').slice(0, -1))
+    if (arg === '\x1e') commands.push([])
+    else commands.at(-1)!.push(arg)
+  return commands.slice(0, -1)
 }
 
 async function runPrinted(line: string): Promise<void> {
-  for (const part of line.split(' && ')) {
-    // The placeholders a user fills in: the registry, the user and (apply knows no --secret) the name.
-    const fill: Record<string, string> = {
-      '<registry>': 'https://index.docker.io/v1/',
-      '<user>': 'robot',
-      '<name>': 'my-credential',
-    }
-    const argv = words(part).map((w) => fill[w] ?? w)
+  const commands = expand(line)
+  expect(commands.length, `a printed fix is not a command: ${line}`).toBeGreaterThan(0)
+  for (const argv of commands) {
     if (argv[0] === 'cfpull') {
       const r = await runCli(argv.slice(1), { env: env(), stdin: `${PASSWORD}\n` })
-      expect(r.code, `${part}\n${r.stdout}${r.stderr}`).toBe(0)
+      expect(r.code, `${argv.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0)
       expect(r.stdout + r.stderr).not.toContain(PASSWORD)
     } else if (argv[0] === 'kubectl')
       execFileSync(toolPath('kubectl'), argv.slice(1), { env: { HOME: dir, KUBECACHEDIR: join(dir, 'kc') } })
-    else throw new Error(`a printed fix is not a command: ${part}`)
+    else throw new Error(`a printed fix is not a command: ${line}`)
   }
 }
 

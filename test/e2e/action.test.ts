@@ -147,7 +147,7 @@ describe('the GitHub Action', () => {
     expect([first.code, first.outputs]).toEqual([0, { changed: 'true', files: '["values.yaml"]' }])
     expect(first.stdout.split('\n')).toEqual([
       '::notice file=values.yaml,title=cfpull%3A patched::3 sections now use my-credential',
-      '::notice title=cfpull%3A next step::cfpull create-secret --name my-credential --values values.yaml --chart-version 1.12.16 --docker-server <registry> --docker-username <user> --password-stdin',
+      '::notice title=cfpull%3A next step::cfpull create-secret --name my-credential --values values.yaml --chart-version 1.12.16 --docker-server "${REGISTRY:?set REGISTRY to your registry host}" --docker-username "${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin',
     ])
     const text = readFileSync(join(dir, 'values.yaml'), 'utf8')
     expect(text).toContain('image_pull_secrets: my-credential')

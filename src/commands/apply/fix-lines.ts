@@ -50,10 +50,6 @@ export function skipIfOnlyHere(host: string): string {
   return `If only this runner cannot reach ${host} (the nodes can), skip the check`
 }
 
-export function suffix(args: string[]): string {
-  return args.length ? ` ${shellLine(args)}` : ''
-}
-
 export function describe(w: RenderedWorkload): string {
   return `${w.kind} ${w.name} in ${w.namespace}`
 }

@@ -2,6 +2,7 @@ import { readText } from '../../adapters/files.js'
 import { RegistryClient, registryEndpoint, type LoginCheck } from '../../adapters/registry.js'
 import { CfpullError, ExitCode } from '../../core/errors.js'
 import type { RegistryAuth } from '../../core/credentials/registry-secret.js'
+import { commandLine } from '../../core/fix-command.js'
 import type { CreateSecretDeps, CreateSecretOptions } from './types.js'
 
 /** The registry answered 401/403 to these credentials (exit 5); nothing was written. */
@@ -66,8 +67,24 @@ export async function checkLogin(
 
 export function ecrNote(opts: CreateSecretOptions, server: string): string {
   const region = /\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws/.exec(registryEndpoint(server).host)?.[1] ?? '<region>'
-  const ns = opts.values ? ` --values ${opts.values}` : opts.namespaces.map((n) => ` -n ${n}`).join('')
-  const login = `aws ecr get-login-password --region ${region}`
-  const create = `cfpull create-secret --name ${opts.name} --docker-server ${server} --docker-username AWS --password-stdin${ns}`
+  const ns = opts.values ? ['--values', opts.values] : opts.namespaces.flatMap((n) => ['-n', n])
+  const target = [
+    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
+    ...(opts.context ? ['--context', opts.context] : []),
+  ]
+  const login = commandLine(['aws', 'ecr', 'get-login-password', '--region', region])
+  const create = commandLine([
+    'cfpull',
+    'create-secret',
+    '--name',
+    opts.name,
+    '--docker-server',
+    server,
+    '--docker-username',
+    'AWS',
+    '--password-stdin',
+    ...ns,
+    ...target,
+  ])
   return `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: ${login} | ${create}`
 }

@@ -7,6 +7,7 @@ import {
 } from '../../adapters/kubectl.js'
 import type { Runner } from '../../adapters/run.js'
 import { CfpullError, type Finding } from '../../core/errors.js'
+import { commandLine } from '../../core/fix-command.js'
 import {
   mergeDockerConfigJson,
   readExistingDockerConfig,
@@ -32,7 +33,7 @@ export function preflight(states: NamespaceState[], opts: CreateSecretOptions): 
     if (!exists && !opts.createNamespace) {
       findings.push({
         message: `namespace ${namespace} does not exist`,
-        fix: `add --create-namespace, or run: kubectl${kubectlFlags(opts)} create namespace ${namespace}`,
+        fix: `add --create-namespace, or run: ${commandLine(['kubectl', ...kubectlFlags(opts), 'create', 'namespace', namespace])}`,
       })
       continue
     }
@@ -56,9 +57,11 @@ export function preflight(states: NamespaceState[], opts: CreateSecretOptions): 
 }
 
 /** --kubeconfig and --context as given, for a kubectl line the user runs. */
-function kubectlFlags(opts: CreateSecretOptions): string {
-  const kubeconfig = opts.kubeconfig ? ` --kubeconfig ${opts.kubeconfig}` : ''
-  return `${kubeconfig}${opts.context ? ` --context ${opts.context}` : ''}`
+function kubectlFlags(opts: CreateSecretOptions): string[] {
+  return [
+    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
+    ...(opts.context ? ['--context', opts.context] : []),
+  ]
 }
 
 /**

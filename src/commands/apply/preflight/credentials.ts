@@ -2,7 +2,8 @@ import { count } from '../../../core/apply-plan.js'
 import { matchingKeys } from '../../../core/credentials/docker-config.js'
 import { ImageRefError, parseImageRef } from '../../../core/credentials/image-ref.js'
 import type { Finding } from '../../../core/errors.js'
-import { describe, suffix, targetFlags } from '../fix-lines.js'
+import { commandLine } from '../../../core/fix-command.js'
+import { describe, targetFlags } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
 // Every rendered image, against the entries of the Secrets its pod pulls with, by the kubelet's rules.
@@ -48,11 +49,23 @@ export const checkCredentials: PreflightCheck = ({ opts, facts }) => {
     const images = [...u.images]
     const examples = `${images.slice(0, 3).join(', ')}${images.length > 3 ? ', …' : ''}`
     const pulled = `${count(images.length, 'image')} of the upgraded release come${images.length === 1 ? 's' : ''} from (${examples})`
-    const create = `cfpull create-secret --name ${u.secrets[0]} -n ${u.ns} --docker-server ${u.host}`
     const entries = `the Secret has entries for ${u.keys.join(', ') || 'no registry'}`
     findings.push({
       message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${pulled}; ${entries}`,
-      fix: `${create} --docker-username <user> --password-stdin${suffix(targetFlags(opts))}`,
+      fix: commandLine([
+        'cfpull',
+        'create-secret',
+        '--name',
+        u.secrets[0]!,
+        '-n',
+        u.ns,
+        '--docker-server',
+        u.host,
+        '--docker-username',
+        '<user>',
+        '--password-stdin',
+        ...targetFlags(opts),
+      ]),
     })
   }
   facts.imageCount = checked
