@@ -1,5 +1,5 @@
 import type { DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
-import { pullFails } from '../core/images/pull-check.js'
+import { pullFails, pullUnknown } from '../core/images/pull-check.js'
 import { count } from '../core/apply-plan.js'
 import { commandLine } from '../core/fix-command.js'
 import type { Reporter } from './output.js'
@@ -41,6 +41,7 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
       uncheckedDefaults: r.uncheckedDefaults,
       notes: r.notes,
       checks: r.checks,
+      unchecked: r.unchecked,
     })
     return r.exitCode
   }
@@ -50,9 +51,15 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
   const checked = `${count(n, 'image')} from ${r.sources.join(' + ')}, ${CREDENTIALS[r.credentials]}, ${platforms}`
   report.info(`${c.bold('cfpull doctor --pull')} ${opts.values}: ${checked}`)
   report.info('')
-  const width = Math.min(Math.max(0, ...r.images.map((l) => l.image.length)), 72)
+  const width = Math.min(Math.max(0, ...r.images.filter((l) => !pullUnknown(l.status)).map((l) => l.image.length)), 72)
   // A failing image is the report itself: --quiet keeps it and drops the ones that pull.
+  // A registry that gave no answer is one line, whatever number of images it holds.
+  for (const u of r.unchecked) {
+    const what = `${count(u.images.length, 'image')} (${u.workloads.join(', ')})`
+    report.data(`  ${c.yellow('?')} ${u.host}: could not check from here (${u.reason}); ${what}\n`)
+  }
   for (const l of r.images) {
+    if (pullUnknown(l.status)) continue
     const fails = pullFails(l.status)
     const out = (s: string) => (fails ? report.data(`${s}\n`) : report.info(s))
     const mark = fails ? c.red(symbols.cross) : c.green(symbols.tick)
@@ -73,14 +80,20 @@ export function renderDoctorPull(r: DoctorPullResult, opts: DoctorPullOptions, r
     )
   }
   for (const note of r.notes) report.warn(note)
-  const failing = r.images.filter((l) => pullFails(l.status)).length
+  const unknown = r.images.filter((l) => pullUnknown(l.status)).length
+  const failing = r.images.filter((l) => pullFails(l.status)).length - unknown
+  const hosts = r.unchecked.length
+  const notChecked = `${unknown} of ${n} image${n === 1 ? '' : 's'} on ${hosts} ${hosts === 1 ? 'registry' : 'registries'} could not be checked from here`
+  const reach = `check that ${hosts === 1 ? 'it resolves' : 'they resolve'} and answer${hosts === 1 ? 's' : ''} from here (and --registry-ca for a private CA)`
   report.info('')
   report.info(
     failing
-      ? c.red(`${failing} of ${n} image${n === 1 ? '' : 's'} will not pull`)
-      : n
-        ? c.green(`${symbols.tick} every image pulls (${n})`)
-        : c.yellow('no image to check'),
+      ? c.red(`${failing} of ${n} image${n === 1 ? '' : 's'} will not pull${unknown ? `; ${notChecked}` : ''}`)
+      : unknown
+        ? c.yellow(`nothing is known to fail, but ${notChecked}: ${reach}`)
+        : n
+          ? c.green(`${symbols.tick} every image pulls (${n})`)
+          : c.yellow('no image to check'),
   )
   return r.exitCode
 }

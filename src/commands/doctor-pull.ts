@@ -8,7 +8,14 @@ import { LATEST_CHART_VERSION, knownChartVersions } from '../core/cloudforet/cha
 import { ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
 import type { FixContext } from '../core/fix-command.js'
 import { buildInstallModel, chooseChart } from '../core/cloudforet/install-model.js'
-import { fixFor, parsePlatform, pullFails, type ImageLine, type ImageUse } from '../core/images/pull-check.js'
+import {
+  fixFor,
+  parsePlatform,
+  pullKnownToFail,
+  pullUnknown,
+  type ImageLine,
+  type ImageUse,
+} from '../core/images/pull-check.js'
 import { registryHostOf } from '../core/credentials/image-ref.js'
 import {
   keyringEntry,
@@ -70,7 +77,21 @@ export interface DoctorPullResult {
   uncheckedDefaults: string[]
   notes: string[]
   checks: number
+  /**
+   * The registries that gave no answer from here, one entry each: their images are neither
+   * passed nor failed. With nothing known to fail, they make the exit code 7.
+   */
+  unchecked: UncheckedRegistry[]
   exitCode: ExitCodeValue
+}
+
+/** A registry that could not be checked from here, and the images on it. */
+export interface UncheckedRegistry {
+  host: string
+  /** What stopped the check (DNS, refused connection, TLS, timeout), as the adapter saw it. */
+  reason: string
+  images: string[]
+  workloads: string[]
 }
 
 const PASSWORD_ENV = 'CFPULL_REGISTRY_PASSWORD'
@@ -200,10 +221,12 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
     ...(opts.context && { context: opts.context }),
   }
+  // "Could not check" is a different answer from "will not pull": no per-image fix for it.
   const images = checked.images.map((l): DoctorPullLine => {
-    const fix = pullFails(l.status) ? fixFor(l, fixCtx) : undefined
+    const fix = pullKnownToFail(l.status) ? fixFor(l, fixCtx) : undefined
     return { ...l, ...(fix && { fix }) }
   })
+  const unchecked = uncheckedRegistries(images)
   return {
     values: opts.values,
     sources,
@@ -214,8 +237,25 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     uncheckedDefaults,
     notes,
     checks: checked.checks,
-    exitCode: images.some((l) => pullFails(l.status)) ? ExitCode.Findings : ExitCode.Ok,
+    unchecked,
+    exitCode: images.some((l) => pullKnownToFail(l.status))
+      ? ExitCode.Findings
+      : unchecked.length
+        ? ExitCode.Unchecked
+        : ExitCode.Ok,
   }
+}
+
+function uncheckedRegistries(images: ImageLine[]): UncheckedRegistry[] {
+  const byHost = new Map<string, UncheckedRegistry>()
+  for (const l of images) {
+    if (!pullUnknown(l.status)) continue
+    const r = byHost.get(l.host) ?? { host: l.host, reason: l.detail ?? 'no answer', images: [], workloads: [] }
+    r.images.push(l.image)
+    r.workloads.push(...l.workloads.filter((w) => !r.workloads.includes(w)))
+    byHost.set(l.host, r)
+  }
+  return [...byHost.values()].map((r) => ({ ...r, workloads: r.workloads.sort() }))
 }
 
 function usesOfManifests(text: string, namespace: string, notes: string[], what: string): ImageUse[] {

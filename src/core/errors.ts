@@ -8,6 +8,8 @@ export const ExitCode = {
   CheckFailed: 5,
   /** doctor found problems of severity error. */
   Findings: 6,
+  /** Nothing is known to fail, but some registry could not be checked (6 wins over 7). */
+  Unchecked: 7,
   /** SIGINT/SIGTERM stopped a command after it began to change the cluster (128 + SIGINT, the shell's convention). */
   Interrupted: 130,
 } as const
@@ -30,6 +32,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   4: 'kubectl, helm or skopeo is missing, failed, or has no cluster configured, in every command (the message names the step and quotes the tool)',
   5: '`patch --check`: a file needs changes; `create-secret` and `mirror`: a registry rejected the credentials (nothing was written or pushed)',
   6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull; `mirror`: some image is not in place or does not pull from the mirror (the others are done)',
+  7: '`doctor --pull`: nothing is known to fail, but some registry could not be checked from here (6 wins over 7)',
   130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run; `mirror`: interrupted, skopeo stopped, what was copied is reported',
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { installCredentialHelper } from '../helpers/credential-helper.js'
 import { authEntry as auth } from '../helpers/pull-secret.js'
-import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
+import { closedPort, startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
@@ -132,6 +132,7 @@ describe('cfpull doctor --pull (real registries)', () => {
       [
         'cfpull doctor --pull <tmp>/values.yaml: 12 images from values, credentials from the docker config, platform linux/amd64, linux/arm64',
         '',
+        '  ? 127.0.0.1:<E>: could not check from here (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<E>); 1 image (statistics)',
         '  ✖ 127.0.0.1:<A>/cloudforet/config:9.9.9       not found (tag or repository)',
         '      config in cloudforet · my-credential (https://127.0.0.1:<A>)',
         '      no tag 9.9.9 in cloudforet/config',
@@ -159,10 +160,6 @@ describe('cfpull doctor --pull (real registries)', () => {
         '      secret in cloudforet · my-credential (https://127.0.0.1:<A>)',
         '      no repository cloudforet/nothing on 127.0.0.1:<A>',
         '      fix: push or mirror 127.0.0.1:<A>/cloudforet/nothing:1 to 127.0.0.1:<A>, or set the image to one that exists',
-        '  ✖ 127.0.0.1:<E>/cloudforet/statistics:1.0     registry unreachable',
-        '      statistics in cloudforet · my-credential (127.0.0.1:<E>)',
-        '      ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<E>',
-        '      fix: check that 127.0.0.1:<E> resolves and answers from here (and --registry-ca for a private CA)',
         '  ✔ 127.0.0.1:<C>/team-a/board:1.0              pulls',
         '      board in cloudforet · my-credential (127.0.0.1:<C>/team-a)',
         '  ✔ 127.0.0.1:<A>/cloudforet/console:1.12.12    pulls',
@@ -174,12 +171,75 @@ describe('cfpull doctor --pull (real registries)', () => {
         '',
         'ℹ 11 services (console-api, console-api-v2, marketplace-assets, plugin, repository, search, spacectl, supervisor, cfctl, mongodb, redis) run a chart default image, not checked: add --chart cloudforet/spaceone --chart-version "${CHART_VERSION:?set CHART_VERSION to the spaceone chart version}" to render the chart and check every image (or --cluster for the running ones)',
         '',
-        '8 of 12 images will not pull',
+        // 6 wins over 7: what is known to fail is the answer; the unchecked registry is said too.
+        '7 of 12 images will not pull; 1 of 12 images on 1 registry could not be checked from here',
         '',
       ].join('\n'),
     )
     for (const secret of [PASSWORD, Buffer.from(`alice:${PASSWORD}`).toString('base64'), 'not-the-password'])
       expect(r.stdout + r.stderr).not.toContain(secret)
+  })
+})
+
+describe('cfpull doctor --pull: registries that cannot be checked from here', () => {
+  it('one line per registry, "could not check", and exit 7 when nothing is known to fail', async () => {
+    const f = await closedPort()
+    ports[String(f)] = 'F'
+    const file = values({
+      console: `${a.host}/cloudforet/console:1.12.12`,
+      identity: `${e.host}/cloudforet/identity:1.12.3`,
+      inventory: `${e.host}/cloudforet/inventory:1.12.1`,
+      monitoring: `${e.host}/cloudforet/monitoring:1.12.0`,
+      board: `${e.host}/cloudforet/board:1.0`,
+      dashboard: `127.0.0.1:${f}/cloudforet/dashboard:1.0`,
+      statistics: `127.0.0.1:${f}/cloudforet/statistics:1.0`,
+    })
+    const config = dockerConfig({
+      [a.host]: auth('alice', PASSWORD),
+      [e.host]: auth('alice', PASSWORD),
+      [`127.0.0.1:${f}`]: auth('alice', PASSWORD),
+    })
+    const r = await runCli([...fromDockerConfig(file, config), '--no-color'])
+    expect(r.code, r.stderr).toBe(7)
+    expect(r.stderr).toBe('')
+    expect(tidy(r.stdout)).toBe(
+      [
+        'cfpull doctor --pull <tmp>/values.yaml: 7 images from values, credentials from the docker config, platform linux/amd64',
+        '',
+        '  ? 127.0.0.1:<E>: could not check from here (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<E>); 4 images (board, identity, inventory, monitoring)',
+        '  ? 127.0.0.1:<F>: could not check from here (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<F>); 2 images (dashboard, statistics)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/console:1.12.12  pulls',
+        '      console in cloudforet · my-credential (127.0.0.1:<A>)',
+        '',
+        'ℹ 16 services (config, console-api, console-api-v2, cost-analysis, file-manager, marketplace-assets, notification, plugin, repository, search, secret, spacectl, supervisor, cfctl, mongodb, redis) run a chart default image, not checked: add --chart cloudforet/spaceone --chart-version "${CHART_VERSION:?set CHART_VERSION to the spaceone chart version}" to render the chart and check every image (or --cluster for the running ones)',
+        '',
+        'nothing is known to fail, but 6 of 7 images on 2 registries could not be checked from here: check that they resolve and answer from here (and --registry-ca for a private CA)',
+        '',
+      ].join('\n'),
+    )
+    const json = await runCli([...fromDockerConfig(file, config), '--json'])
+    expect(json.code).toBe(7)
+    const doc = JSON.parse(tidy(json.stdout)) as { exitCode: number; ok: boolean; unchecked: unknown }
+    expect([doc.exitCode, doc.ok]).toEqual([7, false])
+    expect(doc.unchecked).toEqual([
+      {
+        host: '127.0.0.1:<E>',
+        reason: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<E>',
+        images: [
+          '127.0.0.1:<E>/cloudforet/board:1.0',
+          '127.0.0.1:<E>/cloudforet/identity:1.12.3',
+          '127.0.0.1:<E>/cloudforet/inventory:1.12.1',
+          '127.0.0.1:<E>/cloudforet/monitoring:1.12.0',
+        ],
+        workloads: ['board', 'identity', 'inventory', 'monitoring'],
+      },
+      {
+        host: '127.0.0.1:<F>',
+        reason: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:<F>',
+        images: ['127.0.0.1:<F>/cloudforet/dashboard:1.0', '127.0.0.1:<F>/cloudforet/statistics:1.0'],
+        workloads: ['dashboard', 'statistics'],
+      },
+    ])
   })
 })
 
@@ -303,6 +363,7 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
       uncheckedDefaults: expect.arrayContaining(['identity', 'supervisor']),
       notes: [],
       checks: 2,
+      unchecked: [],
     })
     for (const secret of [PASSWORD, 'not-the-password', auth('alice', PASSWORD).auth])
       expect(r.stdout).not.toContain(secret)

@@ -280,6 +280,16 @@ export function pullFails(status: PullStatus): boolean {
   return status !== 'pulls'
 }
 
+/** The registry gave no answer from here: whether the image pulls is not known either way. */
+export function pullUnknown(status: PullStatus): boolean {
+  return status === 'unreachable'
+}
+
+/** Known not to pull: the registry answered, and the answer stops the pod. */
+export function pullKnownToFail(status: PullStatus): boolean {
+  return pullFails(status) && !pullUnknown(status)
+}
+
 /** One place an image is used: a container of a workload in a namespace. */
 export interface ImageUse {
   image: string
