@@ -50,6 +50,7 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
     release: 'the deployed release',
     'chart-values': '--chart-values',
     evidence: r.values.chartEvidence ?? 'the values',
+    manifest: 'the manifest',
     default: 'the default',
   }[v.chartSource]
   report.info(

@@ -8,9 +8,15 @@ import {
   createSecretCommands,
   fixForIntent,
   patchCommand,
+  valuesKeyPatchCommand,
   type FixContext,
 } from '../core/fix-command.js'
-import { addImagePullSecrets, checkSecretNames, type PullSecretResult } from '../core/cloudforet/image-pull-secrets.js'
+import {
+  addImagePullSecrets,
+  checkSecretNames,
+  type PullSecretResult,
+  type PullSecretWarning,
+} from '../core/cloudforet/image-pull-secrets.js'
 import {
   buildInstallModel,
   chooseChart,
@@ -22,6 +28,13 @@ import type { PluginMode } from '../core/cloudforet/plugins.js'
 import { checkServiceNames } from '../core/cloudforet/service-names.js'
 import { parseMirrorTarget, type MirrorTarget } from '../core/images/mirror-name.js'
 import { planRegistryRewrite, type RegistryRewritePlan } from '../core/images/registry-rewrite.js'
+import {
+  describeTarget,
+  isGitOpsManifest,
+  patchManifest,
+  type ManifestPatchResult,
+  type ManifestTarget,
+} from '../core/gitops-manifest.js'
 
 export interface PatchOptions {
   files: string[]
@@ -85,6 +98,8 @@ export interface PatchFileResult {
   registry?: RegistryRewritePlan
   /** With --check and changes: the command that patches this file, as in force. */
   fix?: string
+  /** A HelmRelease or Application: the objects patched, and the chart version they gave. */
+  manifest?: { targets: ManifestTarget[]; chart: ChartChoice }
   error?: unknown
   exitCode: ExitCodeValue
 }
@@ -158,12 +173,13 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
   const files: PatchFileResult[] = []
   for (const file of opts.files) files.push(await patchOne(file, chart, opts, ctx, streams.has(file), deps, target))
   // Input read from stdin or a pipe has no path a printed command could name.
-  const ok = files.filter((f) => f.after && !f.stream)
+  const ok = files.filter((f) => f.after && !f.stream && !f.manifest)
   const changed = files.filter((f) => (f.result?.changed || f.registry?.foreign.length) && !f.stream).map((f) => f.file)
   const streamed = files.filter((f) => f.after && f.stream)
+  const fromManifest = files.find((f) => f.manifest)?.manifest?.chart
   const run: PatchRunResult = {
-    chart: chart.info,
-    chartChoice: chart,
+    chart: (fromManifest ?? chart).info,
+    chartChoice: fromManifest ?? chart,
     files,
     next: [
       ...createSecretCommands(
@@ -171,6 +187,20 @@ export async function patch(opts: PatchOptions, deps: PatchDeps = {}): Promise<P
         ok.map((f) => ({ file: f.file, model: f.after! })),
         opts.secrets,
       ),
+      // A manifest's namespaces come from its values and its release namespace, not from --values.
+      ...files
+        .filter((f) => f.after && f.manifest && !f.stream)
+        .flatMap((f) =>
+          opts.secrets.map((name) =>
+            createSecretCommand(ctx, name, {
+              namespaces: namespacesFor(
+                f.after!,
+                name,
+                f.manifest!.targets[0]!.releaseNamespace ?? '<release namespace>',
+              ),
+            }),
+          ),
+        ),
       ...(ok.length
         ? []
         : streamed.flatMap((f) =>
@@ -239,43 +269,57 @@ async function patchOne(
           : readTextSync(input)
     const size = (bytes = Buffer.byteLength(before))
     deps.onProgress?.({ file, phase: 'start', bytes: size })
-    const result = addImagePullSecrets(before, {
-      beforeSelfCheck: () => {
-        deps.onProgress?.({ file, phase: 'checking', bytes: size })
-        if (size >= COLLECT_FROM_BYTES) collectGarbage()
-      },
-      secrets: opts.secrets,
-      chart: chart.info,
-      chartSource: chart.source,
-      plugins: opts.plugins,
-      onlyPresent: opts.onlyPresent,
-      file,
-      // --check writes and shows nothing but the verdict, so the re-parse of the result is skipped.
-      verify: !opts.check,
-      ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
-      ...(opts.managedRegistry && { managedRegistry: true }),
-      ...(opts.replacePluginSecret && { replacePluginSecret: true }),
-      ...(opts.services && { services: opts.services }),
-      ...(opts.exclude && { exclude: opts.exclude }),
-      ...(target && {
-        registry: opts.registry,
-        more: ({ values, model, planned }) =>
-          (registry = planRegistryRewrite(values, chart.info, model, planned, {
-            target,
-            // --registry implies --plugin-registry HARBOR unless a type is given.
-            pluginType: opts.pluginRegistry ?? 'HARBOR',
-            ...(opts.replaceRegistry && { replaceRegistry: true }),
-            ...(opts.plugins === 'none' && { skipPlugins: true }),
-          })),
-      }),
-    })
+    const patchValues = (text: string, chart: ChartChoice) =>
+      addImagePullSecrets(text, {
+        beforeSelfCheck: () => {
+          deps.onProgress?.({ file, phase: 'checking', bytes: size })
+          if (size >= COLLECT_FROM_BYTES) collectGarbage()
+        },
+        secrets: opts.secrets,
+        chart: chart.info,
+        chartSource: chart.source,
+        plugins: opts.plugins,
+        onlyPresent: opts.onlyPresent,
+        file,
+        // --check writes and shows nothing but the verdict, so the re-parse of the result is skipped.
+        verify: !opts.check,
+        ...(opts.pluginRegistry && { pluginRegistry: opts.pluginRegistry }),
+        ...(opts.managedRegistry && { managedRegistry: true }),
+        ...(opts.replacePluginSecret && { replacePluginSecret: true }),
+        ...(opts.services && { services: opts.services }),
+        ...(opts.exclude && { exclude: opts.exclude }),
+        ...(target && {
+          registry: opts.registry,
+          more: ({ values, model, planned }) =>
+            (registry = planRegistryRewrite(values, chart.info, model, planned, {
+              target,
+              // --registry implies --plugin-registry HARBOR unless a type is given.
+              pluginType: opts.pluginRegistry ?? 'HARBOR',
+              ...(opts.replaceRegistry && { replaceRegistry: true }),
+              ...(opts.plugins === 'none' && { skipPlugins: true }),
+            })),
+        }),
+      })
+    // A HelmRelease or Application: its values are patched in place, with its chart version.
+    const manifest = isGitOpsManifest(before)
+      ? patchManifest(before, {
+          file,
+          chart,
+          ...(opts.chartVersion && { chartVersion: opts.chartVersion }),
+          patch: patchValues,
+        })
+      : undefined
+    const result = manifest ? manifest.result : patchValues(before, chart)
+    const used = manifest?.chart ?? chart
+    if (manifest) result.warnings.push(...manifestWarnings(manifest, { ...ctx, files: [file] }))
     for (const w of result.warnings) if (w.notice?.fix) w.fix = fixForIntent({ ...ctx, files: [file] }, w.notice.fix)
     const status = result.changed ? 'changed' : 'unchanged'
     // result.data is what the output reads as (the self-check parsed it): no third parse.
-    const after = result.changed ? buildInstallModel(result.data, chart, { ...result.model.options }) : result.model
+    const after = result.changed ? buildInstallModel(result.data, used, { ...result.model.options }) : result.model
     const out: PatchFileResult = {
       file,
       ...(stream && { stream }),
+      ...(manifest && { manifest: { targets: manifest.targets, chart: used } }),
       status,
       before,
       result,
@@ -311,6 +355,34 @@ async function patchOne(
   } finally {
     if (bytes !== undefined) deps.onProgress?.({ file, phase: 'done', bytes })
   }
+}
+
+// Values the manifest takes from elsewhere: cfpull cannot edit them from this file, so it says
+// which, and prints the command that patches them where they are.
+function manifestWarnings(m: ManifestPatchResult, ctx: FixContext): PullSecretWarning[] {
+  const out: PullSecretWarning[] = []
+  // A version the manifest gave must be spelled out for a file that is not the manifest; any other comes from ctx.
+  const version = m.chart.source === 'manifest' ? m.chart.info.version : undefined
+  for (const t of m.targets)
+    for (const x of t.external) {
+      const where = describeTarget(t)
+      if (x.kind === 'valuesFrom')
+        out.push({
+          code: 'values-from',
+          message: `${where} also takes values from ${x.what} (valuesFrom), which cfpull cannot read from this file: the patch was decided from the values in the file alone; patch that key too`,
+          line: x.line,
+          fix: valuesKeyPatchCommand(ctx, x.object!, version),
+        })
+      else
+        out.push({
+          code: 'value-files',
+          message: `${where} also reads ${x.what} (${x.kind === '$values' ? 'a $values reference' : 'helm.valueFiles'}), which cfpull cannot read from this file: the patch was decided from the values in the file alone; patch that file in its repository`,
+          line: x.line,
+          fix: patchCommand(ctx, { files: [x.file!], ...(version && { chartVersion: version }) }),
+        })
+    }
+  for (const note of m.notes) out.push({ code: 'manifest', message: note })
+  return out
 }
 
 // A bug outranks bad input, which outranks "needs changes".

@@ -96,6 +96,30 @@ export function patchCommand(
   ])
 }
 
+/**
+ * The patch of a values key held in a ConfigMap or Secret (a HelmRelease's valuesFrom): the key
+ * read with kubectl and patched on stdin, so the patched values are printed to put back.
+ */
+export function valuesKeyPatchCommand(
+  ctx: FixContext,
+  object: { kind: 'ConfigMap' | 'Secret'; name: string; namespace: string; key: string },
+  chartVersion?: string,
+): string {
+  const get = commandLine([
+    'kubectl',
+    'get',
+    object.kind.toLowerCase(),
+    object.name,
+    '-n',
+    object.namespace,
+    ...clusterArgs(ctx),
+    '-o',
+    `jsonpath={.data.${object.key.replace(/\./g, '\\.')}}`,
+  ])
+  const decode = object.kind === 'Secret' ? ['base64 -d'] : []
+  return [get, ...decode, patchCommand(ctx, { files: ['-'], ...(chartVersion && { chartVersion }) })].join(' | ')
+}
+
 /** The fix a model notice asks for, in this context. */
 export function fixForIntent(ctx: FixContext, intent: FixIntent): string {
   return patchCommand(ctx, intent.with ?? {})

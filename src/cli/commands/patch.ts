@@ -15,7 +15,9 @@ Examples:
   $ cfpull patch values.yaml --secret my-credential --dry-run
   $ cfpull patch envs/*.yaml --secret my-credential --check      # CI: exit 5 if not patched
   $ cfpull patch values.yaml --secret my-credential --chart-version 1.12.16 --only-present
-  $ cfpull patch values.yaml --registry harbor.example.com/cloudforet --secret my-credential   # pull from a mirror`
+  $ cfpull patch values.yaml --registry harbor.example.com/cloudforet --secret my-credential   # pull from a mirror
+  $ cfpull patch clusters/prod/spaceone-helmrelease.yaml --secret my-credential   # Flux: spec.values
+  $ cfpull patch argocd/spaceone-application.yaml --secret my-credential          # Argo CD: helm.valuesObject / values: |`
 
 /** `cfpull patch`: its flags, and their mapping to PatchOptions. */
 export function addPatchCommand(program: Command, { report, exit, commands, ambient }: ProgramContext): void {
@@ -23,9 +25,12 @@ export function addPatchCommand(program: Command, { report, exit, commands, ambi
     program
       .command('patch')
       .description(
-        'add imagePullSecrets to every service of the chart, and to the plugins, in values files; with --registry, pull every image from a mirror',
+        'add imagePullSecrets to every service of the chart, and to the plugins, in values files or in the Flux HelmRelease / Argo CD Application manifests that hold them; with --registry, pull every image from a mirror',
       )
-      .argument('<values...>', 'values files to patch (in place, unless -o/--stdout/--dry-run/--check)'),
+      .argument(
+        '<values...>',
+        'values files or HelmRelease/Application manifests to patch (in place, unless -o/--stdout/--dry-run/--check)',
+      ),
   )
     .addOption(
       // CFPULL_SECRET: for hooks and pipelines that run cfpull without a place for arguments.

@@ -38,8 +38,11 @@ import { parsePullSecretList } from '../yaml/schema.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
-/** Where the chart version came from (`evidence`: the values' own supervisor image or services). */
-export type ChartSource = 'flag' | 'release' | 'chart-values' | 'evidence' | 'default'
+/**
+ * Where the chart version came from (`evidence`: the values' own supervisor image or services;
+ * `manifest`: a HelmRelease's or Application's chart version).
+ */
+export type ChartSource = 'flag' | 'release' | 'chart-values' | 'evidence' | 'default' | 'manifest'
 
 /** The chart a command works against, and why that one. */
 export interface ChartChoice {

@@ -37,7 +37,7 @@ export function unifiedDiff(a: string, b: string, fromName: string, toName: stri
   return [`--- ${fromName}`, `+++ ${toName}`, ...hunks].join('\n') + '\n'
 }
 
-interface Op {
+export interface LineOp {
   op: ' ' | '-' | '+'
   text: string
   ai: number
@@ -50,7 +50,8 @@ function splitLines(s: string): string[] {
   return lines
 }
 
-function diffLines(a: string[], b: string[]): Op[] {
+/** The line-by-line edit script from a to b (what unifiedDiff prints, without the hunks). */
+export function diffLines(a: string[], b: string[]): LineOp[] {
   const n = a.length
   const m = b.length
   const max = n + m
@@ -75,7 +76,7 @@ function diffLines(a: string[], b: string[]): Op[] {
   }
   trace.push(v.slice())
   // Walk the trace back from the end to recover the edit script.
-  const ops: Op[] = []
+  const ops: LineOp[] = []
   let xi = n
   let yi = m
   for (let d = trace.length - 2; d >= 0 && (xi > 0 || yi > 0); d--) {
