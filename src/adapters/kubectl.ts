@@ -193,6 +193,9 @@ export interface ExistingSecret {
   type: string
   data: Record<string, string>
   resourceVersion: string
+  /** Its metadata marks: a GitOps controller's label or annotation says it manages the Secret. */
+  labels: Record<string, string>
+  annotations: Record<string, string>
 }
 
 /**
@@ -208,7 +211,11 @@ export async function getSecret(
   const step = `get secret ${name} in namespace ${namespace}`
   const out = await kubectl(run, t, ['get', 'secret', name, '-n', namespace, '--ignore-not-found', '-o', 'json'], step)
   if (out.trim() === '') return null
-  let obj: { type?: unknown; data?: unknown; metadata?: { resourceVersion?: unknown } }
+  let obj: {
+    type?: unknown
+    data?: unknown
+    metadata?: { resourceVersion?: unknown; labels?: unknown; annotations?: unknown }
+  }
   try {
     obj = JSON.parse(out) as typeof obj
   } catch {
@@ -222,7 +229,16 @@ export async function getSecret(
     type: typeof obj.type === 'string' ? obj.type : 'Opaque',
     data,
     resourceVersion: typeof obj.metadata?.resourceVersion === 'string' ? obj.metadata.resourceVersion : '',
+    labels: stringMap(obj.metadata?.labels),
+    annotations: stringMap(obj.metadata?.annotations),
   }
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'string') out[k] = x
+  return out
 }
 
 /** Deletes a Secret (and waits until it is gone). */

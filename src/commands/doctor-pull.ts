@@ -25,7 +25,7 @@ import {
 } from '../core/credentials/docker-config.js'
 import { parseDockerConfig, planDockerCredentials, registryKey } from '../core/credentials/registry-secret.js'
 import { renderedImages } from '../core/images/rendered-images.js'
-import { parseValues } from '../core/yaml/values.js'
+import { readValuesData } from '../core/gitops-manifest.js'
 import { imagesFromValues } from '../core/images/values-images.js'
 import { checkPulls, clusterPlatforms, readClusterSecrets, type SecretLookup } from './pull-check.js'
 
@@ -113,7 +113,7 @@ export async function doctorPull(opts: DoctorPullOptions, deps: DoctorPullDeps):
     )
   const platformsFlag = (opts.platforms ?? []).map(parsePlatform)
   const text = await readText(opts.values)
-  const { data } = parseValues(text, opts.values)
+  const { data } = readValuesData(text, opts.values)
   const known = opts.chartVersion && knownChartVersions().includes(opts.chartVersion.replace(/^v/, ''))
   const notes: string[] = []
   if (opts.chartVersion && !known && !opts.chart)

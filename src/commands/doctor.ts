@@ -34,12 +34,16 @@ import {
 import {
   applyCommand,
   createSecretCommand,
+  deletePluginsCommand,
   kubectlCommand,
+  manifestPatchCommand,
   patchCommand,
   type FixContext,
 } from '../core/fix-command.js'
+import { describeOwner, ownerEvidence } from '../core/gitops.js'
+import { isGitOpsManifest, readValuesData } from '../core/gitops-manifest.js'
+import { observeGitOpsOwner } from './gitops-owner.js'
 import { chooseChart, secretPlacements, type ChartChoice } from '../core/cloudforet/install-model.js'
-import { parseValues } from '../core/yaml/values.js'
 import { imageHostFindings, type ImageHost } from '../core/images/image-hosts.js'
 
 export interface DoctorOptions {
@@ -131,8 +135,11 @@ export async function doctor(
     throw new UsageError('--chart-version and --chart-values cannot be combined')
   const pre: Diagnosis[] = []
   const chart = await doctorChart(opts, deps, pre)
-  const { data } = parseValues(await readText(opts.values), opts.values)
-  const ctx = fixContext(opts, chart)
+  const text = await readText(opts.values)
+  // A HelmRelease or Application: its values are what helm gets, and the fixes patch the manifest itself.
+  const manifest = isGitOpsManifest(text)
+  const { data } = readValuesData(text, opts.values)
+  const ctx = { ...fixContext(opts, chart), ...(manifest && { manifest: opts.values }) }
   const values = diagnoseValues(data, chart, ctx)
   const images = imageHostFindings(data, chart.info, values.model, ctx)
   const findings = [...pre, ...values.findings, ...images.findings]
@@ -246,6 +253,24 @@ async function inspectCluster(
   ]
   const fixCtx: FixContext = { ...ctx, secrets: v.secrets }
   const createFix = (name: string) => createSecretCommand(fixCtx, name, { values: opts.values, model: v.model })
+
+  // Under Flux or Argo CD the values that count are in git: fixes patch the manifest, never upgrade by hand.
+  const gitops = await observeGitOpsOwner(deps.run, t, [
+    opts.namespace,
+    v.namespaces.core ?? opts.namespace,
+    v.namespaces.supervisor ?? opts.namespace,
+  ])
+  const owner = gitops.finding.owner
+  if (owner)
+    findings.push({
+      severity: 'warning',
+      code: 'gitops-owner',
+      message: `${describeOwner(owner)} ${owner.controller === 'flux' ? 'owns this release' : 'renders this install'} (${ownerEvidence(owner)}): change its values in the manifest in git, not with helm upgrade or cfpull apply (which refuses); the fixes here patch that file`,
+      fix: manifestPatchCommand(fixCtx),
+    })
+  const note = gitops.finding.couldNotCheck ?? gitops.finding.note
+  if (note) findings.push({ severity: 'info', code: 'gitops-unknown', message: note })
+  const upgradeFix = (extra: string[] = []) => (owner ? manifestPatchCommand(fixCtx) : applyCommand(fixCtx, extra))
 
   const secrets: SecretState[] = []
   const imageRegistries: Record<string, string[]> = {}
@@ -373,7 +398,9 @@ async function inspectCluster(
       const replace = () =>
         createSecretCommand(fixCtx, p.pullSecrets[0] ?? v.secrets[0]!, { namespaces: [p.namespace] })
       const fix = lacks.length
-        ? `${patchCommand(fixCtx)} && ${applyCommand(fixCtx)}`
+        ? owner
+          ? manifestPatchCommand(fixCtx)
+          : `${patchCommand(fixCtx)} && ${applyCommand(fixCtx)}`
         : missingHere
           ? createFix(missingHere.name)
           : `check the credentials for ${registryOfImage(p.image)} in Secret ${p.pullSecrets.join(', ')}; to replace them: ${replace()}`
@@ -405,7 +432,7 @@ async function inspectCluster(
         code: 'release-deployment-missing-secret',
         namespace,
         message: `${which} run without ${v.secrets.join(', ')}: ${stale.map((d) => d.name).join(', ')} (the values and the cluster disagree)`,
-        fix: applyCommand(fixCtx),
+        fix: upgradeFix(),
       })
     }
   }
@@ -423,13 +450,22 @@ async function inspectCluster(
     const names = stalePlugins.map((pair) => pair.deployment.name).join(', ')
     const byName = 'by name: deleting by plugin_id alone also removes the versions that work'
     const mustGo = `so each one's Deployment AND Service must go (${byName}) for it to be recreated with the secret`
-    const recreate = 'apply --recreate-plugins does that and waits for it'
+    const recreate = owner
+      ? 'apply refuses under a GitOps owner, so delete them with kubectl, by name'
+      : 'apply --recreate-plugins does that and waits for it'
     findings.push({
       severity: 'warning',
       code: 'plugin-deployment-missing-secret',
       namespace: v.namespaces.plugins,
       message: `plugin deployments ${names} lack ${pluginSecrets.join(', ')}; ${SUPERVISOR_REUSES}, ${mustGo}: ${recreate}`,
-      fix: applyCommand(fixCtx, ['--recreate-plugins']),
+      // apply refuses under a GitOps owner; the supervisor's plugins are not in git, so they go by kubectl.
+      fix: owner
+        ? deletePluginsCommand(
+            fixCtx,
+            v.namespaces.plugins,
+            stalePlugins.flatMap((pair) => [pair.deployment, ...(pair.service ? [pair.service] : [])]),
+          )
+        : upgradeFix(['--recreate-plugins']),
     })
   }
   // A Service whose Deployment is gone (a delete cut off half-way): the supervisor counts the

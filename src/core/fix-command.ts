@@ -13,6 +13,8 @@ export interface FixContext extends InstallOptions {
   /** The Helm release namespace (-n of apply and doctor), where unset namespaces fall. */
   releaseNamespace?: string
   release?: string
+  /** The HelmRelease or Application manifest the values came from, when they did. */
+  manifest?: string
   kubeconfig?: string
   context?: string
 }
@@ -118,6 +120,27 @@ export function valuesKeyPatchCommand(
   ])
   const decode = object.kind === 'Secret' ? ['base64 -d'] : []
   return [get, ...decode, patchCommand(ctx, { files: ['-'], ...(chartVersion && { chartVersion }) })].join(' | ')
+}
+
+/**
+ * Under a GitOps controller the values live in its manifest (a HelmRelease or an Application):
+ * the patch of that file, which the user names, instead of helm upgrade or cfpull apply.
+ */
+export function manifestPatchCommand(ctx: FixContext): string {
+  return patchCommand(ctx, { files: [ctx.manifest ?? '<manifest>'] })
+}
+
+/**
+ * Deletes stale plugin versions by name, each Deployment with its own Service, so the supervisor
+ * recreates them with the secret. By name: a plugin_id label also matches the versions that work.
+ */
+export function deletePluginsCommand(
+  ctx: FixContext,
+  namespace: string,
+  objects: Array<{ kind: 'Deployment' | 'Service'; name: string }>,
+): string {
+  const refs = objects.map((o) => `${o.kind === 'Deployment' ? 'deployment' : 'service'}/${o.name}`)
+  return commandLine(['kubectl', 'delete', ...refs, '-n', namespace, ...clusterArgs(ctx)])
 }
 
 /** The fix a model notice asks for, in this context. */

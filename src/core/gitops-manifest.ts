@@ -327,6 +327,42 @@ function posAt(lines: LineCounter, offset: number): SourcePos {
 }
 
 /**
+ * The values the first HelmRelease or Application of the spaceone chart in a manifest gives helm
+ * (what doctor reads from such a file), with the object they come from.
+ */
+export function manifestValues(source: string, file: string): { data: unknown; target: ManifestTarget } {
+  const text = source.replace(/^\uFEFF/, '')
+  const { docs, lines } = parseManifests(text)
+  for (const [i, d] of docs.entries()) {
+    if (d.errors.length) continue
+    const loc = locate(d, i, lines, file, text)
+    if (!loc) continue
+    const v = loc.pair?.value
+    if (loc.target.field === 'block-string' && isScalar(v))
+      return { data: parseValues(typeof v.value === 'string' ? v.value : '', file).data ?? {}, target: loc.target }
+    const data: unknown = isMap(v) ? v.toJSON() : {}
+    return { data: data ?? {}, target: loc.target }
+  }
+  throw new ValidationError(
+    file,
+    { line: 1, col: 1 },
+    '(top level)',
+    'a manifest without a HelmRelease or Application of the spaceone chart',
+    `a HelmRelease or Application of the ${CHART_NAME} chart`,
+  )
+}
+
+/**
+ * The data helm gets from a values file or from a manifest's values, and for a manifest the
+ * namespace its release goes to (where pods fall when the values set none).
+ */
+export function readValuesData(text: string, file: string): { data: unknown; releaseNamespace?: string } {
+  if (!isGitOpsManifest(text)) return { data: parseValues(text, file).data }
+  const { data, target } = manifestValues(text, file)
+  return { data, ...(target.releaseNamespace && { releaseNamespace: target.releaseNamespace }) }
+}
+
+/**
  * Patches the values of every HelmRelease and Application of the spaceone chart in a manifest
  * file with `patch`, and puts the result back in place. Throws UsageError (exit 2) when the
  * chart version is not exact and none was given, ValidationError (exit 3) for a values string

@@ -146,11 +146,17 @@ export function findGitOpsOwner(objects: MarkedObject[], answers: GitOpsAnswers)
     if (found === undefined) {
       if (!answers.helmReleases || answers.unknown?.helmReleases)
         return {
-          couldNotCheck: `${evidence}, which Argo CD 2.x sets, and whether a Helm release ${name} exists in any namespace could not be checked (${answers.unknown?.helmReleases ?? 'Secrets were not listed'})`,
+          couldNotCheck: `could not check whether Argo CD renders this install: ${evidence}, which Argo CD 2.x sets, and whether another namespace has a Helm release ${name} is unknown (${answers.unknown?.helmReleases ?? 'Secrets were not listed'})`,
         }
       continue
     }
     if (found.length) continue
+    // The label alone is weak: without Argo CD's API here, the objects may come from anything
+    // (helm template | kubectl apply, or an Argo CD in another cluster); say so, refuse nothing.
+    if (answers.argoApi === false)
+      return {
+        note: `${evidence} and no namespace has a Helm release ${name}, but the cluster does not serve ${APPLICATION_RESOURCE}: if Argo CD in another cluster renders this install, edit its Application, not the release`,
+      }
     return argo('instance-label', name, undefined, `${evidence} and no namespace has a Helm release ${name}`, answers)
   }
   return {}

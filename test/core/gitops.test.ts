@@ -70,13 +70,16 @@ describe('who owns the install', () => {
     expect(ownerEvidence(argo.owner!)).toBe(
       'Deployment spaceone/console has the label app.kubernetes.io/instance=spaceone and no namespace has a Helm release spaceone (Argo CD 2.x tracking), and the cluster serves applications.argoproj.io',
     )
+    expect(findGitOpsOwner(objects, { helmReleases: new Map([['spaceone', []]]), argoApi: false })).toEqual({
+      note: 'Deployment spaceone/console has the label app.kubernetes.io/instance=spaceone and no namespace has a Helm release spaceone, but the cluster does not serve applications.argoproj.io: if Argo CD in another cluster renders this install, edit its Application, not the release',
+    })
     // A release in another namespace whose objects are here is Helm's, not Argo's.
     expect(findGitOpsOwner(objects, { helmReleases: new Map([['spaceone', ['other']]]), argoApi: true })).toEqual({})
     expect(
       findGitOpsOwner(objects, { unknown: { helmReleases: 'Secrets cannot be listed cluster-wide: forbidden' } }),
     ).toEqual({
       couldNotCheck:
-        'Deployment spaceone/console has the label app.kubernetes.io/instance=spaceone, which Argo CD 2.x sets, and whether a Helm release spaceone exists in any namespace could not be checked (Secrets cannot be listed cluster-wide: forbidden)',
+        'could not check whether Argo CD renders this install: Deployment spaceone/console has the label app.kubernetes.io/instance=spaceone, which Argo CD 2.x sets, and whether another namespace has a Helm release spaceone is unknown (Secrets cannot be listed cluster-wide: forbidden)',
     })
     expect(findGitOpsOwner([deploy({})], {})).toEqual({})
   })

@@ -242,6 +242,78 @@ const RESOURCES: ResourceDef[] = [
   },
 ]
 
+// ---------------------------------------------------------------------------------------------
+// GitOps kinds (issue 26): Flux's HelmRelease and Argo CD's Application, custom resources. A real
+// API server serves a custom resource's group only while its CustomResourceDefinition exists, so
+// these are in discovery (and routable) only once a test seeds the CRD (`gitOpsCrd`). Simplified:
+// every version of a kind stores the same objects (no conversion; HelmRelease's preferred version
+// is v2, as on a cluster with Flux 2.3+), and the CRD carries no schema.
+
+const CUSTOM_RESOURCES = new Map<ResourceDef, string>()
+
+RESOURCES.push({
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  singular: 'customresourcedefinition',
+  kind: 'CustomResourceDefinition',
+  namespaced: false,
+  verbs: ALL_VERBS,
+  shortNames: ['crd', 'crds'],
+})
+for (const def of [
+  ...['v2', 'v2beta2', 'v2beta1'].map((version) => ({
+    group: 'helm.toolkit.fluxcd.io',
+    version,
+    plural: 'helmreleases',
+    singular: 'helmrelease',
+    kind: 'HelmRelease',
+    shortNames: ['hr'],
+  })),
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'applications',
+    singular: 'application',
+    kind: 'Application',
+    shortNames: ['app', 'apps'],
+  },
+]) {
+  const full: ResourceDef = { ...def, namespaced: true, verbs: ALL_VERBS }
+  RESOURCES.push(full)
+  CUSTOM_RESOURCES.set(full, `${def.plural}.${def.group}`)
+}
+
+/** The CustomResourceDefinition a GitOps controller installs; seed it and the API serves its kind. */
+export function gitOpsCrd(which: 'flux' | 'argocd'): any {
+  const defs = [...CUSTOM_RESOURCES].filter(([, crd]) =>
+    crd.endsWith(which === 'flux' ? '.helm.toolkit.fluxcd.io' : '.argoproj.io'),
+  )
+  const [first, name] = defs[0]!
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name },
+    spec: {
+      group: first.group,
+      names: {
+        kind: first.kind,
+        listKind: `${first.kind}List`,
+        plural: first.plural,
+        singular: first.singular,
+        shortNames: first.shortNames,
+      },
+      scope: 'Namespaced',
+      versions: defs.map(([d], i) => ({ name: d.version, served: true, storage: i === 0 })),
+    },
+  }
+}
+
+/** Whether the API serves a kind: built-in ones always, custom ones while their CRD is stored. */
+function servedBy(objects: Map<string, any>): (r: ResourceDef) => boolean {
+  return (r) => !CUSTOM_RESOURCES.has(r) || objects.has(`CustomResourceDefinition//${CUSTOM_RESOURCES.get(r)}`)
+}
+
 const GROUP_VERSIONS = [...new Set(RESOURCES.map((r) => gvString(r)))]
 
 function gvString(r: { group: string; version: string }): string {
@@ -955,45 +1027,49 @@ function toTable(def: ResourceDef, items: any[], resourceVersion: string, includ
 // ---------------------------------------------------------------------------------------------
 // Discovery and OpenAPI
 
-function legacyResourceList(group: string, version: string): any {
+function legacyResourceList(group: string, version: string, defs: ResourceDef[] = RESOURCES): any {
   return {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: gvString({ group, version }),
-    resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      verbs: r.verbs,
-      ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-      ...(r.categories ? { categories: r.categories } : {}),
-      storageVersionHash: createHash('sha256')
-        .update(`${r.group}/${r.version}/${r.kind}`)
-        .digest('base64')
-        .slice(0, 11),
-    })),
+    resources: defs
+      .filter((r) => r.group === group && r.version === version)
+      .map((r) => ({
+        name: r.plural,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: r.verbs,
+        ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+        ...(r.categories ? { categories: r.categories } : {}),
+        storageVersionHash: createHash('sha256')
+          .update(`${r.group}/${r.version}/${r.kind}`)
+          .digest('base64')
+          .slice(0, 11),
+      })),
   }
 }
 
-function aggregatedDiscovery(groups: string[]): any {
+function aggregatedDiscovery(groups: string[], defs: ResourceDef[] = RESOURCES): any {
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
     items: groups.map((group) => ({
       metadata: { ...(group ? { name: group } : {}), creationTimestamp: null },
-      versions: [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))].map((version) => ({
+      versions: [...new Set(defs.filter((r) => r.group === group).map((r) => r.version))].map((version) => ({
         version,
-        resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
-          resource: r.plural,
-          responseKind: { group: r.group, version: r.version, kind: r.kind },
-          scope: r.namespaced ? 'Namespaced' : 'Cluster',
-          singularResource: r.singular,
-          verbs: r.verbs,
-          ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-          ...(r.categories ? { categories: r.categories } : {}),
-        })),
+        resources: defs
+          .filter((r) => r.group === group && r.version === version)
+          .map((r) => ({
+            resource: r.plural,
+            responseKind: { group: r.group, version: r.version, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.singular,
+            verbs: r.verbs,
+            ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+            ...(r.categories ? { categories: r.categories } : {}),
+          })),
         freshness: 'Current',
       })),
     })),
@@ -1874,7 +1950,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       rest = rest.slice(1)
     }
     const find = (plural: string | undefined) =>
-      RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
+      RESOURCES.filter(servedBy(objects)).find((r) => r.group === group && r.version === version && r.plural === plural)
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       const def = find(rest[2])
       if (def?.namespaced) return { def, namespace: rest[1], name: rest[3], subresource: rest[4], watchPrefix }
@@ -2348,8 +2424,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       : /v=v2beta1/.test(accept)
         ? 'v2beta1'
         : undefined
+    const served = RESOURCES.filter(servedBy(objects))
     const aggregated = (groups: string[]) => {
-      const body = aggregatedDiscovery(groups)
+      const body = aggregatedDiscovery(groups, served)
       body.apiVersion = `apidiscovery.k8s.io/${aggregatedVersion}`
       return {
         code: 200,
@@ -2359,7 +2436,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         },
       }
     }
-    const groups = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))]
+    const groups = [...new Set(served.map((r) => r.group).filter((g) => g !== ''))]
     switch (pathname) {
       case '/api':
         if (wantsAggregated && aggregatedVersion) return aggregated([''])
@@ -2379,7 +2456,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
             kind: 'APIGroupList',
             apiVersion: 'v1',
             groups: groups.map((g) => {
-              const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
+              const versions = [...new Set(served.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
                 groupVersion: `${g}/${v}`,
                 version: v,
               }))
@@ -2411,7 +2488,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           code: 200,
           body: {
             paths: Object.fromEntries(
-              [...openapiDocs].map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }]),
+              [...openapiDocs]
+                .filter(([p]) => served.some((r) => gvPath(r) === p))
+                .map(([p, d]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` }]),
             ),
           },
         }
@@ -2424,13 +2503,13 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (gvMatch) {
       const parts = gvMatch[1]!.split('/')
       const [group, version] = parts[0] === 'api' ? ['', parts[1]!] : [parts[1]!, parts[2]!]
-      if (!RESOURCES.some((r) => r.group === group && r.version === version)) return undefined
-      return { code: 200, body: legacyResourceList(group, version) }
+      if (!served.some((r) => r.group === group && r.version === version)) return undefined
+      return { code: 200, body: legacyResourceList(group, version, served) }
     }
     const groupMatch = /^\/apis\/([^/]+)\/?$/.exec(pathname)
     if (groupMatch && groups.includes(groupMatch[1]!)) {
       const g = groupMatch[1]!
-      const versions = [...new Set(RESOURCES.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
+      const versions = [...new Set(served.filter((r) => r.group === g).map((r) => r.version))].map((v) => ({
         groupVersion: `${g}/${v}`,
         version: v,
       }))

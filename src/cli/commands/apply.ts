@@ -65,6 +65,11 @@ export function addApplyCommand(program: Command, { report, exit, commands, ambi
     .option('--timeout <duration>', 'bound for helm upgrade, the rollouts and the wait for plugins', '10m')
     .option('--allow-unpatched', 'go on when the values are not fully patched', false)
     .option(
+      '--force-gitops-owner',
+      'upgrade a release Flux owns anyway (helm-controller will upgrade it again with the HelmRelease values); never under Argo CD',
+      false,
+    )
+    .option(
       '--no-pull-check',
       'skip asking the registries for every image of the upgrade (for runners that cannot reach them)',
     )
@@ -106,6 +111,7 @@ function applyOptions(helmArgs: string[], o: ParsedOptions): ApplyOptions {
     timeout: o.timeout as string,
     dryRun: !!o.dryRun,
     allowUnpatched: !!o.allowUnpatched,
+    ...(o.forceGitopsOwner === true && { forceGitopsOwner: true }),
     ...serviceScope(o),
     reuseValues: !!o.reuseValues,
     resetValues: !!o.resetValues,

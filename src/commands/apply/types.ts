@@ -20,6 +20,8 @@ export interface ApplyOptions {
   timeout: string
   dryRun: boolean
   allowUnpatched: boolean
+  /** Upgrade even though Flux's helm-controller owns the release (never under Argo CD, which keeps no release). */
+  forceGitopsOwner?: boolean
   /** Ask the registry for every image of the upgrade (default true; --no-pull-check). */
   pullCheck?: boolean
   /** PEM of a private CA the registries use. */

@@ -22,6 +22,7 @@ import { checkLogin, ecrNote } from './login.js'
 import { targetNamespaces } from './namespaces.js'
 import { resolveAuth } from './password.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult, LoginReport } from './types.js'
+import { secretManager } from '../../core/gitops.js'
 import { preflight, writeOne, type NamespaceState } from './write.js'
 
 /**
@@ -59,6 +60,14 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }))
     // Other registries' credentials are now in memory too: keep them out of every output and child.
     for (const st of states) secrets.push(...existingSecretForms(st.secret?.data['.dockerconfigjson']))
+    // The Secret is not the chart's, so a GitOps owner of the release does not stop this; one that manages the Secret itself might undo it.
+    for (const st of states) {
+      const manager = st.secret && secretManager(st.secret.labels, st.secret.annotations)
+      if (manager)
+        notes.push(
+          `Secret ${opts.name} in ${st.namespace} is managed by ${manager}: the controller may overwrite or prune what cfpull writes; put the credentials where it reads them (e.g. a SealedSecret or ExternalSecret in git)`,
+        )
+    }
     const findings = preflight(states, opts)
     if (findings.length)
       return { ...base, results: [], login: { result: 'skipped' }, findings, exitCode: ExitCode.InvalidInput }

@@ -1,7 +1,7 @@
 import { readText } from '../../adapters/files.js'
 import { UsageError } from '../../core/errors.js'
 import { buildInstallModel, chooseChart } from '../../core/cloudforet/install-model.js'
-import { parseValues } from '../../core/yaml/values.js'
+import { readValuesData } from '../../core/gitops-manifest.js'
 import type { CreateSecretOptions } from './types.js'
 
 /** The namespaces the Secret goes to: every -n, then every one the values file puts pods in. */
@@ -11,7 +11,8 @@ export async function targetNamespaces(opts: CreateSecretOptions, notes: string[
     // The install model says where this name is pulled: services in core and supervisor, the
     // plugin route's secret in the plugin namespace only. A name the file does not use yet goes everywhere.
     const chart = chooseChart({ ...(opts.chartVersion && { version: opts.chartVersion }) })
-    const model = buildInstallModel(parseValues(await readText(opts.values), opts.values).data, chart)
+    const values = readValuesData(await readText(opts.values), opts.values)
+    const model = buildInstallModel(values.data, chart)
     const need = model.needs.find((n) => n.name === opts.name)
     const ns = model.namespaces
     const roles = [
@@ -21,7 +22,8 @@ export async function targetNamespaces(opts: CreateSecretOptions, notes: string[
     ] as const
     for (const [role, value] of roles) {
       if (need && !need.namespaces.includes(value)) continue
-      if (value) out.push(value)
+      // A HelmRelease or Application names the release namespace, where such pods go.
+      if (value ?? values.releaseNamespace) out.push((value ?? values.releaseNamespace)!)
       else {
         const unset = `${opts.values} does not set the ${role} namespace and chart ${chart.info.version} has no default`
         notes.push(`${unset}: those pods go to the Helm release namespace; add it with -n`)

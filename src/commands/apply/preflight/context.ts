@@ -8,6 +8,7 @@ import type { ChartChoice, InstallModel } from '../../../core/cloudforet/install
 import type { ManagedPluginRoute } from '../../../core/cloudforet/plugin-images.js'
 import type { CredentialEntry } from '../../../core/credentials/docker-config.js'
 import type { Finding } from '../../../core/errors.js'
+import type { GitOpsOwner } from '../../../core/gitops.js'
 import type { RenderedImages } from '../../../core/images/rendered-images.js'
 import type { SecretLookup } from '../../pull-check.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from '../types.js'
@@ -25,6 +26,8 @@ export interface PreflightContext {
 
 export interface Facts {
   toolsOk: boolean
+  /** Flux or Argo CD, when one owns the install (gitops-owner.ts). */
+  gitOpsOwner?: GitOpsOwner
   text?: string
   data?: unknown
   releaseExists?: boolean

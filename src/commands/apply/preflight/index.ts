@@ -4,6 +4,7 @@
 import type { PreflightCheck } from './context.js'
 import { checkCredentials } from './credentials.js'
 import { readGenerations } from './generations.js'
+import { checkGitOpsOwner } from './gitops-owner.js'
 import { deriveInstallModel } from './install-model.js'
 import { checkKeptValues } from './kept-values.js'
 import { checkPatched } from './patched.js'
@@ -21,6 +22,7 @@ export { initialFacts } from './context.js'
 export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkTools,
   checkValuesFile,
+  checkGitOpsOwner,
   checkRelease,
   checkKeptValues,
   deriveInstallModel,

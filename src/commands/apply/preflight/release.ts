@@ -6,7 +6,8 @@ import type { PreflightCheck } from './context.js'
 
 // The release exists, has a deployed revision to start from and nothing pending; the chart version the upgrade pins.
 export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, step, result, facts }) => {
-  if (!facts.toolsOk) return []
+  // Argo CD keeps no Helm release: "not found" and its `helm install` fix would be wrong there.
+  if (!facts.toolsOk || facts.gitOpsOwner?.controller === 'argocd') return []
   step.commands.push([helmBin, ...helmHistoryArgs(t, opts.namespace, opts.release)])
   const history = await helmHistory(deps.run, helmBin, t, opts.namespace, opts.release)
   if (!history || history.length === 0)
