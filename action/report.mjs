@@ -80,9 +80,10 @@ for (const f of doc.files) {
   // Under check a file also fails (exit 5) when an image stays on another private registry.
   if (f.status !== 'changed' && !(mode === 'check' && f.exitCode === 5)) continue
   // cfpull's own words for the file, so the annotation counts what the job log counts.
-  const subject = [secrets, registry].filter(Boolean).join(' and ')
+  // The secret names what a secret-only file needs; with --registry the title and the counts say it.
+  const verb = secrets && !registry ? `${mode === 'check' ? 'needs' : 'now uses'} ${secrets}: ` : ''
   const parts = []
-  if (f.status === 'changed') parts.push(`${mode === 'check' ? 'needs' : 'now uses'} ${subject}: ${f.changeSummary}`)
+  if (f.status === 'changed') parts.push(`${verb}${f.changeSummary}`)
   const left = f.registry?.otherRegistry.length ?? 0
   if (left) parts.push(`${left} image${left === 1 ? '' : 's'} on another registry`)
   const what = parts.join('; ')

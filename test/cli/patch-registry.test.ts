@@ -71,7 +71,7 @@ describe('cfpull patch --registry', () => {
     )
     expect(r.stdout).toBe(
       [
-        `✔ ${f}: patched (3 images moved, plugin registry set, 0 already up to date)`,
+        `✔ ${f}: patched (3 images moved, the plugin registry set)`,
         '    ~ console.image.name: cloudforet/console → harbor.example.com/cloudforet/console line 3',
         '    + supervisor.sidecar.redis.image.name: harbor.example.com/cloudforet/redis line 13',
         '    ~ supervisor.image.name: cloudforet/supervisor → harbor.example.com/cloudforet/supervisor line 15',

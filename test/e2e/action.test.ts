@@ -118,7 +118,7 @@ describe('the GitHub Action', () => {
     const r = await run(dir, inputs)
     expect([r.code, r.outputs]).toEqual([5, { changed: 'true', files: '["deploy/values.yaml"]' }])
     expect(r.stdout.split('\n')).toEqual([
-      '::error file=deploy/values.yaml,title=cfpull%3A needs changes::23 sections need my-credential; 28 images to move to harbor.example.com/cloudforet; fix: cfpull patch deploy/values.yaml --secret my-credential --registry harbor.example.com/cloudforet',
+      '::error file=deploy/values.yaml,title=cfpull%3A needs changes::14 sections to patch, 9 to add, the plugin route to set, 28 images to move, the plugin registry to set, 1 already up to date; fix: cfpull patch deploy/values.yaml --secret my-credential --registry harbor.example.com/cloudforet',
     ])
     const fix = /; fix: cfpull (.*)$/.exec(r.stdout)![1]!
     const applied = await execa('bash', ['-c', `node ${join(repo, 'bin/cfpull.js')} ${fix}`], {
@@ -146,7 +146,7 @@ describe('the GitHub Action', () => {
     const first = await run(dir, inputs)
     expect([first.code, first.outputs]).toEqual([0, { changed: 'true', files: '["values.yaml"]' }])
     expect(first.stdout.split('\n')).toEqual([
-      '::notice file=values.yaml,title=cfpull%3A patched::3 sections now use my-credential',
+      '::notice file=values.yaml,title=cfpull%3A patched::now uses my-credential: 2 sections patched, the plugin route set',
       '::notice title=cfpull%3A next step::cfpull create-secret --name my-credential --values values.yaml --chart-version 1.12.16 --docker-server "${REGISTRY:?set REGISTRY to your registry host}" --docker-username "${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin',
     ])
     const text = readFileSync(join(dir, 'values.yaml'), 'utf8')
