@@ -32,6 +32,7 @@ export const PLACEHOLDERS: ReadonlyMap<string, { variable: string; what: string 
   ['<release namespace>', { variable: 'RELEASE_NAMESPACE', what: 'the Helm release namespace' }],
   ['<version>', { variable: 'CHART_VERSION', what: 'the spaceone chart version' }],
   ['<region>', { variable: 'AWS_REGION', what: 'the region of your ECR registry' }],
+  ['<manifest>', { variable: 'MANIFEST', what: 'the HelmRelease or Application file in git' }],
 ])
 
 // Characters no POSIX shell (nor zsh, bash or fish) treats specially inside a word; anything else is

@@ -38,7 +38,8 @@ const helmRelease = {
 }
 
 const CHART_WARNING = 'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35'
-const FIX = '    fix: cfpull patch <manifest> --secret my-credential'
+const FIX =
+  '    fix: cfpull patch "${MANIFEST:?set MANIFEST to the HelmRelease or Application file in git}" --secret my-credential'
 const REVERTS =
   "helm-controller will find a revision its HelmRelease never recorded, take the release as changed outside it, and upgrade it again with the HelmRelease's own values at its next interval."
 const NO_RELEASE =
