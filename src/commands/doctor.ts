@@ -141,7 +141,12 @@ export async function doctor(
   const { data } = readValuesData(text, opts.values)
   const ctx = { ...fixContext(opts, chart), ...(manifest && { manifest: opts.values }) }
   const values = diagnoseValues(data, chart, ctx)
-  const images = imageHostFindings(data, chart.info, values.model, ctx)
+  // The chart the model took (the values' own evidence when none was given), as the other findings use.
+  const taken = values.model.chart
+  const images = imageHostFindings(data, taken.info, values.model, {
+    ...ctx,
+    chart: { ...ctx.chart, version: taken.info.version, source: taken.source },
+  })
   const findings = [...pre, ...values.findings, ...images.findings]
   const result: DoctorResult = {
     values,
