@@ -124,7 +124,7 @@ describe('the npm package', () => {
     )
     expect([doctor.exitCode, doctor.stderr.split('\n')[0]]).toEqual([
       4,
-      'error: doctor: get secret my-credential in cloudforet: kubectl exited with 1: The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?',
+      'error: list the Deployments in namespace spaceone: kubectl exited with 1: The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?',
     ])
     // The bundles carry commander, chalk and execa: the installed package depends only on the
     // library's yaml and zod, and runs from its own node_modules, not the repo's.
