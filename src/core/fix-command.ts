@@ -141,7 +141,7 @@ export function deletePluginsCommand(
   objects: Array<{ kind: 'Deployment' | 'Service'; name: string }>,
 ): string {
   const refs = objects.map((o) => `${o.kind === 'Deployment' ? 'deployment' : 'service'}/${o.name}`)
-  return commandLine(['kubectl', 'delete', ...refs, '-n', namespace, ...clusterArgs(ctx)])
+  return kubectlCommand(ctx, ['delete', ...refs, '-n', namespace])
 }
 
 /** The fix a model notice asks for, in this context. */
