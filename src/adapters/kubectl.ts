@@ -241,6 +241,59 @@ function stringMap(v: unknown): Record<string, string> {
   return out
 }
 
+/**
+ * Creates an object from the manifest on stdin (POST): refused with AlreadyExists when someone
+ * else created it since it was read as missing, which server-side apply would overwrite instead.
+ * Returns the new resourceVersion.
+ */
+export async function createFromManifest(
+  run: Runner,
+  t: KubeTarget,
+  namespace: string,
+  manifest: string,
+): Promise<string> {
+  const out = await kubectl(
+    run,
+    t,
+    ['create', '--field-manager=cfpull', '-n', namespace, '-f', '-', '-o', 'jsonpath={.metadata.resourceVersion}'],
+    `create in namespace ${namespace}`,
+    manifest,
+  )
+  return out.trim()
+}
+
+/**
+ * Deletes a Secret only while it still has this resourceVersion (DeleteOptions.preconditions,
+ * which `kubectl delete` has no flag for, so the request goes as --raw with the options on stdin).
+ */
+export async function deleteSecretAtVersion(
+  run: Runner,
+  t: KubeTarget,
+  name: string,
+  namespace: string,
+  resourceVersion: string,
+): Promise<void> {
+  const options = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion } }
+  await kubectl(
+    run,
+    t,
+    ['delete', '--raw', `/api/v1/namespaces/${namespace}/secrets/${name}`, '-f', '-'],
+    `delete secret ${name} in namespace ${namespace}`,
+    JSON.stringify(options),
+  )
+}
+
+/**
+ * A write the API server refused because the object is not as it was read: a resourceVersion
+ * precondition that no longer holds (409 Conflict), or a create of an object that now exists.
+ */
+export function isWriteConflict(err: unknown): boolean {
+  return (
+    err instanceof ToolFailedError &&
+    /the object has been modified|Precondition failed: ResourceVersion|\(AlreadyExists\)/.test(err.stderr)
+  )
+}
+
 /** Deletes a Secret (and waits until it is gone). */
 export async function deleteSecret(run: Runner, t: KubeTarget, name: string, namespace: string): Promise<void> {
   await kubectl(run, t, ['delete', 'secret', name, '-n', namespace], `delete secret ${name} in namespace ${namespace}`)

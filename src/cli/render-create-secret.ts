@@ -47,6 +47,7 @@ export const renderCreateSecret = {
           namespace: x.namespace,
           action: x.action,
           ...(x.registries && { registries: x.registries }),
+          ...(x.dropped && { dropped: x.dropped }),
           ...(x.previousType && { previousType: x.previousType }),
           ...(x.namespaceCreated && { namespaceCreated: true }),
           ...(x.error !== undefined && { error: errorJson(x.error) }),
@@ -82,7 +83,7 @@ export const renderCreateSecret = {
         printError(x.error, report)
       } else
         report.info(
-          `${c.green(symbols.tick)} ${x.namespace}: ${x.action} (${x.namespaceCreated ? 'namespace created; ' : ''}registries: ${x.registries?.join(', ')})`,
+          `${c.green(symbols.tick)} ${x.namespace}: ${x.action} (${x.namespaceCreated ? 'namespace created; ' : ''}registries: ${x.registries?.join(', ')}${x.dropped ? `; dropped: ${x.dropped.join(', ')}` : ''})`,
         )
     }
     const failed = r.results.filter((x) => x.action === 'failed')

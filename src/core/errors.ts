@@ -10,6 +10,8 @@ export const ExitCode = {
   Findings: 6,
   /** Nothing is known to fail, but some registry could not be checked (6 wins over 7). */
   Unchecked: 7,
+  /** create-secret: another writer changed the Secret on every try; it was not written. */
+  Conflict: 8,
   /** SIGINT/SIGTERM stopped a command after it began to change the cluster (128 + SIGINT, the shell's convention). */
   Interrupted: 130,
 } as const
@@ -33,6 +35,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   5: '`patch --check`: a file needs changes; `create-secret` and `mirror`: a registry rejected the credentials (nothing was written or pushed)',
   6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull; `mirror`: some image is not in place or does not pull from the mirror (the others are done)',
   7: '`doctor --pull`: nothing is known to fail, but some registry could not be checked from here (6 wins over 7)',
+  8: '`create-secret`: another writer changed the Secret each time cfpull read, merged and wrote it (5 tries); that Secret was not written, and what the other writer wrote is kept',
   130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run; `mirror`: interrupted, skopeo stopped, what was copied is reported',
 }
 
@@ -50,6 +53,7 @@ export const ERROR_TYPES = [
   'ToolFailedError',
   'NoClusterError',
   'PreflightError',
+  'ConflictError',
 ] as const
 export type ErrorType = (typeof ERROR_TYPES)[number]
 
@@ -229,6 +233,20 @@ export class NoClusterError extends CfpullError {
 
   constructor() {
     super('no cluster configured (KUBECONFIG / --kubeconfig / --context)', ExitCode.ToolFailed)
+  }
+}
+
+/**
+ * A write refused because the object changed since it was read (409 on a resourceVersion
+ * precondition, or AlreadyExists), on every one of the bounded tries (exit 8).
+ */
+export class ConflictError extends CfpullError {
+  override get type(): ErrorType {
+    return 'ConflictError'
+  }
+
+  constructor(message: string) {
+    super(message, ExitCode.Conflict)
   }
 }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { startCluster } from '../helpers/cluster.js'
-import type { FakeApiServer } from '../helpers/fake-apiserver.js'
+import type { FakeApiServer, RecordedRequest } from '../helpers/fake-apiserver.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
@@ -73,22 +73,36 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     }
     expect(storedConfig('cloudforet')).toEqual(expected)
     expect(storedConfig('cloudforet-plugin')).toEqual(expected)
-    const patches = api.requests.filter((r) => r.method === 'PATCH')
+    // A Secret that was not there is created (POST), so one that another writer created
+    // meanwhile is refused as AlreadyExists rather than overwritten by an apply.
     // Namespaces are worked on concurrently, so the order of requests is not fixed.
-    expect(patches.map((r) => [r.path, r.query.fieldManager, r.query.force, r.contentType].join(' ')).sort()).toEqual([
-      '/api/v1/namespaces/cloudforet-plugin/secrets/my-credential cfpull true application/apply-patch+yaml',
-      '/api/v1/namespaces/cloudforet/secrets/my-credential cfpull true application/apply-patch+yaml',
+    const line = (r: RecordedRequest) =>
+      [r.method, r.path, r.query.fieldManager, r.query.force, r.contentType].join(' ')
+    expect(api.writes().map(line).sort()).toEqual([
+      'POST /api/v1/namespaces/cloudforet-plugin/secrets cfpull  application/json',
+      'POST /api/v1/namespaces/cloudforet/secrets cfpull  application/json',
     ])
     // No client-side apply annotation: it would hold the whole Secret, password included.
     expect(JSON.stringify(api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain(
       'last-applied-configuration',
     )
 
+    let before = api.writes().length
     const again = await createSecret(['--password-stdin', '--values', example])
+    // The Secret already holds exactly this: nothing is written.
+    expect(api.writes().slice(before)).toEqual([])
     expect(again.stdout).toContain(
       '✔ cloudforet: unchanged (registries: harbor.example.com)\n✔ cloudforet-plugin: unchanged (registries: harbor.example.com)\n',
     )
+    before = api.writes().length
+    const rv = api.get('Secret', 'cloudforet', 'my-credential').metadata.resourceVersion as string
     const rotated = await createSecret(['--password-stdin', '-n', 'cloudforet'], { stdin: 'new-password' })
+    // An existing Secret is server-side applied only if it still has the resourceVersion that was read.
+    const applied = api.writes().slice(before)
+    expect(applied.map(line)).toEqual([
+      'PATCH /api/v1/namespaces/cloudforet/secrets/my-credential cfpull true application/apply-patch+yaml',
+    ])
+    expect(JSON.parse(applied[0]!.body).metadata.resourceVersion).toBe(rv)
     expect(rotated.stdout).toContain('✔ cloudforet: configured (registries: harbor.example.com)\n')
     expect(
       (storedConfig('cloudforet') as { config: { auths: Record<string, { password: string }> } }).config.auths[
@@ -151,14 +165,14 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     [500, 'InternalError', ''],
   ])('HTTP %i from the API server is exit 4 naming the namespace', async (status, reason, hint) => {
     api.failNext(
-      { method: 'PATCH', pathIncludes: '/secrets/my-credential' },
+      { method: 'POST', pathIncludes: '/namespaces/cloudforet/secrets' },
       status,
       reason,
       `${reason.toLowerCase()} for test`,
     )
     const r = await createSecret(['--password-stdin', '-n', 'cloudforet'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toMatch(/error: apply in namespace cloudforet: kubectl exited with 1: /)
+    expect(r.stderr).toMatch(/error: create in namespace cloudforet: kubectl exited with 1: /)
     if (hint) expect(r.stderr).toContain(`hint: ${hint}`)
   })
 
@@ -171,14 +185,18 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     for (const [flags, io] of sources) {
       for (const extra of [[], ['--json'], ['--verbose']]) {
         // A failure too: error paths must not leak either.
-        api.failNext({ method: 'PATCH', pathIncludes: '-plugin/secrets/' }, 500, 'InternalError', `boom ${SENTINEL}`)
+        api.failNext({ method: 'POST', pathIncludes: '-plugin/secrets' }, 500, 'InternalError', `boom ${SENTINEL}`)
         const r = await createSecret([...flags, ...extra, '--values', example], io)
         expect(r.code, [...flags, ...extra].join(' ')).toBe(4)
         for (const f of forms) {
           expect(r.stdout + r.stderr, [...flags, ...extra].join(' ')).not.toContain(f)
           for (const c of r.calls) expect(c.args.join(' '), [...flags, ...extra].join(' ')).not.toContain(f)
         }
-        expect(r.calls.filter((c) => c.input !== undefined).every((c) => c.args.includes('apply'))).toBe(true)
+        expect(
+          r.calls
+            .filter((c) => c.input !== undefined)
+            .every((c) => c.args.includes('apply') || c.args.includes('create')),
+        ).toBe(true)
       }
     }
   })

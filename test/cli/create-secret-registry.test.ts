@@ -156,7 +156,7 @@ describe('merging into the Secret that is there', () => {
     )
     expect(writes()).toEqual([
       'DELETE /api/v1/namespaces/cloudforet/secrets/my-credential',
-      'PATCH /api/v1/namespaces/cloudforet/secrets/my-credential',
+      'POST /api/v1/namespaces/cloudforet/secrets',
     ])
     expect(api.get('Secret', 'cloudforet', 'my-credential').type).toBe('kubernetes.io/dockerconfigjson')
   })
@@ -228,7 +228,7 @@ describe('the login check (--verify, on by default)', () => {
     expect(r.stderr).toBe(
       `warning: could not check the credentials with 127.0.0.1:${port} (https://127.0.0.1:${port}/v2/: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}); the Secret is written anyway; --no-verify skips this check\n`,
     )
-    expect(writes()).toEqual(['PATCH /api/v1/namespaces/cloudforet/secrets/my-credential'])
+    expect(writes()).toEqual(['POST /api/v1/namespaces/cloudforet/secrets'])
   })
 
   it('a private CA without --registry-ca is a TLS warning that says how to trust it', async () => {

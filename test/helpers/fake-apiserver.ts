@@ -74,6 +74,12 @@ export interface FakeApiServer {
   closeConnectionNext(match: RequestMatch, times?: number): void
   /** Holds the next `times` (default 1) matching requests for `ms` before handling them (a slow API server). */
   delayNext(match: RequestMatch, ms: number, times?: number): void
+  /**
+   * Runs `fn` right after the next `times` (default 1; Infinity for every one) matching requests
+   * were answered, before the server reads another request: another writer acting between
+   * cfpull's read and its write.
+   */
+  afterNext(match: RequestMatch, fn: () => void, times?: number): void
   /** The requests that could change something (POST, PUT, PATCH, DELETE), `kubectl auth can-i` reviews left out. */
   writes(): RecordedRequest[]
   /** Puts an object in the store (filling uid, resourceVersion, creationTimestamp, ...). */
@@ -1618,6 +1624,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const failures: Failure[] = []
   const drops: { match: RequestMatch; remaining: number }[] = []
   const delays: { match: RequestMatch; ms: number; remaining: number }[] = []
+  const afters: { match: RequestMatch; fn: () => void; remaining: number }[] = []
   const watchers = new Set<Watcher>()
   const sockets = new Set<Socket>()
   const autoRollout = options.autoRollout ?? true
@@ -2135,6 +2142,25 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (method === 'DELETE' && r.name !== undefined) {
       const existing = objects.get(key(r.name))
       if (!existing) throw notFound(def.plural, r.name, def.group)
+      // DeleteOptions.preconditions, as the store checks them before deleting.
+      const options = body.length ? parseBody(false) : undefined
+      const pre = isObj(options) && isObj(options.preconditions) ? options.preconditions : {}
+      const qualified = def.group ? `${def.plural}.${def.group}` : def.plural
+      const details = { name: r.name, ...(def.group ? { group: def.group } : {}), kind: def.plural }
+      if (typeof pre.uid === 'string' && pre.uid !== existing.metadata.uid)
+        throw fail(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${qualified} "${r.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
+          details,
+        )
+      if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== existing.metadata.resourceVersion)
+        throw fail(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${qualified} "${r.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
+          details,
+        )
       if (!dryRun) remove(def, existing)
       if (def.kind === 'Pod' || def.kind === 'Namespace') {
         const out = clone(existing)
@@ -2256,6 +2282,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         return { code: 201, body: obj }
       }
 
+      // A resourceVersion in the applied configuration is a precondition, as on PUT: the apply
+      // result carries it, and the store refuses an update whose version is not the live one.
+      if (config.metadata.resourceVersion && config.metadata.resourceVersion !== existing.metadata.resourceVersion)
+        throw conflict(def, name)
       const entries: any[] = existing.metadata.managedFields ?? []
       const mine = entries.find((e) => e.manager === manager && e.operation === 'Apply')
       const previouslyOwned = mine ? fromFieldsV1(mine.fieldsV1) : new Set<string>()
@@ -2595,6 +2625,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           if (!r) throw new UnhandledRequest()
           const reply = handleResource(req, res, r, query, Buffer.concat(chunks), rec)
           if (reply !== 'streaming') send(res, reply.code, reply.body, reply.headers)
+          const after = afters.find((a) => a.remaining > 0 && matchesRequest(a.match, method, full))
+          if (after) {
+            after.remaining--
+            after.fn()
+          }
         } catch (e: any) {
           if (e?.unhandled) {
             unhandled.push(rec)
@@ -2702,6 +2737,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     },
     delayNext(match, ms, times = 1) {
       delays.push({ match, ms, remaining: times })
+    },
+    afterNext(match, fn, times = 1) {
+      afters.push({ match, fn, remaining: times })
     },
     writes() {
       return requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && !r.path.includes('selfsubjectaccessreviews'))

@@ -6,7 +6,7 @@
 import { getSecret, namespaceExists, type KubeTarget } from '../../adapters/kubectl.js'
 import { isEcrHost } from '../../adapters/registry.js'
 import { redactingRunner } from '../../adapters/run.js'
-import { CfpullError, ExitCode, NoClusterError, UsageError } from '../../core/errors.js'
+import { CfpullError, ConflictError, ExitCode, NoClusterError, UsageError } from '../../core/errors.js'
 import {
   buildDockerConfigSecret,
   checkRegistryAuth,
@@ -59,7 +59,7 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
       secret: await getSecret(read, target, opts.name, namespace),
     }))
     // Other registries' credentials are now in memory too: keep them out of every output and child.
-    for (const st of states) secrets.push(...existingSecretForms(st.secret?.data['.dockerconfigjson']))
+    for (const st of states) secrets.push(...existingSecretForms(st.secret))
     // The Secret is not the chart's, so a GitOps owner of the release does not stop this; one that manages the Secret itself might undo it.
     for (const st of states) {
       const manager = st.secret && secretManager(st.secret.labels, st.secret.annotations)
@@ -99,7 +99,7 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }
   }
 
-  const results = await mapLimit(states, concurrency, (state) => writeOne(state, auth, opts, write, target, secrets))
+  const results = await mapLimit(states, concurrency, (state) => writeOne(state, auth, opts, { write, read }, target, secrets))
   // No cluster is one error, not the same one per namespace (none of them could be reached).
   const noCluster = results.find((r) => r.error instanceof NoClusterError)
   if (noCluster) throw noCluster.error
@@ -116,6 +116,8 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
       ? ExitCode.Ok
       : failed.some((r) => !(r.error instanceof CfpullError))
         ? ExitCode.Failure
-        : ExitCode.ToolFailed
+        : failed.every((r) => r.error instanceof ConflictError)
+          ? ExitCode.Conflict
+          : ExitCode.ToolFailed
   return { ...base, results, login, findings: [], exitCode }
 }

@@ -52,6 +52,8 @@ export interface NamespaceResult {
   namespaceCreated?: boolean
   /** The registries the Secret holds credentials for after this run (hosts only). */
   registries?: string[]
+  /** With --replace-all: the registries the Secret held that it no longer does. */
+  dropped?: string[]
   /** `replaced`: the type the deleted Secret had. */
   previousType?: string
   error?: unknown

@@ -99,10 +99,11 @@ export function secretForms(auth: RegistryAuth): string[] {
  * The secret forms inside a Secret's existing `.dockerconfigjson` (other registries' passwords,
  * auth fields, tokens, and the data itself): never printed either.
  */
-export function existingSecretForms(base64Data: string | undefined): string[] {
-  if (!base64Data) return []
+export function existingSecretForms(secret: { type: string; data: Record<string, string> } | null): string[] {
+  const base64Data = secret?.data[secret.type === DOCKERCFG ? '.dockercfg' : '.dockerconfigjson']
+  if (!secret || !base64Data) return []
   const forms = [base64Data, fromBase64(base64Data)]
-  const existing = readExistingDockerConfig(base64Data)
+  const existing = readExistingSecret(secret)
   if (!('problem' in existing))
     for (const entry of Object.values(existing.auths)) {
       if (!isObject(entry)) continue
@@ -274,6 +275,48 @@ export function readExistingDockerConfig(base64Data: string | undefined): Existi
   const auths = parsed.auths === undefined ? {} : parsed.auths
   if (!isObject(auths)) return { problem: 'holds a .dockerconfigjson whose "auths" is not an object' }
   return { config: parsed, auths }
+}
+
+const DOCKERCFG = 'kubernetes.io/dockercfg'
+
+/**
+ * The registries of a pull Secret, read in memory to merge into: a `.dockerconfigjson`, or the
+ * legacy `.dockercfg`, which is the `auths` map itself (so converting it loses nothing).
+ */
+export function readExistingSecret(secret: {
+  type: string
+  data: Record<string, string>
+}): ExistingDockerConfig | { problem: string } {
+  if (secret.type !== DOCKERCFG) return readExistingDockerConfig(secret.data['.dockerconfigjson'])
+  const b64 = secret.data['.dockercfg']
+  if (b64 === undefined) return { problem: 'has no .dockercfg key' }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(fromBase64(b64))
+  } catch {
+    return { problem: 'holds a .dockercfg that is not JSON' }
+  }
+  if (!isObject(parsed)) return { problem: 'holds a .dockercfg that is not a JSON object' }
+  return { config: { auths: parsed }, auths: parsed }
+}
+
+/**
+ * Two configs as one: `later`'s entries (and top-level keys) win over `earlier`'s for the same
+ * registry. Used when a Secret that cfpull deleted to change its type is then found recreated by
+ * someone else: what both held is kept.
+ */
+export function combineDockerConfigs(earlier: ExistingDockerConfig, later: ExistingDockerConfig): ExistingDockerConfig {
+  const auths: Record<string, unknown> = {}
+  const laterKeys = new Set(Object.keys(later.auths).map(registryKey))
+  for (const [k, v] of Object.entries(earlier.auths)) if (!laterKeys.has(registryKey(k))) auths[k] = v
+  Object.assign(auths, later.auths)
+  return { config: { ...earlier.config, ...later.config, auths }, auths }
+}
+
+/** The registries (as registryKey spells them) of `before` that `after` no longer holds. */
+export function droppedRegistries(before: ExistingDockerConfig, after: string[]): string[] {
+  const kept = new Set(after)
+  return [...new Set(Object.keys(before.auths).map(registryKey))].filter((r) => !kept.has(r))
 }
 
 /**
