@@ -99,7 +99,9 @@ export async function createSecret(opts: CreateSecretOptions, deps: CreateSecret
     }
   }
 
-  const results = await mapLimit(states, concurrency, (state) => writeOne(state, auth, opts, { write, read }, target, secrets))
+  const results = await mapLimit(states, concurrency, (state) =>
+    writeOne(state, auth, opts, { write, read }, target, secrets),
+  )
   // No cluster is one error, not the same one per namespace (none of them could be reached).
   const noCluster = results.find((r) => r.error instanceof NoClusterError)
   if (noCluster) throw noCluster.error
