@@ -400,8 +400,14 @@ async function inspectCluster(
       const wanted = p.namespace === v.namespaces.plugins && !podIsCore(p.namespace) ? v.pluginSecrets : v.secrets
       const lacks = wanted.filter((s) => !p.pullSecrets.includes(s))
       const missingHere = secrets.find((s) => s.namespace === p.namespace && !s.present)
-      const replace = () =>
-        createSecretCommand(fixCtx, p.pullSecrets[0] ?? v.secrets[0]!, { namespaces: [p.namespace] })
+      const replace = () => {
+        const name = p.pullSecrets[0] ?? v.secrets[0]!
+        // A legacy dockercfg Secret is converted (its registries kept) only with --replace.
+        const legacy = secrets.some(
+          (s) => s.namespace === p.namespace && s.name === name && s.type === 'kubernetes.io/dockercfg',
+        )
+        return createSecretCommand(fixCtx, name, { namespaces: [p.namespace], replace: legacy })
+      }
       const fix = lacks.length
         ? owner
           ? manifestPatchCommand(fixCtx)
