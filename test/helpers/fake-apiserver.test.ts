@@ -509,6 +509,58 @@ describe('fake API server with real kubectl', () => {
     expect([...server.objects.keys()].filter((k) => k.startsWith('Pod/'))).toEqual(['Pod/ns1/identity-def'])
   })
 
+  it('a resourceVersion is a precondition on server-side apply, PUT and DELETE: 409 when it is not the live one', async () => {
+    const { server, kubectl } = await cluster({ namespaces: ['default', 'ns1'] })
+    server.seed(credential('ns1'))
+    const rv = server.get('Secret', 'ns1', 'my-credential').metadata.resourceVersion as string
+    const stale = (v: string) =>
+      JSON.stringify({
+        ...credential('ns1', '{"auths":{}}'),
+        metadata: { name: 'my-credential', namespace: 'ns1', resourceVersion: v },
+      })
+    const modified =
+      'Operation cannot be fulfilled on secrets "my-credential": the object has been modified; please apply your changes to the latest version and try again'
+    // kubectl takes any 409 of an apply for a field conflict and appends its advice on those.
+    const applied = await kubectl([...APPLY, '-n', 'ns1'], stale('1'))
+    expect(applied.exitCode).toBe(1)
+    expect(applied.stderr.split('\n')[0]).toBe(`error: ${modified}`)
+    const put = await kubectl(['replace', '-f', '-', '-n', 'ns1'], stale('1'))
+    expect(put).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error from server (Conflict): error when replacing "STDIN": ${modified}`,
+    })
+    const del = await kubectl(
+      ['delete', '--raw', '/api/v1/namespaces/ns1/secrets/my-credential', '-f', '-'],
+      JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: '1' } }),
+    )
+    expect(del).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error from server (Conflict): Operation cannot be fulfilled on secrets "my-credential": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${rv}`,
+    })
+    expect(server.get('Secret', 'ns1', 'my-credential').metadata.resourceVersion).toBe(rv)
+    // The live version passes: the apply, then a delete at the version it left.
+    expect((await kubectl([...APPLY, '-n', 'ns1'], stale(rv))).exitCode).toBe(0)
+    const now = server.get('Secret', 'ns1', 'my-credential').metadata.resourceVersion as string
+    expect(now).not.toBe(rv)
+    const gone = await kubectl(
+      ['delete', '--raw', '/api/v1/namespaces/ns1/secrets/my-credential', '-f', '-'],
+      JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: now } }),
+    )
+    expect(gone.exitCode).toBe(0)
+    expect(server.get('Secret', 'ns1', 'my-credential')).toBeUndefined()
+  })
+
+  it('afterNext acts between a read and the next request (another writer)', async () => {
+    const { server, kubectl } = await cluster({ namespaces: ['default', 'ns1'] })
+    server.afterNext({ method: 'GET', pathIncludes: '/secrets/my-credential' }, () => server.seed(credential('ns1')))
+    const first = await kubectl(['get', 'secret', 'my-credential', '-n', 'ns1', '--ignore-not-found', '-o', 'name'])
+    expect(first).toEqual({ exitCode: 0, stdout: '', stderr: '' })
+    const second = await kubectl(['get', 'secret', 'my-credential', '-n', 'ns1', '-o', 'name'])
+    expect(second.stdout).toBe('secret/my-credential')
+  })
+
   it('records requests it cannot answer', async () => {
     const { server, kubectl } = await cluster()
     const r = await kubectl(['get', '--raw', '/apis/example.com/v1/widgets'])

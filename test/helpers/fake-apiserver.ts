@@ -19,6 +19,16 @@
 // - Lists never paginate (no `continue`), watches have no history: a watch from resourceVersion N
 //   replays the current state of objects changed after N as MODIFIED, then streams live events.
 // - Server-side apply treats every list as atomic and tracks ownership of leaf fields only.
+// - Optimistic concurrency, as a real server answers it: a `metadata.resourceVersion` in a PUT
+//   body or in a server-side apply configuration (PATCH application/apply-patch+yaml) is a
+//   precondition, and one that is not the live version is 409 Conflict "the object has been
+//   modified; please apply your changes to the latest version and try again" (the apply result
+//   carries the configuration's resourceVersion, and the store refuses an update whose version is
+//   not the live one: registry/generic/registry/store.go Update, OptimisticLockErrorMsg). DELETE
+//   honours DeleteOptions.preconditions (uid, resourceVersion) with 409 "Precondition failed: …".
+//   Simplified: an apply that creates the object ignores a resourceVersion in it (cfpull creates
+//   with POST, answered 409 AlreadyExists when the object exists), and only the request's own
+//   version is compared (no guaranteed-update retry inside the server, nothing is concurrent here).
 // - Strategic merge knows the merge keys of the fields cfpull meets (containers, env, volumes, pod
 //   imagePullSecrets, ...); ServiceAccount.imagePullSecrets is atomic, as on a real cluster.
 // - Reads of a namespaced object in a missing namespace answer `<plural> "x" not found` and lists
@@ -2625,11 +2635,6 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
           if (!r) throw new UnhandledRequest()
           const reply = handleResource(req, res, r, query, Buffer.concat(chunks), rec)
           if (reply !== 'streaming') send(res, reply.code, reply.body, reply.headers)
-          const after = afters.find((a) => a.remaining > 0 && matchesRequest(a.match, method, full))
-          if (after) {
-            after.remaining--
-            after.fn()
-          }
         } catch (e: any) {
           if (e?.unhandled) {
             unhandled.push(rec)
@@ -2652,6 +2657,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
                 `Internal error occurred: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
               ),
             )
+        }
+        // Whatever the answer (a 404 too), the hook acts before the next request is read.
+        const after = afters.find((a) => a.remaining > 0 && matchesRequest(a.match, method, full))
+        if (after) {
+          after.remaining--
+          after.fn()
         }
       }
       const delay = delays.find((d) => d.remaining > 0 && matchesRequest(d.match, method, full))
