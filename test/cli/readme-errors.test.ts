@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  ConflictError,
   ERROR_TYPES,
   ExitCode,
   FileError,
@@ -48,6 +49,7 @@ const SAMPLES: Record<string, CfpullError[]> = {
   ToolFailedError: [new ToolFailedError('helm', 1, 'x')],
   NoClusterError: [new NoClusterError()],
   InternalError: [new InternalError('x')],
+  ConflictError: [new ConflictError('x')],
 }
 
 describe("README's --json error types", () => {
