@@ -2,55 +2,24 @@ import { copyFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
-import type { FakeApiServer, RecordedRequest } from '../helpers/fake-apiserver.js'
-import { recordingRunner } from '../helpers/recording-runner.js'
-import { runCli } from '../helpers/run-cli.js'
+import { createSecretEnv, HARBOR_ROBOT, type CreateSecretEnv } from '../helpers/create-secret-env.js'
+import type { RecordedRequest } from '../helpers/fake-apiserver.js'
 import { toolPath } from '../helpers/tools.js'
 
 const example = join(import.meta.dirname, '../../examples/values.yaml')
 const SENTINEL = 'Sentinel-Pa55-Zq9'
 const forms = [SENTINEL, Buffer.from(SENTINEL).toString('base64'), Buffer.from(`robot:${SENTINEL}`).toString('base64')]
 
-let api: FakeApiServer
-let kubeconfig: string
+let env: CreateSecretEnv
 
 beforeEach(async () => {
-  ;({ api, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
+  // The login check runs against a real registry in create-secret-registry.test.ts.
+  env = await createSecretEnv({ defaults: [...HARBOR_ROBOT, '--no-verify'], stdin: `${SENTINEL}\n` })
 })
 
-function createSecret(extra: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {
-  const rec = recordingRunner()
-  const args = [
-    'create-secret',
-    '--name',
-    'my-credential',
-    '--docker-server',
-    'harbor.example.com',
-    '--docker-username',
-    'robot',
-    '--kubeconfig',
-    kubeconfig,
-    // The login check runs against a real registry in create-secret-registry.test.ts.
-    '--no-verify',
-    ...extra,
-  ]
-  return runCli(args, {
-    run: rec.run,
-    stdin: io.stdin ?? `${SENTINEL}\n`,
-    env: { CFPULL_KUBECTL: toolPath('kubectl'), ...io.env },
-  }).then((r) => ({ ...r, calls: rec.calls }))
-}
-
-function storedConfig(ns: string): unknown {
-  const secret = api.get('Secret', ns, 'my-credential')
-  return (
-    secret && {
-      type: secret.type,
-      config: JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString()),
-    }
-  )
-}
+const createSecret = (extra: string[], io: { stdin?: string; env?: Record<string, string> } = {}) =>
+  env.createSecret(extra, io)
+const storedConfig = (ns: string): unknown => env.stored(ns)
 
 describe('cfpull create-secret against an API server (real kubectl)', () => {
   it('creates the Secret in every namespace of the values, then reports unchanged and configured', async () => {
@@ -78,27 +47,27 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     // Namespaces are worked on concurrently, so the order of requests is not fixed.
     const line = (r: RecordedRequest) =>
       [r.method, r.path, r.query.fieldManager, r.query.force, r.contentType].join(' ')
-    expect(api.writes().map(line).sort()).toEqual([
+    expect(env.api.writes().map(line).sort()).toEqual([
       'POST /api/v1/namespaces/cloudforet-plugin/secrets cfpull  application/json',
       'POST /api/v1/namespaces/cloudforet/secrets cfpull  application/json',
     ])
     // No client-side apply annotation: it would hold the whole Secret, password included.
-    expect(JSON.stringify(api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain(
+    expect(JSON.stringify(env.api.get('Secret', 'cloudforet', 'my-credential').metadata)).not.toContain(
       'last-applied-configuration',
     )
 
-    let before = api.writes().length
+    let before = env.api.writes().length
     const again = await createSecret(['--password-stdin', '--values', example])
     // The Secret already holds exactly this: nothing is written.
-    expect(api.writes().slice(before)).toEqual([])
+    expect(env.api.writes().slice(before)).toEqual([])
     expect(again.stdout).toContain(
       '✔ cloudforet: unchanged (registries: harbor.example.com)\n✔ cloudforet-plugin: unchanged (registries: harbor.example.com)\n',
     )
-    before = api.writes().length
-    const rv = api.get('Secret', 'cloudforet', 'my-credential').metadata.resourceVersion as string
+    before = env.api.writes().length
+    const rv = env.api.get('Secret', 'cloudforet', 'my-credential').metadata.resourceVersion as string
     const rotated = await createSecret(['--password-stdin', '-n', 'cloudforet'], { stdin: 'new-password' })
     // An existing Secret is server-side applied only if it still has the resourceVersion that was read.
-    const applied = api.writes().slice(before)
+    const applied = env.api.writes().slice(before)
     expect(applied.map(line)).toEqual([
       'PATCH /api/v1/namespaces/cloudforet/secrets/my-credential cfpull true application/apply-patch+yaml',
     ])
@@ -115,7 +84,7 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     const r = await createSecret(['--password-stdin', '-n', 'brand-new', '--create-namespace'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('✔ brand-new: created (namespace created; registries: harbor.example.com)')
-    expect(api.get('Namespace', undefined, 'brand-new')).toBeTruthy()
+    expect(env.api.get('Namespace', undefined, 'brand-new')).toBeTruthy()
   })
 
   it('a missing namespace is found before anything is written: exit 3, zero writes, a fix', async () => {
@@ -123,23 +92,23 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     expect(r.code).toBe(3)
     expect(r.stdout).toBe('Secret my-credential (password from stdin) → namespaces cloudforet, nowhere\n')
     expect(r.stderr).toBe(
-      `error: namespace nowhere does not exist\nfix: add --create-namespace, or run: kubectl --kubeconfig ${kubeconfig} create namespace nowhere\nerror: preflight found 1 problem; nothing was changed\n`,
+      `error: namespace nowhere does not exist\nfix: add --create-namespace, or run: kubectl --kubeconfig ${env.kubeconfig} create namespace nowhere\nerror: preflight found 1 problem; nothing was changed\n`,
     )
-    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([])
+    expect(env.api.requests.filter((q) => q.method !== 'GET')).toEqual([])
   })
 
   it('the missing-namespace fix, pasted into sh as printed, creates it through a kubeconfig whose path has a space', async () => {
-    const spaced = join(dirname(kubeconfig), 'my cluster', 'kube config')
+    const spaced = join(dirname(env.kubeconfig), 'my cluster', 'kube config')
     mkdirSync(dirname(spaced))
-    copyFileSync(kubeconfig, spaced)
-    kubeconfig = spaced
+    copyFileSync(env.kubeconfig, spaced)
+    env.kubeconfig = spaced
     const r = await createSecret(['--password-stdin', '-n', 'nowhere'])
     expect(r.code).toBe(3)
     const printed = r.stderr.split('\n')[1]!
     expect(printed).toBe(
       `fix: add --create-namespace, or run: kubectl --kubeconfig '${spaced}' create namespace nowhere`,
     )
-    expect(api.requests.filter((q) => q.method !== 'GET')).toEqual([])
+    expect(env.api.requests.filter((q) => q.method !== 'GET')).toEqual([])
     const line = printed.slice(printed.indexOf('kubectl'))
     // Asynchronously: the API server answers from this process.
     const sh = await execa('sh', ['-c', line], {
@@ -164,7 +133,7 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     [403, 'Forbidden', 'your cluster user lacks permission'],
     [500, 'InternalError', ''],
   ])('HTTP %i from the API server is exit 4 naming the namespace', async (status, reason, hint) => {
-    api.failNext(
+    env.api.failNext(
       { method: 'POST', pathIncludes: '/namespaces/cloudforet/secrets' },
       status,
       reason,
@@ -185,7 +154,7 @@ describe('cfpull create-secret against an API server (real kubectl)', () => {
     for (const [flags, io] of sources) {
       for (const extra of [[], ['--json'], ['--verbose']]) {
         // A failure too: error paths must not leak either.
-        api.failNext({ method: 'POST', pathIncludes: '-plugin/secrets' }, 500, 'InternalError', `boom ${SENTINEL}`)
+        env.api.failNext({ method: 'POST', pathIncludes: '-plugin/secrets' }, 500, 'InternalError', `boom ${SENTINEL}`)
         const r = await createSecret([...flags, ...extra, '--values', example], io)
         expect(r.code, [...flags, ...extra].join(' ')).toBe(4)
         for (const f of forms) {

@@ -3,51 +3,28 @@
 // none), so the API server refuses the stale write with 409; cfpull reads again, merges again and
 // tries again, at most 5 times. Nothing the other writer added is lost either way.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { createSecretEnv, HARBOR_ROBOT, type CreateSecretEnv } from '../helpers/create-secret-env.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { kubectlEntry, pullSecret } from '../helpers/pull-secret.js'
-import { runCli } from '../helpers/run-cli.js'
-import { toolPath } from '../helpers/tools.js'
 
 const SECRET_PATH = '/api/v1/namespaces/cloudforet/secrets/my-credential'
 const GHCR = kubectlEntry('octo', 'ghp-keep')
 const HARBOR = kubectlEntry('robot', 'Harbor-Pa55')
 
+let env: CreateSecretEnv
 let api: FakeApiServer
-let kubeconfig: string
 
 beforeEach(async () => {
-  ;({ api, kubeconfig } = await startCluster(['default', 'cloudforet']))
+  env = await createSecretEnv({
+    namespaces: ['default', 'cloudforet'],
+    defaults: [...HARBOR_ROBOT, '--password-stdin', '--no-verify', '-n', 'cloudforet'],
+    stdin: 'Harbor-Pa55\n',
+  })
+  api = env.api
 })
 
-function createSecret(extra: string[] = []) {
-  return runCli(
-    [
-      'create-secret',
-      '--name',
-      'my-credential',
-      '--docker-server',
-      'harbor.example.com',
-      '--docker-username',
-      'robot',
-      '--password-stdin',
-      '--no-verify',
-      '-n',
-      'cloudforet',
-      '--kubeconfig',
-      kubeconfig,
-      ...extra,
-    ],
-    { stdin: 'Harbor-Pa55\n', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
-  )
-}
-
-function auths(): Record<string, object> {
-  const s = api.get('Secret', 'cloudforet', 'my-credential')
-  return (
-    JSON.parse(Buffer.from(s.data['.dockerconfigjson'], 'base64').toString()) as { auths: Record<string, object> }
-  ).auths
-}
+const createSecret = (extra: string[] = []) => env.createSecret(extra)
+const auths = () => env.auths('cloudforet')
 
 /** Another writer adds `host` to the Secret (bumping its resourceVersion), as a second `create-secret` would. */
 function otherWriterAdds(host: string, entry: object = kubectlEntry('other', `${host}-pass`)) {

@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { createSecretEnv, HARBOR_ROBOT, type CreateSecretEnv } from '../helpers/create-secret-env.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { runCli } from '../helpers/run-cli.js'
 import { toolPath } from '../helpers/tools.js'
@@ -16,12 +16,18 @@ const GHCR = { username: 'octo', password: 'ghp-keep', email: 'octo@example.com'
 const HUB = { auth: b64('hubuser:hub-keep') }
 const HARBOR = { username: 'robot', password: 'Harbor-Pa55', auth: b64('robot:Harbor-Pa55') }
 
+let env: CreateSecretEnv
 let api: FakeApiServer
 let dir: string
 let kubeconfig: string
 
 beforeEach(async () => {
-  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin'], { helm: true }))
+  env = await createSecretEnv({
+    helm: true,
+    defaults: ['--password-stdin', '--no-verify', '-n', 'cloudforet'],
+    stdin: 'Harbor-Pa55\n',
+  })
+  ;({ api, dir, kubeconfig } = env)
   api.seed({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -31,34 +37,10 @@ beforeEach(async () => {
   })
 })
 
-function createSecret(extra: string[]) {
-  return runCli(
-    [
-      'create-secret',
-      '--name',
-      'my-credential',
-      '--docker-server',
-      'harbor.example.com',
-      '--docker-username',
-      'robot',
-      '--password-stdin',
-      '--no-verify',
-      '-n',
-      'cloudforet',
-      '--kubeconfig',
-      kubeconfig,
-      ...extra,
-    ],
-    { stdin: 'Harbor-Pa55\n', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
-  )
-}
-
-function stored(): { type: string; auths: unknown } {
-  const s = api.get('Secret', 'cloudforet', 'my-credential')
-  return {
-    type: s.type,
-    auths: (JSON.parse(Buffer.from(s.data['.dockerconfigjson'], 'base64').toString()) as { auths: unknown }).auths,
-  }
+const createSecret = (extra: string[]) => env.createSecret([...HARBOR_ROBOT, ...extra])
+const stored = () => {
+  const s = env.stored('cloudforet')!
+  return { type: s.type, auths: s.config.auths }
 }
 
 const writes = () => api.writes().map((r) => `${r.method} ${r.path}${r.body ? ` ${r.body}` : ''}`)
@@ -120,25 +102,11 @@ describe('create-secret and a kubernetes.io/dockercfg Secret', () => {
   it('--replace-all on a dockerconfigjson Secret: --json lists the dropped hosts too', async () => {
     await createSecret(['--replace'])
     const before = writes().length
-    const r = await runCli(
-      [
-        'create-secret',
-        '--name',
-        'my-credential',
-        '--docker-server',
-        'quay.example.com',
-        '--docker-username',
-        'robot',
-        '--password-stdin',
-        '--no-verify',
-        '-n',
-        'cloudforet',
-        '--kubeconfig',
-        kubeconfig,
-        '--replace-all',
-        '--json',
-      ],
-      { stdin: 'Quay-Pa55\n', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
+    const r = await env.createSecret(
+      ['--docker-server', 'quay.example.com', '--docker-username', 'robot', '--replace-all', '--json'],
+      {
+        stdin: 'Quay-Pa55\n',
+      },
     )
     expect(JSON.parse(r.stdout).results).toEqual([
       {

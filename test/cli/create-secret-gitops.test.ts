@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { createSecretEnv, HARBOR_ROBOT } from '../helpers/create-secret-env.js'
 import { kubectlEntry, pullSecret } from '../helpers/pull-secret.js'
-import { runCli } from '../helpers/run-cli.js'
-import { toolPath } from '../helpers/tools.js'
 
 // create-secret writes a Secret the chart does not render, so a GitOps owner of the release is no
 // reason to stop. A Secret a controller manages itself is: it may be overwritten or pruned.
 describe('cfpull create-secret and a Secret a GitOps controller manages', () => {
   it('merges as always, and warns who manages the Secret (Argo CD tracking, Flux Kustomization labels)', async () => {
-    const { api, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin'])
+    const env = await createSecretEnv({ defaults: [...HARBOR_ROBOT, '--password-stdin', '--no-verify'], stdin: 'pw\n' })
+    const { api } = env
     const argo = pullSecret('cloudforet', { 'docker.io': kubectlEntry('old', 'old-pass') })
     Object.assign(argo.metadata, {
       annotations: { 'argocd.argoproj.io/tracking-id': 'infra:/Secret:cloudforet/my-credential' },
@@ -19,26 +18,7 @@ describe('cfpull create-secret and a Secret a GitOps controller manages', () => 
     })
     api.seed(argo)
     api.seed(flux)
-    const r = await runCli(
-      [
-        'create-secret',
-        '--name',
-        'my-credential',
-        '--docker-server',
-        'harbor.example.com',
-        '--docker-username',
-        'robot',
-        '--password-stdin',
-        '--no-verify',
-        '-n',
-        'cloudforet',
-        '-n',
-        'cloudforet-plugin',
-        '--kubeconfig',
-        kubeconfig,
-      ],
-      { stdin: 'pw\n', env: { CFPULL_KUBECTL: toolPath('kubectl') } },
-    )
+    const r = await env.createSecret(['-n', 'cloudforet', '-n', 'cloudforet-plugin'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe(
       [
@@ -48,9 +28,6 @@ describe('cfpull create-secret and a Secret a GitOps controller manages', () => 
       ].join('\n'),
     )
     // Written and merged all the same: the other registry is kept.
-    const config = JSON.parse(
-      Buffer.from(api.get('Secret', 'cloudforet', 'my-credential').data['.dockerconfigjson'], 'base64').toString(),
-    )
-    expect(Object.keys(config.auths)).toEqual(['docker.io', 'harbor.example.com'])
+    expect(Object.keys(env.auths('cloudforet'))).toEqual(['docker.io', 'harbor.example.com'])
   })
 })

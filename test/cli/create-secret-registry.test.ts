@@ -3,21 +3,15 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
 import { installCredentialHelper } from '../helpers/credential-helper.js'
-import type { FakeApiServer } from '../helpers/fake-apiserver.js'
-import { recordingRunner } from '../helpers/recording-runner.js'
+import { createSecretEnv, type CreateSecretEnv } from '../helpers/create-secret-env.js'
 import { closedPort, startRegistry, type TestRegistry } from '../helpers/registry.js'
-import { runCli } from '../helpers/run-cli.js'
-import { toolPath } from '../helpers/tools.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
 let basic: TestRegistry
 let token: TestRegistry
-let api: FakeApiServer
-let kubeconfig: string
-let dir: string
+let env: CreateSecretEnv
 
 beforeAll(async () => {
   ;[basic, token] = await Promise.all([
@@ -29,27 +23,16 @@ afterAll(async () => {
   await Promise.all([basic?.stop(), token?.stop()])
 })
 beforeEach(async () => {
-  ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin']))
+  env = await createSecretEnv()
 })
 
-function createSecret(args: string[], io: { stdin?: string; env?: Record<string, string> } = {}) {
-  const rec = recordingRunner()
-  return runCli(['create-secret', '--name', 'my-credential', '--kubeconfig', kubeconfig, ...args], {
-    run: rec.run,
-    stdin: io.stdin ?? '',
-    env: { CFPULL_KUBECTL: toolPath('kubectl'), ...io.env },
-  }).then((r) => ({ ...r, calls: rec.calls }))
-}
-
-const writes = () => api.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)
-
-function auths(ns: string): Record<string, { username?: string; password?: string; auth: string }> {
-  const secret = api.get('Secret', ns, 'my-credential')
-  return (JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString()) as { auths: never }).auths
-}
+const createSecret = (args: string[], io: { stdin?: string; env?: Record<string, string> } = {}) =>
+  env.createSecret(args, io)
+const writes = () => env.writes()
+const auths = (ns: string) => env.auths(ns)
 
 function seedSecret(ns: string, type: string, data: Record<string, string>) {
-  api.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-credential', namespace: ns }, type, data })
+  env.api.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'my-credential', namespace: ns }, type, data })
 }
 
 const threeRegistries = (host: string) => ({
@@ -133,8 +116,8 @@ describe('merging into the Secret that is there', () => {
       '-n',
       'cloudforet',
     ]
-    const env = { CFPULL_REGISTRY_PASSWORD: 'pw' }
-    const refused = await createSecret(args, { env })
+    const password = { CFPULL_REGISTRY_PASSWORD: 'pw' }
+    const refused = await createSecret(args, { env: password })
     expect(refused.code).toBe(3)
     expect(refused.stderr).toBe(
       "error: Secret my-credential in namespace cloudforet has type Opaque, not kubernetes.io/dockerconfigjson, and a Secret's type cannot be changed\n" +
@@ -142,9 +125,9 @@ describe('merging into the Secret that is there', () => {
         'error: preflight found 1 problem; nothing was changed\n',
     )
     expect(writes()).toEqual([])
-    expect(api.get('Secret', 'cloudforet', 'my-credential').type).toBe('Opaque')
+    expect(env.api.get('Secret', 'cloudforet', 'my-credential').type).toBe('Opaque')
 
-    const replaced = await createSecret([...args, '--replace'], { env })
+    const replaced = await createSecret([...args, '--replace'], { env: password })
     expect(replaced.code).toBe(0)
     expect(replaced.stdout).toBe(
       [
@@ -158,7 +141,7 @@ describe('merging into the Secret that is there', () => {
       'DELETE /api/v1/namespaces/cloudforet/secrets/my-credential',
       'POST /api/v1/namespaces/cloudforet/secrets',
     ])
-    expect(api.get('Secret', 'cloudforet', 'my-credential').type).toBe('kubernetes.io/dockerconfigjson')
+    expect(env.api.get('Secret', 'cloudforet', 'my-credential').type).toBe('kubernetes.io/dockerconfigjson')
   })
 
   it('a .dockerconfigjson that is not JSON is not silently dropped', async () => {
@@ -285,20 +268,20 @@ describe('the login check (--verify, on by default)', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(
       // The refresh aims at the same cluster: the --kubeconfig in force is part of the command.
-      `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: aws ecr get-login-password --region eu-west-1 | cfpull create-secret --name my-credential --docker-server 123456789012.dkr.ecr.eu-west-1.amazonaws.com --docker-username AWS --password-stdin -n cloudforet --kubeconfig ${kubeconfig}\n`,
+      `ECR passwords are tokens that expire after 12 hours: refresh the Secret before then (e.g. from a CronJob or CI schedule) with: aws ecr get-login-password --region eu-west-1 | cfpull create-secret --name my-credential --docker-server 123456789012.dkr.ecr.eu-west-1.amazonaws.com --docker-username AWS --password-stdin -n cloudforet --kubeconfig ${env.kubeconfig}\n`,
     )
   })
 })
 
 describe('--from-docker-config, as Docker reads it', () => {
   function config(content: unknown): string {
-    const file = join(dir, 'config.json')
+    const file = join(env.dir, 'config.json')
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
     return file
   }
 
   it('credHelpers[host] wins: the helper gets `get` and the server URL on stdin; the login check passes', async () => {
-    const helper = installCredentialHelper(dir, 'cfpulltest', {
+    const helper = installCredentialHelper(env.dir, 'cfpulltest', {
       [basic.host]: { Username: 'alice', Secret: 'Basic-Pa55' },
     })
     vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
@@ -317,7 +300,7 @@ describe('--from-docker-config, as Docker reads it', () => {
   })
 
   it('credsStore: "credentials not found" for the host falls back to the auths entry, with a warning', async () => {
-    const helper = installCredentialHelper(dir, 'desktoptest', {})
+    const helper = installCredentialHelper(env.dir, 'desktoptest', {})
     vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
     const file = config({
       auths: { 'harbor.example.com': { auth: b64('robot:from-auths') } },
@@ -333,7 +316,7 @@ describe('--from-docker-config, as Docker reads it', () => {
   })
 
   it('credsStore with the password in the store: it wins over an auths password, with a warning naming the winner', async () => {
-    const helper = installCredentialHelper(dir, 'storetest', {
+    const helper = installCredentialHelper(env.dir, 'storetest', {
       'https://index.docker.io/v1/': { Username: 'hub', Secret: 'from-store' },
     })
     vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
@@ -350,7 +333,7 @@ describe('--from-docker-config, as Docker reads it', () => {
   })
 
   it('a helper with nothing stored and no auths password: an error naming the helper and the URLs asked', async () => {
-    const helper = installCredentialHelper(dir, 'emptytest', {})
+    const helper = installCredentialHelper(env.dir, 'emptytest', {})
     vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
     const file = config({ auths: { 'harbor.example.com': {} }, credsStore: 'emptytest' })
     const r = await createSecret(['--from-docker-config', file, '--no-verify', '-n', 'cloudforet'])
@@ -362,7 +345,7 @@ describe('--from-docker-config, as Docker reads it', () => {
   })
 
   it('a helper that fails otherwise, or is not installed, is exit 4 naming it', async () => {
-    const helper = installCredentialHelper(dir, 'brokentest', {})
+    const helper = installCredentialHelper(env.dir, 'brokentest', {})
     helper.failWith('error getting credentials - err: exit status 1, out: `keychain locked`')
     vi.stubEnv('PATH', `${helper.binDir}:${process.env.PATH}`)
     const broken = await createSecret([
@@ -403,11 +386,11 @@ describe('--from-docker-config, as Docker reads it', () => {
 
   it('the default file is $DOCKER_CONFIG/config.json; a missing file and bad JSON are both exit 3 with the path', async () => {
     const missing = await createSecret(['--from-docker-config', '-n', 'cloudforet'], {
-      env: { DOCKER_CONFIG: join(dir, 'nodocker') },
+      env: { DOCKER_CONFIG: join(env.dir, 'nodocker') },
     })
     expect(missing.code).toBe(3)
     expect(missing.stderr).toBe(
-      `error: ${join(dir, 'nodocker', 'config.json')}: no such file\nhint: run docker login first, or name the file: --from-docker-config FILE\n`,
+      `error: ${join(env.dir, 'nodocker', 'config.json')}: no such file\nhint: run docker login first, or name the file: --from-docker-config FILE\n`,
     )
     const file = config('{\n  "auths": {\n    "harbor.example.com": {"auth": "c2VjcmV0"},\n  }\n}\n')
     const bad = await createSecret(['--from-docker-config', file, '-n', 'cloudforet'])
