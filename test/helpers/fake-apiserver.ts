@@ -2157,20 +2157,17 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       const pre = isObj(options) && isObj(options.preconditions) ? options.preconditions : {}
       const qualified = def.group ? `${def.plural}.${def.group}` : def.plural
       const details = { name: r.name, ...(def.group ? { group: def.group } : {}), kind: def.plural }
-      if (typeof pre.uid === 'string' && pre.uid !== existing.metadata.uid)
-        throw fail(
-          409,
-          'Conflict',
-          `Operation cannot be fulfilled on ${qualified} "${r.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
-          details,
-        )
-      if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== existing.metadata.resourceVersion)
-        throw fail(
-          409,
-          'Conflict',
-          `Operation cannot be fulfilled on ${qualified} "${r.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
-          details,
-        )
+      for (const [field, label] of [
+        ['uid', 'UID'],
+        ['resourceVersion', 'ResourceVersion'],
+      ] as const)
+        if (typeof pre[field] === 'string' && pre[field] !== existing.metadata[field])
+          throw fail(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualified} "${r.name}": Precondition failed: ${label} in precondition: ${pre[field]}, ${label} in object meta: ${existing.metadata[field]}`,
+            details,
+          )
       if (!dryRun) remove(def, existing)
       if (def.kind === 'Pod' || def.kind === 'Namespace') {
         const out = clone(existing)

@@ -264,17 +264,11 @@ export interface ExistingDockerConfig {
 
 /** Parses an existing Secret's `.dockerconfigjson` (base64); a problem is returned, not thrown. */
 export function readExistingDockerConfig(base64Data: string | undefined): ExistingDockerConfig | { problem: string } {
-  if (base64Data === undefined) return { problem: 'has no .dockerconfigjson key' }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(fromBase64(base64Data))
-  } catch {
-    return { problem: 'holds a .dockerconfigjson that is not JSON' }
-  }
-  if (!isObject(parsed)) return { problem: 'holds a .dockerconfigjson that is not a JSON object' }
-  const auths = parsed.auths === undefined ? {} : parsed.auths
+  const parsed = parseField(base64Data, '.dockerconfigjson')
+  if ('problem' in parsed) return parsed
+  const auths = parsed.object.auths === undefined ? {} : parsed.object.auths
   if (!isObject(auths)) return { problem: 'holds a .dockerconfigjson whose "auths" is not an object' }
-  return { config: parsed, auths }
+  return { config: parsed.object, auths }
 }
 
 const DOCKERCFG = 'kubernetes.io/dockercfg'
@@ -288,16 +282,23 @@ export function readExistingSecret(secret: {
   data: Record<string, string>
 }): ExistingDockerConfig | { problem: string } {
   if (secret.type !== DOCKERCFG) return readExistingDockerConfig(secret.data['.dockerconfigjson'])
-  const b64 = secret.data['.dockercfg']
-  if (b64 === undefined) return { problem: 'has no .dockercfg key' }
+  const parsed = parseField(secret.data['.dockercfg'], '.dockercfg')
+  return 'problem' in parsed ? parsed : { config: { auths: parsed.object }, auths: parsed.object }
+}
+
+/** A Secret data field (base64) as a JSON object, or what is wrong with it. */
+function parseField(
+  base64Data: string | undefined,
+  field: string,
+): { object: Record<string, unknown> } | { problem: string } {
+  if (base64Data === undefined) return { problem: `has no ${field} key` }
   let parsed: unknown
   try {
-    parsed = JSON.parse(fromBase64(b64))
+    parsed = JSON.parse(fromBase64(base64Data))
   } catch {
-    return { problem: 'holds a .dockercfg that is not JSON' }
+    return { problem: `holds a ${field} that is not JSON` }
   }
-  if (!isObject(parsed)) return { problem: 'holds a .dockercfg that is not a JSON object' }
-  return { config: { auths: parsed }, auths: parsed }
+  return isObject(parsed) ? { object: parsed } : { problem: `holds a ${field} that is not a JSON object` }
 }
 
 /**

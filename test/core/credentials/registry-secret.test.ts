@@ -1,8 +1,12 @@
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import {
+  combineDockerConfigs,
   dockerConfigRegistries,
+  droppedRegistries,
+  existingSecretForms,
   mergeDockerConfigJson,
+  readExistingSecret,
   parseDockerConfig,
   planDockerCredentials,
   readExistingDockerConfig,
@@ -199,5 +203,43 @@ describe('redact', () => {
     const m = buildDockerConfigSecret('c', 'ns', auth)
     const leaky = `err: ${auth.password} ${m.data['.dockerconfigjson']} ${Buffer.from('u:Sentinel-Pa55').toString('base64')}`
     expect(redact(leaky, secretForms(auth))).toBe('err: *** *** ***')
+  })
+})
+
+describe('a legacy .dockercfg Secret, read to merge into', () => {
+  const b = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64')
+  const legacy = (data: string) => ({ type: 'kubernetes.io/dockercfg', data: { '.dockercfg': data } })
+  const ghcr = { username: 'octo', password: 'ghp-keep', auth: b('octo:ghp-keep') }
+
+  it('is the auths map itself, so every entry is kept; its passwords are secret forms too', () => {
+    const existing = readExistingSecret(
+      legacy(b({ 'ghcr.io': ghcr, 'https://index.docker.io/v1/': { auth: b('h:p') } })),
+    )
+    expect(existing).toEqual({
+      config: { auths: { 'ghcr.io': ghcr, 'https://index.docker.io/v1/': { auth: b('h:p') } } },
+      auths: { 'ghcr.io': ghcr, 'https://index.docker.io/v1/': { auth: b('h:p') } },
+    })
+    expect(existingSecretForms(legacy(b({ 'ghcr.io': ghcr })))).toContain('ghp-keep')
+  })
+
+  it.each([
+    [{ type: 'kubernetes.io/dockercfg', data: {} }, 'has no .dockercfg key'],
+    [legacy(b('{x')), 'holds a .dockercfg that is not JSON'],
+    [legacy(b('[1]')), 'holds a .dockercfg that is not a JSON object'],
+  ])('%j: %s', (secret, problem) => {
+    expect(readExistingSecret(secret)).toEqual({ problem })
+  })
+
+  it('two configs combine with the later one winning per registry; dropped lists what a result lost', () => {
+    const earlier = {
+      config: { auths: { 'ghcr.io': ghcr, 'quay.io': { auth: 'old' } } },
+      auths: { 'ghcr.io': ghcr, 'quay.io': { auth: 'old' } },
+    }
+    const later = {
+      config: { auths: { 'https://quay.io/': { auth: 'new' } } },
+      auths: { 'https://quay.io/': { auth: 'new' } },
+    }
+    expect(combineDockerConfigs(earlier, later).auths).toEqual({ 'ghcr.io': ghcr, 'https://quay.io/': { auth: 'new' } })
+    expect(droppedRegistries(earlier, ['harbor.example.com', 'quay.io'])).toEqual(['ghcr.io'])
   })
 })
