@@ -149,7 +149,8 @@ describe('no form of the password leaves cfpull except on kubectl stdin and to t
     for (const extra of [[], ['--json'], ['--verbose']]) {
       // A failure too: error paths must not leak either.
       api.failNext(
-        { method: 'PATCH', pathIncludes: '-plugin/secrets/' },
+        // cloudforet-plugin has no Secret yet: it is created (POST), and that fails.
+        { method: 'POST', pathIncludes: '-plugin/secrets' },
         500,
         'InternalError',
         `boom ${PASSWORD} ${OTHER}`,
