@@ -4,7 +4,7 @@
 // and environment; a real registry for the login check; a docker credential helper. Every record,
 // stdout, stderr and --json are searched for the password, its base64 and the `auth` form
 // (base64 of user:password), and for another registry's password already in the Secret.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -56,22 +56,24 @@ beforeEach(async () => {
   writeFileSync(
     plugin,
     `#!/bin/sh
-{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; printf 'END\\n'; } >> "${join(dir, 'plugin.log')}"
+{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; printf 'END\\n'; } > "$(mktemp "${join(dir, 'plugin.log')}/XXXXXXXX")"
 echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec-plugin"}}'
 `,
   )
   chmodSync(plugin, 0o755)
-  writeFileSync(join(dir, 'plugin.log'), '')
+  // One file per run, written whole: concurrent runs (one per namespace) never interleave records.
+  mkdirSync(join(dir, 'plugin.log'))
   const kubectl = join(dir, 'kubectl')
   writeFileSync(
     kubectl,
     `#!/bin/sh
-{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; printf 'END\\n'; } >> "${join(dir, 'kubectl.log')}"
+{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; printf 'END\\n'; } > "$(mktemp "${join(dir, 'kubectl.log')}/XXXXXXXX")"
 exec "${toolPath('kubectl')}" "$@"
 `,
   )
   chmodSync(kubectl, 0o755)
-  writeFileSync(join(dir, 'kubectl.log'), '')
+  // One file per run, written whole: concurrent runs (one per namespace) never interleave records.
+  mkdirSync(join(dir, 'kubectl.log'))
   kubeconfig = join(dir, 'kubeconfig')
   writeFileSync(
     kubeconfig,
@@ -123,10 +125,12 @@ function cfpull(args: string[], env: Record<string, string>, input?: string) {
   )
 }
 
-const records = (file: string) =>
-  readFileSync(join(dir, file), 'utf8')
-    .split('END\n')
-    .filter((r) => r.trim())
+const records = (name: string) =>
+  readdirSync(join(dir, name)).flatMap((f) =>
+    readFileSync(join(dir, name, f), 'utf8')
+      .split('END\n')
+      .filter((r) => r.trim()),
+  )
 
 function expectNoLeak(where: string, text: string) {
   for (const f of forms) expect(text.includes(f), `${where} contains ${f}`).toBe(false)
