@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { constants as fsConstants, readFileSync } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { FileError } from '../core/errors.js'
+import { shellQuote } from '../core/fix-command.js'
 
 /** The file operations the atomic write uses; tests pass one that fails where they want. */
 export type FsOps = Pick<
@@ -18,6 +19,8 @@ export type FsOps = Pick<
   | 'lstat'
   | 'realpath'
   | 'readdir'
+  | 'access'
+  | 'chown'
 >
 
 /**
@@ -90,21 +93,42 @@ export interface WriteOptions {
   /** The content the file had when read: refuse if someone changed it since. */
   expected?: string
   fs?: FsOps
+  /** The effective user id (process.geteuid()); a parameter so tests can take another user's view. */
+  euid?: number
+}
+
+/**
+ * Why a file was rewritten in place rather than replaced: it has other hard links (a new file
+ * would leave them with the old text), or a new file could not be given its owner and group.
+ */
+export type InPlaceReason = 'hard-links' | 'owner'
+
+export interface WriteResult {
+  inPlace?: { reason: InPlaceReason; links: number; uid: number; gid: number }
 }
 
 /**
  * Replaces a file in one step: the text goes to a temp file in the same directory, is
- * flushed, takes the old file's mode, and is renamed over it. A reader sees the old file or
- * the new one, never a part. A symlink is written through: its target changes, the link stays.
+ * flushed, takes the old file's mode, owner and group, and is renamed over it. A reader sees
+ * the old file or the new one, never a part. A symlink is written through: its target
+ * changes, the link stays. Two cases cannot be replaced without losing something the user
+ * had, and are rewritten in place instead (truncate, write, fsync the same inode): a file with
+ * other hard links, and one whose owner and group a new file of this user cannot have (a
+ * group-writable file of someone else). A file the user may not write is refused untouched:
+ * replacing it would succeed wherever the directory is writable, which is not permission.
  */
-export async function writeTextAtomic(file: string, text: string, options: WriteOptions = {}): Promise<void> {
+export async function writeTextAtomic(file: string, text: string, options: WriteOptions = {}): Promise<WriteResult> {
   const fs = options.fs ?? nodeFs
   const target = await resolveTarget(fs, file)
+  const st = await fs.stat(target).catch(() => undefined)
+  if (st) await refuseUnwritable(fs, file, target, st, options.euid ?? process.geteuid?.())
+  const owner = st && { links: Number(st.nlink), uid: Number(st.uid), gid: Number(st.gid) }
+  if (owner && owner.links > 1) {
+    await writeInPlace(fs, file, target, text, options.expected)
+    return { inPlace: { reason: 'hard-links', ...owner } }
+  }
   await removeStaleTemps(fs, target)
-  const mode = await fs.stat(target).then(
-    (s) => s.mode & 0o7777,
-    () => undefined,
-  )
+  const mode = st ? Number(st.mode) & 0o7777 : undefined
   const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   let handle: nodeFs.FileHandle | undefined
   let created = false
@@ -115,6 +139,13 @@ export async function writeTextAtomic(file: string, text: string, options: Write
     await handle.sync()
     await handle.close()
     handle = undefined
+    if (owner && !(await chownLike(fs, tmp, owner))) {
+      await fs.unlink(tmp)
+      created = false
+      await writeInPlace(fs, file, target, text, options.expected)
+      return { inPlace: { reason: 'owner', ...owner } }
+    }
+    // After chown, which may clear set-id bits.
     if (mode !== undefined) await fs.chmod(tmp, mode)
     if (options.expected !== undefined) {
       const now = await fs.readFile(target, 'utf8').catch(() => undefined)
@@ -123,19 +154,114 @@ export async function writeTextAtomic(file: string, text: string, options: Write
         const aside = `${target}.cfpull-new`
         await fs.rename(tmp, aside)
         created = false
-        throw new FileError(
-          file,
-          `changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${aside}: compare them, then run cfpull again`,
-        )
+        throw changedOnDisk(file, aside)
       }
     }
     await fs.rename(tmp, target)
     created = false
+    return {}
   } catch (err) {
     await handle?.close().catch(() => undefined)
     if (created) await fs.unlink(tmp).catch(() => undefined)
     if (err instanceof FileError) throw err
     throw new FileError(file, describeFsError(err, 'write'), { cause: err })
+  }
+}
+
+function changedOnDisk(file: string, aside: string): FileError {
+  return new FileError(
+    file,
+    `changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${aside}: compare them, then run cfpull again`,
+  )
+}
+
+// access(2) answers for the real user, which for cfpull is the effective one (no set-id).
+async function refuseUnwritable(
+  fs: FsOps,
+  file: string,
+  target: string,
+  st: { mode: number | bigint; uid: number | bigint; gid: number | bigint },
+  euid: number | undefined,
+): Promise<void> {
+  try {
+    await fs.access(target, fsConstants.W_OK)
+    return
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') throw new FileError(file, describeFsError(err, 'write'), { cause: err })
+  }
+  const mode = (Number(st.mode) & 0o7777).toString(8).padStart(4, '0')
+  const mine = euid !== undefined && Number(st.uid) === euid
+  throw new FileError(
+    file,
+    mine
+      ? `is read-only (mode ${mode}), so cfpull left it as it was: make it writable with chmod u+w ${shellQuote(file)} and run again, or write the result elsewhere with -o FILE`
+      : `you may not write it (mode ${mode}, owner ${Number(st.uid)}, group ${Number(st.gid)}), so cfpull left it as it was: ask its owner for write access, or write the result elsewhere with -o FILE`,
+  )
+}
+
+// The temp file takes the original's owner and group. Root always can; another user only when
+// the original is theirs and of a group they are in. False when that is not allowed.
+async function chownLike(fs: FsOps, tmp: string, owner: { uid: number; gid: number }): Promise<boolean> {
+  try {
+    await fs.chown(tmp, owner.uid, owner.gid)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EPERM' || code === 'EACCES') return false
+    throw err
+  }
+}
+
+/**
+ * Rewrites the file's own inode: every hard link, the owner, group and mode stay. Not atomic,
+ * so the old bytes are kept in memory and put back if the write fails, and only if that fails
+ * too are they saved beside the file, which the message names.
+ */
+async function writeInPlace(fs: FsOps, file: string, target: string, text: string, expected?: string): Promise<void> {
+  let handle: nodeFs.FileHandle | undefined
+  let old: Buffer | undefined
+  try {
+    handle = await fs.open(target, 'r+')
+    old = await handle.readFile()
+    if (expected !== undefined && old.toString('utf8') !== expected) {
+      const aside = `${target}.cfpull-new`
+      await fs.writeFile(aside, text, { encoding: 'utf8', flag: 'w' })
+      throw changedOnDisk(file, aside)
+    }
+    await handle.truncate(0)
+    await handle.write(Buffer.from(text, 'utf8'), 0, undefined, 0)
+    await handle.sync()
+    await handle.close()
+    handle = undefined
+  } catch (err) {
+    if (err instanceof FileError) {
+      await handle?.close().catch(() => undefined)
+      throw err
+    }
+    let restored = old === undefined
+    if (handle && old !== undefined) {
+      restored = await handle
+        .truncate(0)
+        .then(() => handle!.write(old!, 0, undefined, 0))
+        .then(() => handle!.sync())
+        .then(
+          () => true,
+          () => false,
+        )
+    }
+    await handle?.close().catch(() => undefined)
+    if (restored) throw new FileError(file, describeFsError(err, 'write'), { cause: err })
+    const saved = `${target}.cfpull-old`
+    const kept = await fs.writeFile(saved, old!, { flag: 'wx' }).then(
+      () => true,
+      () => false,
+    )
+    throw new FileError(
+      file,
+      `${describeFsError(err, 'write').replace(/; the file was left as it was$/, '')}; writing it in place failed midway and its old content ${kept ? `is in ${saved}` : 'could not be saved'}`,
+      { cause: err },
+    )
   }
 }
 

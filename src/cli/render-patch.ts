@@ -71,6 +71,7 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
           ? c.green(symbols.tick)
           : c.yellow(symbols.pending)
     say(`${mark} ${c.bold(f.file)}: ${verb}${r.changed ? ` (${counts})` : ''}`)
+    if (f.writtenInPlace) say(`  ${c.cyan('written in place')}: ${describeInPlace(f.writtenInPlace)}`)
     if (report.level === 'verbose' || (r.changed && report.level === 'normal'))
       for (const ch of [...r.changes].sort((a, b) => a.line - b.line))
         if (ch.action !== 'unchanged' || report.level === 'verbose') say(c.dim(`    ${describeChange(ch)}`))
@@ -85,6 +86,12 @@ export function renderPatch(run: PatchRunResult, opts: PatchOptions, report: Rep
   }
   summarize(run, opts, report, say)
   return run.exitCode
+}
+
+function describeInPlace(w: NonNullable<PatchFileResult['writtenInPlace']>): string {
+  return w.reason === 'hard-links'
+    ? `it has ${w.links} hard links, and a new file would leave the others with the old text; not atomic, so a crash midway can leave it part-written`
+    : `a new file could not be given its owner and group (${w.uid}:${w.gid}); not atomic, so a crash midway can leave it part-written`
 }
 
 function describePluginRoute(plan: RegistryRewritePlan): string {
@@ -290,6 +297,7 @@ export function patchJson(run: PatchRunResult): unknown {
       exitCode: f.exitCode,
       written: !!f.writtenTo,
       ...(f.writtenTo && { writtenTo: f.writtenTo }),
+      ...(f.writtenInPlace && { writtenInPlace: f.writtenInPlace.reason }),
       plugins: {
         mechanism: r.plugins.mechanism,
         reason: r.plugins.reason,

@@ -1,5 +1,12 @@
 import { collectGarbage } from '../adapters/memory.js'
-import { decodeText, isStreamInput, readText, readTextSync, writeTextAtomic } from '../adapters/files.js'
+import {
+  decodeText,
+  isStreamInput,
+  readText,
+  readTextSync,
+  writeTextAtomic,
+  type WriteResult,
+} from '../adapters/files.js'
 import { chartFromValues } from '../core/cloudforet/chart-from-values.js'
 import type { ChartInfo } from '../core/cloudforet/charts.js'
 import { CfpullError, ExitCode, UsageError, type ExitCodeValue } from '../core/errors.js'
@@ -90,6 +97,8 @@ export interface PatchFileResult {
   status: 'changed' | 'unchanged' | 'error'
   /** Where the result was written, when it was. */
   writtenTo?: string
+  /** Written into the file's own inode rather than replacing it, and why (see writeTextAtomic). */
+  writtenInPlace?: WriteResult['inPlace']
   before?: string
   result?: PullSecretResult
   /** The install as the file reads after the patch (what must exist where). */
@@ -337,10 +346,10 @@ async function patchOne(
     }
     if (opts.dryRun || opts.stdout) return out
     if (opts.output) {
-      await writeTextAtomic(opts.output, result.text)
+      out.writtenInPlace = (await writeTextAtomic(opts.output, result.text)).inPlace
       out.writtenTo = opts.output
     } else if (result.changed) {
-      await writeTextAtomic(file, result.text, { expected: before })
+      out.writtenInPlace = (await writeTextAtomic(file, result.text, { expected: before })).inPlace
       out.writtenTo = file
     }
     return out

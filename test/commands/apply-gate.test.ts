@@ -95,7 +95,7 @@ const cases: Array<{
       e.api.seed(registrySecret('cloudforet', ['harbor.example.com']))
     },
     finding:
-      /^no entry of Secret my-credential in namespace cloudforet covers docker\.io, where 4 images of the upgraded release come from \(cloudforet\/console:1\.12\.12, cloudforet\/identity:1\.12\.3, mongo:4\.4\.0, …\); the Secret has entries for harbor\.example\.com$/,
+      /^no entry of Secret my-credential in namespace cloudforet covers docker\.io, where 7 images of the upgraded release come from \(cloudforet\/console-api:1\.12\.0, nginx:stable, cloudforet\/console:1\.12\.12, …\); the Secret has entries for harbor\.example\.com$/,
   },
 ]
 

@@ -11,7 +11,14 @@ import { PASSWORD, registrySecret, useApplyEnv } from '../helpers/apply-env.js'
 const e = useApplyEnv()
 let reg: TestRegistry
 let down: TestRegistry
-const SERVICES = ['console', 'identity', 'repository', 'supervisor', 'mongodb']
+const SERVICES = ['console', 'console-api', 'identity', 'repository', 'supervisor', 'mongodb', 'redis']
+// mongodb and redis take the whole reference in image.name, as the real chart's do.
+const NAME_ONLY = new Set(['mongodb', 'redis'])
+// The sidecars that always run: console-api's nginx_proxy and the supervisor's redis, at the chart's tags.
+const SIDECARS: [string[], string][] = [
+  [['console-api', 'nginx_proxy', 'image', 'name'], 'nginx'],
+  [['supervisor', 'sidecar', 'redis', 'image', 'name'], 'redis'],
+]
 // The tag of the test chart's own defaults.
 const TAG = '1.12.0'
 
@@ -21,10 +28,17 @@ beforeAll(async () => {
     startRegistry({ mode: 'htpasswd', users: { robot: PASSWORD } }),
   ])
   await down.stop()
-  await Promise.all(['console', 'repository', 'supervisor'].map((s) => reg.seedImage(`cloudforet/${s}`, TAG)))
-  await reg.seedImage('cloudforet/identity', TAG, { format: 'oci', platforms: ['linux/amd64', 'linux/arm64'] })
-  await reg.seedImage('cloudforet/mongodb', TAG, { format: 'oci', platforms: ['linux/amd64'] })
-})
+  await Promise.all(
+    ['console', 'console-api', 'repository', 'supervisor', 'redis'].map((s) => reg.seedImage(`cloudforet/${s}`, TAG)),
+  )
+  await Promise.all([
+    reg.seedImage('cloudforet/nginx', 'stable'),
+    reg.seedImage('cloudforet/redis', 'latest'),
+    reg.seedImage('cloudforet/identity', TAG, { format: 'oci', platforms: ['linux/amd64', 'linux/arm64'] }),
+    reg.seedImage('cloudforet/mongodb', TAG, { format: 'oci', platforms: ['linux/amd64'] }),
+  ])
+  // Two registries and nine images: more than the default 10 s on a loaded runner.
+}, 60_000)
 afterAll(async () => {
   await reg?.stop()
 })
@@ -34,10 +48,16 @@ afterAll(async () => {
 function moveImages(hosts: Record<string, string> = {}, tags: Record<string, string> = {}): void {
   const doc = parseDocument(readFileSync(e.values, 'utf8'))
   for (const s of SERVICES) {
-    doc.setIn([s, 'image', 'name'], `${hosts[s] ?? reg.host}/cloudforet/${s}`)
+    const name = `${hosts[s] ?? reg.host}/cloudforet/${s}`
+    if (NAME_ONLY.has(s)) {
+      doc.setIn([s, 'image', 'name'], `${name}:${tags[s] ?? TAG}`)
+      continue
+    }
+    doc.setIn([s, 'image', 'name'], name)
     // supervisor.image.version would decide the plugin mechanism: its tag stays the chart's (1.12.0).
     if (s !== 'supervisor') doc.setIn([s, 'image', 'version'], tags[s] ?? TAG)
   }
+  for (const [path, image] of SIDECARS) doc.setIn(path, `${reg.host}/cloudforet/${image}`)
   writeFileSync(e.values, doc.toString())
   const ca = join(e.dir, 'ca.pem')
   writeFileSync(ca, reg.caPem)
@@ -64,7 +84,7 @@ describe('cfpull apply: the pull check', () => {
       'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35\n',
     )
     expect(tidy(r.stdout).split('\n')[0]).toBe(
-      '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images; the registries have all 5 images',
+      '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images; the registries have all 9 images',
     )
     expect(e.api.writes()).toEqual([])
   })
@@ -107,6 +127,7 @@ describe('cfpull apply: the pull check', () => {
     expect(JSON.parse(r.stdout).findings.map((f: any) => tidy(f.message))).toEqual([
       'registry/cloudforet/mongodb:1.12.0 will not pull: no linux/arm64 variant (the index has linux/amd64); used by mongodb in cloudforet',
       'registry/cloudforet/supervisor:1.12.0 will not pull: credentials rejected; used by supervisor in cloudforet-plugin',
+      'registry/cloudforet/redis:latest will not pull: credentials rejected; used by supervisor in cloudforet-plugin',
     ])
     expect(r.stdout).not.toContain('rotated-away')
   })

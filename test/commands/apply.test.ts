@@ -18,7 +18,7 @@ describe('cfpull apply', () => {
     expect(e.api.writes()).toEqual([])
     expect(e.tidy(r.stdout)).toBe(
       [
-        '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images',
+        '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 0.1.0 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<what is left of 10m>'",
@@ -65,7 +65,7 @@ describe('cfpull apply', () => {
     expect(e.api.writes()).toEqual([])
     expect(e.tidy(r.stdout)).toBe(
       [
-        '✔ preflight (t): chart spaceone-2.0.0-dev35; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images',
+        '✔ preflight (t): chart spaceone-2.0.0-dev35; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 2.0.0-dev35 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet -o name',
@@ -142,9 +142,9 @@ describe('cfpull apply', () => {
     expect(e.tidy(r.stdout)).toMatch(
       new RegExp(
         `^${[
-          '✔ preflight \\(t\\): keeping chart spaceone-mini-0.1.0 \\(revision 1, deployed; --version to change\\); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images',
+          '✔ preflight \\(t\\): keeping chart spaceone-mini-0.1.0 \\(revision 1, deployed; --version to change\\); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
           '✔ helm upgrade \\(t\\): cloudforet upgraded with chart spaceone-mini-0.1.0',
-          '✔ restart cloudforet \\(t\\): 5 rollouts by helm finished \\(console, identity-scheduler, identity, mongodb, repository\\); 2 pods stuck pulling deleted \\(identity-5f6c8-x2, mongodb-6c9d7-x3\\)',
+          '✔ restart cloudforet \\(t\\): 7 rollouts by helm finished \\(console-api, console, identity-scheduler, identity, mongodb, redis, repository\\); 2 pods stuck pulling deleted \\(identity-5f6c8-x2, mongodb-6c9d7-x3\\)',
           '✔ restart cloudforet-plugin \\(t\\): 1 rollout by helm finished \\(supervisor\\); 1 pod stuck pulling deleted \\(supervisor-77f-x5\\)',
           '⚠ plugins cloudforet-plugin \\(t\\): 1 of 2 plugin deployments lack my-credential: plugin-aws-ec2-inven-a1b2c3',
           '✔ cloudforet upgraded \\(chart 0.1.0\\) in \\d+\\.\\ds',
@@ -211,7 +211,7 @@ describe('cfpull apply', () => {
       ],
     ).toBeTruthy()
     expect(e.tidy(r.stdout)).toContain(
-      '✔ restart cloudforet (t): 4 deployments restarted and ready\n✔ restart cloudforet-plugin (t): 1 deployment restarted and ready\n',
+      '✔ restart cloudforet (t): 6 deployments restarted and ready\n✔ restart cloudforet-plugin (t): 1 deployment restarted and ready\n',
     )
   })
 

@@ -254,20 +254,28 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
     await a.seedImage('cloudforet/identity', '1.12.0')
     await a.seedImage('cloudforet/repository', '1.12.0')
     await a.seedImage('cloudforet/supervisor', '1.12.0')
+    await a.seedImage('cloudforet/console-api', '1.12.0')
+    await a.seedImage('cloudforet/nginx', 'stable')
+    await a.seedImage('cloudforet/redis', 'latest')
     const file = join(work, 'values.yaml')
-    // identity and repository set only the name: their tag is the chart's default (1.12.0).
+    // identity, repository and the sidecars set only the name: their tag is the chart's default
+    // (1.12.0, stable, latest). mongodb and redis take the name alone, tag included.
     writeFileSync(
       file,
       [
         'global:',
         '  namespace: cloudforet',
-        ...['console', 'identity', 'repository', 'supervisor', 'mongodb'].flatMap((svc) => [
+        ...['console', 'console-api', 'identity', 'repository', 'supervisor', 'mongodb', 'redis'].flatMap((svc) => [
           `${svc}:`,
           '  imagePullSecrets:',
           '    - name: my-credential',
           '  image:',
-          `    name: ${a.host}/cloudforet/${svc}`,
-          ...(svc === 'console' ? ['    version: 1.12.12'] : svc === 'mongodb' ? ['    version: "6.0"'] : []),
+          svc === 'mongodb' ? `    name: ${a.host}/cloudforet/mongodb:6.0` : `    name: ${a.host}/cloudforet/${svc}`,
+          ...(svc === 'console' ? ['    version: 1.12.12'] : []),
+          ...(svc === 'console-api' ? ['  nginx_proxy:', '    image:', `      name: ${a.host}/cloudforet/nginx`] : []),
+          ...(svc === 'supervisor'
+            ? ['  sidecar:', '    redis:', '      image:', `        name: ${a.host}/cloudforet/redis`]
+            : []),
         ]),
         '',
       ].join('\n'),
@@ -295,22 +303,30 @@ describe('cfpull doctor --pull: sources, credentials and output forms', () => {
     expect(r.code, r.stderr).toBe(6)
     expect(tidy(r.stdout).replace(/^( {2}[✖✔] \S+) +/gm, '$1  ')).toBe(
       [
-        `cfpull doctor --pull <tmp>/values.yaml: 5 images from chart ${join(import.meta.dirname, '../fixtures/chart')}, credentials from --docker-server, platform linux/amd64`,
+        `cfpull doctor --pull <tmp>/values.yaml: 9 images from chart ${join(import.meta.dirname, '../fixtures/chart')}, credentials from --docker-server, platform linux/amd64`,
         '',
         '  ✖ 127.0.0.1:<A>/cloudforet/mongodb:6.0  not found (tag or repository)',
         '      mongodb in cloudforet · my-credential (127.0.0.1:<A>)',
         '      no repository cloudforet/mongodb on 127.0.0.1:<A>',
         '      fix: push or mirror 127.0.0.1:<A>/cloudforet/mongodb:6.0 to 127.0.0.1:<A>, or set the image to one that exists',
+        '  ✔ 127.0.0.1:<A>/cloudforet/console-api:1.12.0  pulls',
+        '      console-api in cloudforet · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/nginx:stable  pulls',
+        '      console-api in cloudforet · my-credential (127.0.0.1:<A>)',
         '  ✔ 127.0.0.1:<A>/cloudforet/console:1.12.12  pulls',
         '      console in cloudforet · my-credential (127.0.0.1:<A>)',
         '  ✔ 127.0.0.1:<A>/cloudforet/identity:1.12.0  pulls',
         '      identity, identity-scheduler in cloudforet · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/redis  pulls',
+        '      redis in cloudforet · my-credential (127.0.0.1:<A>)',
         '  ✔ 127.0.0.1:<A>/cloudforet/repository:1.12.0  pulls',
         '      repository in cloudforet · my-credential (127.0.0.1:<A>)',
         '  ✔ 127.0.0.1:<A>/cloudforet/supervisor:1.12.0  pulls',
         '      supervisor in spaceone · my-credential (127.0.0.1:<A>)',
+        '  ✔ 127.0.0.1:<A>/cloudforet/redis:latest  pulls',
+        '      supervisor in spaceone · my-credential (127.0.0.1:<A>)',
         '',
-        '1 of 5 images will not pull',
+        '1 of 9 images will not pull',
         '',
       ].join('\n'),
     )

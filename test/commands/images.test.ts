@@ -230,22 +230,28 @@ describe('--cluster and --chart', () => {
 // The fixture chart is a miniature: where it differs from the real 1.12.16, cfpull says so.
 const RENDERED =
   [
+    'cloudforet/console-api:1.12.0',
     'cloudforet/console:1.12.0',
     'cloudforet/identity:1.12.0',
     'cloudforet/repository:1.12.0',
     'cloudforet/supervisor:1.12.0',
-    'mongo:4.4.0',
+    'mongo:latest',
+    'nginx:stable',
+    'redis:latest',
   ].join('\n') + '\n'
+// The sidecars, mongodb and redis are the real chart's: only the services' versions and the
+// services the miniature leaves out differ.
 const RENDER_WARNINGS =
   [
+    "warning: the render runs cloudforet/console-api:1.12.0 in console-api, which cfpull's table for chart 1.12.16 does not give that service with these values",
     "warning: the render runs cloudforet/console:1.12.0 in console, which cfpull's table for chart 1.12.16 does not give that service with these values",
     "warning: the render runs cloudforet/identity:1.12.0 in identity, which cfpull's table for chart 1.12.16 does not give that service with these values",
-    "warning: the render runs mongo:4.4.0 in mongodb, which cfpull's table for chart 1.12.16 does not give that service with these values",
     "warning: the render runs cloudforet/repository:1.12.0 in repository, which cfpull's table for chart 1.12.16 does not give that service with these values",
     "warning: cfpull's table for chart 1.12.16 gives cloudforet/console:1.12.12 to console (main), but the render does not run it",
+    "warning: cfpull's table for chart 1.12.16 gives cloudforet/console-api:1.12.1 to console-api (main), but the render does not run it",
     "warning: cfpull's table for chart 1.12.16 gives cloudforet/identity:1.12.4 to identity (main), but the render does not run it",
-    "warning: cfpull's table for chart 1.12.16 gives mongo to mongodb (main), but the render does not run it",
     "warning: cfpull's table for chart 1.12.16 gives cloudforet/repository:1.12.5 to repository (main), but the render does not run it",
-    "warning: cfpull's table for chart 1.12.16 gives redis:latest to supervisor (sidecar:redis), but the render does not run it",
-    "warning: the render runs nothing of 15 services that cfpull's table for chart 1.12.16 runs with these values (board, config, console-api, console-api-v2, cost-analysis, dashboard, file-manager, inventory, monitoring, notification, plugin, redis, secret, spacectl, statistics): is --chart that chart version?",
+    "warning: the render runs nothing of 13 services that cfpull's table for chart 1.12.16 runs with these values (board, config, console-api-v2, cost-analysis, dashboard, file-manager, inventory, monitoring, notification, plugin, secret, spacectl, statistics): is --chart that chart version?",
+    'warning: mongo has no tag, so pods run whatever :latest is when they pull, and a mirror cannot pin it: set a tag',
+    'warning: redis has no tag, so pods run whatever :latest is when they pull, and a mirror cannot pin it: set a tag',
   ].join('\n') + '\n'

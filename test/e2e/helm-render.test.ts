@@ -15,7 +15,16 @@ const chartDir = join(repoRoot, 'test', 'fixtures', 'chart')
 const chartValues = join(chartDir, 'values.yaml')
 const overrideFixture = join(chartDir, 'override.yaml')
 
-const EXPECTED_DEPLOYMENTS = ['console', 'identity', 'identity-scheduler', 'mongodb', 'repository', 'supervisor']
+const EXPECTED_DEPLOYMENTS = [
+  'console',
+  'console-api',
+  'identity',
+  'identity-scheduler',
+  'mongodb',
+  'redis',
+  'repository',
+  'supervisor',
+]
 const SUPERVISOR_DEPLOYMENTS = new Set(['supervisor'])
 
 interface Manifest {

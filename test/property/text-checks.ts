@@ -110,6 +110,8 @@ function allowedRewrite(old: string, now: string, budget: RewriteBudget): boolea
   const keys = new RegExp(`(?:^|[\\s{,])["']?(?:${names})["']?[ \\t]*:[ \\t]*$`)
   // An identical line is a moved line, never a rewrite.
   if (old === now || indentOf(old) !== indentOf(now)) return false
+  // JSON separates entries with a comma: the entry before a new one on its own line gains one.
+  if (now === `${old},`) return true
   const grew = (from: string) => isSubsequence(from, now) && /name|imagePullSecrets|image_pull_secrets/.test(now)
   if (grew(old)) return true
   // The null tokens edits replace (`key: ~` → `key:` with items below, `{a: ~, b: ~}` →

@@ -8,6 +8,11 @@ export interface Style {
   eol: string
   unit: number
   seqIndent: number
+  /**
+   * The file is a JSON document (flow style throughout, and JSON.parse reads it): what is
+   * inserted is JSON too, so the file stays JSON for the tools that read it as such.
+   */
+  json?: { spaced: boolean }
 }
 
 // The file's own habits: line ending, indent step, and how far a `- ` sits under its key.
@@ -33,6 +38,17 @@ export function detectStyle(values: ParsedValues): Style {
     }
   }
   if (isMap(root) && !root.flow && root.items[0]) walk(root, col(rangeStart(root.items[0].key)), 0)
+  if (isMap(root) && root.flow && isJson(values.text)) {
+    // The indent step is where the first key sits when the braces are on lines of their own.
+    const first = root.items[0]?.key
+    const spread = first && values.lines.linePos(rangeStart(first)).line > values.lines.linePos(rangeStart(root)).line
+    return {
+      eol,
+      unit: spread ? Math.max(1, col(rangeStart(first)) - col(rangeStart(root))) : 2,
+      seqIndent: 0,
+      json: { spaced: /"\s*:\s/.test(values.text) },
+    }
+  }
   unit ||= 2
   return { eol, unit, seqIndent: seqIndent >= 0 ? seqIndent : unit }
 }
@@ -58,4 +74,13 @@ export function lastContent(text: string, end: number): number {
   let e = end
   while (e > 0 && /\s/.test(text[e - 1]!)) e--
   return Math.max(0, e - 1)
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }

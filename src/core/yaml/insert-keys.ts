@@ -1,7 +1,17 @@
 import type { Pair, YAMLMap, YAMLSeq } from 'yaml'
 import { lineEnd, rangeStart } from './file-style.js'
 import { refuseAfterKeptScalar } from './kept-scalar-check.js'
-import { leafOutcomes, renderBlock, renderFlowEntries, renderFlowValue, renderLeafBody } from './new-text.js'
+import {
+  flowEntries,
+  jsonEntry,
+  jsonPretty,
+  leafOutcomes,
+  renderBlock,
+  renderFlowEntries,
+  renderFlowValue,
+  renderLeafBody,
+  type FlowEntry,
+} from './new-text.js'
 import type { SpliceState } from './splice-state.js'
 import type { Edit, Host, Leaf, TargetOutcome } from './splice-types.js'
 
@@ -79,15 +89,22 @@ export function fileUnder(host: Host, rest: string[], leaf: Leaf, outcome: Targe
 
 export function renderHost(s: SpliceState, host: Host): void {
   if (host.kind === 'flow') {
-    const edit = flowInsert(s, host.map!, '}', renderFlowEntries(host.tree))
-    for (const o of leafOutcomes(host.tree)) s.markers.push({ outcome: o, origin: edit.at, edit, rel: 0 })
+    const entries = flowEntries(host.tree, s.style)
+    const { edit, rels, outcomeRels } = flowInsert(s, host.map!, '}', entries)
+    entries.forEach((e, i) => {
+      for (const o of e.outcomes)
+        s.markers.push({ outcome: o, origin: edit.at, edit, rel: outcomeRels?.get(o) ?? rels[i]! })
+    })
     return
   }
   const direct = host.tree.get('')
   if (host.kind === 'flow-null') {
     // `{key: ~}` or `{key: }`: the value is written in flow style where the null was.
     const pair = host.pair!
-    const flow = direct && !(direct instanceof Map) ? renderFlowValue(direct) : `{${renderFlowEntries(host.tree)}}`
+    const flow =
+      direct && !(direct instanceof Map)
+        ? renderFlowValue(direct, s.style)
+        : `{${renderFlowEntries(host.tree, s.style)}}`
     const value = pair.value as { range?: [number, number, number] } | null
     const edit =
       value?.range && value.range[1] > value.range[0]
@@ -155,25 +172,86 @@ function pushLines(s: SpliceState, at: number, lines: Array<[string, TargetOutco
 }
 
 // Inserts entries just inside the closing bracket of a flow collection: the one line that
-// holds the bracket grows, nothing else moves.
-export function flowInsert(s: SpliceState, node: YAMLMap | YAMLSeq, close: '}' | ']', entries: string): Edit {
+// holds the bracket grows, nothing else moves. In a JSON file whose collection is spread over
+// lines, each entry gets a line of its own, indented like its siblings, as JSON tools write it.
+// Returns the edit and, per entry (and per outcome, when spread), where its line starts in the inserted text.
+export function flowInsert(
+  s: SpliceState,
+  node: YAMLMap | YAMLSeq,
+  close: '}' | ']',
+  entries: FlowEntry[],
+): { edit: Edit; rels: number[]; outcomeRels?: Map<TargetOutcome, number>; spread?: boolean } {
   const text = s.text
   const [start, end] = [node.range![0], node.range![1]]
   let c = end - 1
   while (c > start && text[c] !== close) c--
+  const json = s.style.json
+  if (json && text.slice(start, c).includes('\n')) {
+    const eol = s.eolAt(lineEnd(text, start))
+    const last = node.items.at(-1) as Pair | { range?: number[] } | undefined
+    const col = last ? s.colOf(rangeStart('key' in last ? last.key : last)) : indentOfLine(text, c) + s.style.unit
+    const indent = ' '.repeat(col)
+    const parts = entries.map((e) => jsonPretty(e, s.style, indent, eol))
+    let at = start + 1
+    let lead = eol + indent
+    if (node.items.length > 0) {
+      at = c - 1
+      while (at > start && /\s/.test(text[at]!)) at--
+      at++
+      lead = `,${eol}${indent}`
+    }
+    const rels: number[] = []
+    const outcomeRels = new Map<TargetOutcome, number>()
+    let insert = ''
+    parts.forEach((part, i) => {
+      const sep = i === 0 ? lead : `,${eol}${indent}`
+      const lineStart = insert.length + sep.length - indent.length
+      const lineOf = (offset: number) => {
+        const nl = offset < 0 ? -1 : part.lastIndexOf('\n', offset)
+        return nl < 0 ? lineStart : insert.length + sep.length + nl + 1
+      }
+      const e = entries[i]!
+      // An outcome's line is the one its own key is on, found by following its path down the new section.
+      rels.push(lineStart)
+      for (const o of e.outcomes) {
+        let at = 0
+        for (const seg of o.path.slice(Math.max(0, o.path.indexOf(e.key!)) + 1)) {
+          const next = part.indexOf(`${JSON.stringify(seg)}:`, at)
+          if (next < 0) break
+          at = next
+        }
+        outcomeRels.set(o, lineOf(at))
+      }
+      insert += sep + part
+    })
+    const edit = { at, del: 0, insert }
+    s.edits.push(edit)
+    return { edit, rels, outcomeRels, spread: true }
+  }
+  // Minified JSON stays minified: no space after a comma.
+  const comma = json && !json.spaced ? ',' : ', '
+  const inline = entries.map((e) => (json ? jsonEntry(e, s.style) : e.yaml)).join(comma)
   let edit: Edit
   if (node.items.length === 0) {
     const inner = text.slice(start + 1, c)
-    const padded = /^[ ]+$/.test(inner) ? ` ${entries} ` : entries
+    const padded = /^[ ]+$/.test(inner) ? ` ${inline} ` : inline
     // Spread over lines: the entries go right after the bracket, so only that line grows.
     edit = inner.includes('\n')
-      ? { at: start + 1, del: 0, insert: entries }
+      ? { at: start + 1, del: 0, insert: inline }
       : { at: start + 1, del: c - start - 1, insert: padded }
   } else {
     let p = c - 1
     while (p > start && /\s/.test(text[p]!)) p--
-    edit = { at: p + 1, del: 0, insert: text[p] === ',' ? ` ${entries}` : `, ${entries}` }
+    edit = { at: p + 1, del: 0, insert: text[p] === ',' ? ` ${inline}` : `${comma}${inline}` }
   }
   s.edits.push(edit)
-  return edit
+  return { edit, rels: entries.map(() => 0) }
+}
+
+// The indentation of the line that holds `offset`.
+function indentOfLine(text: string, offset: number): number {
+  const from = text.lastIndexOf('\n', offset - 1) + 1
+  let i = from
+  while (text[i] === ' ') i++
+  return i - from
 }

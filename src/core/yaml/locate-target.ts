@@ -1,7 +1,7 @@
 import { Scalar, isAlias, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml'
 import { lastContent, lineEnd, rangeStart } from './file-style.js'
 import { fileUnder, flowInsert, mapHost, nullHost } from './insert-keys.js'
-import { quote } from './new-text.js'
+import { nameEntries, quote, scalarText } from './new-text.js'
 import { parsePullSecretList } from './schema.js'
 import type { SpliceState } from './splice-state.js'
 import type { SpliceTarget, TargetOutcome } from './splice-types.js'
@@ -141,11 +141,11 @@ function planLeaf(
     const value = node as { range?: [number, number, number] } | null
     const edit =
       value?.range && value.range[1] > value.range[0]
-        ? { at: value.range[0], del: value.range[1] - value.range[0], insert: quote(leaf.value) }
+        ? { at: value.range[0], del: value.range[1] - value.range[0], insert: scalarText(leaf.value, s.style) }
         : {
             at: s.text.indexOf(':', (pair.key as { range: number[] }).range[1]) + 1,
             del: 0,
-            insert: ` ${quote(leaf.value)}`,
+            insert: ` ${scalarText(leaf.value, s.style)}`,
           }
     s.edits.push(edit)
     Object.assign(outcome, { action: 'set', names: [leaf.value] })
@@ -189,8 +189,9 @@ function planLeaf(
   const seq = node
   Object.assign(outcome, { action: 'appended', names: missing })
   if (seq.flow) {
-    const edit = flowInsert(s, seq, ']', missing.map((n) => `{name: ${quote(n)}}`).join(', '))
-    s.markers.push({ outcome, origin: keyAt, edit, rel: 0 })
+    const { edit, rels, spread } = flowInsert(s, seq, ']', nameEntries(missing))
+    // Items spread over lines (JSON) are told by the list's key line, as a new section is.
+    s.markers.push(spread ? { outcome, origin: keyAt } : { outcome, origin: keyAt, edit, rel: rels[0]! })
     return
   }
   const last = seq.items.at(-1) as { range?: [number, number, number] } | undefined

@@ -32,14 +32,78 @@ export function renderLeafBody(ref: LeafRef, keyCol: number, style: Style): stri
   return ref.leaf.names.map((n) => `${' '.repeat(keyCol + style.seqIndent)}- name: ${quote(n)}`)
 }
 
-export function renderFlowEntries(tree: Tree): string {
-  return [...tree].map(([k, v]) => `${quote(k)}: ${renderFlowValue(v)}`).join(', ')
+/** One entry a flow collection gets: its key (none in a list), its data, and its YAML text. */
+export interface FlowEntry {
+  key?: string
+  data: unknown
+  yaml: string
+  outcomes: TargetOutcome[]
 }
 
-export function renderFlowValue(v: Tree | LeafRef): string {
-  if (v instanceof Map) return `{${renderFlowEntries(v)}}`
+/** The keys of a tree as entries of the flow map they go into. */
+export function flowEntries(tree: Tree, style: Style): FlowEntry[] {
+  return [...tree].map(([k, v]) => ({
+    key: k,
+    data: treeData(v),
+    yaml: `${quote(k)}: ${renderFlowValue(v, style)}`,
+    outcomes: v instanceof Map ? leafOutcomes(v) : [v.outcome],
+  }))
+}
+
+/** `{name: …}` items appended to a flow list. */
+export function nameEntries(names: string[]): FlowEntry[] {
+  return names.map((n) => ({ data: { name: n }, yaml: `{name: ${quote(n)}}`, outcomes: [] }))
+}
+
+export function renderFlowEntries(tree: Tree, style: Style): string {
+  if (style.json)
+    return flowEntries(tree, style)
+      .map((e) => jsonEntry(e, style))
+      .join(style.json.spaced ? ', ' : ',')
+  return [...tree].map(([k, v]) => `${quote(k)}: ${renderFlowValue(v, style)}`).join(', ')
+}
+
+export function renderFlowValue(v: Tree | LeafRef, style: Style): string {
+  if (style.json) return jsonCompact(treeData(v), style.json.spaced)
+  if (v instanceof Map) return `{${renderFlowEntries(v, style)}}`
   if (v.leaf.kind === 'scalar') return quote(v.leaf.value)
   return `[${[...(v.leaf.inheritedItems ?? []).map(flowData), ...v.leaf.names.map((n) => `{name: ${quote(n)}}`)].join(', ')}]`
+}
+
+/** A string value as the file writes one: JSON's quotes in a JSON file, else quote(). */
+export function scalarText(value: string, style: Style): string {
+  return style.json ? JSON.stringify(value) : quote(value)
+}
+
+/** An entry on one line, in JSON (`"key": value` or the value alone). */
+export function jsonEntry(e: FlowEntry, style: Style): string {
+  const spaced = style.json?.spaced ?? true
+  const value = jsonCompact(e.data, spaced)
+  return e.key === undefined ? value : `${JSON.stringify(e.key)}:${spaced ? ' ' : ''}${value}`
+}
+
+/** An entry spread over lines as JSON.stringify indents, every line after the first at `indent`. */
+export function jsonPretty(e: FlowEntry, style: Style, indent: string, eol: string): string {
+  const value = JSON.stringify(e.data, null, style.unit).replace(/\n/g, eol + indent)
+  return e.key === undefined ? value : `${JSON.stringify(e.key)}: ${value}`
+}
+
+// JSON on one line; `spaced` puts a space after each colon and comma, as `{"a": 1, "b": 2}`.
+function jsonCompact(v: unknown, spaced: boolean): string {
+  if (!spaced) return JSON.stringify(v)
+  if (Array.isArray(v)) return `[${v.map((x) => jsonCompact(x, true)).join(', ')}]`
+  if (typeof v === 'object' && v !== null)
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${jsonCompact(x, true)}`)
+      .join(', ')}}`
+  return JSON.stringify(v)
+}
+
+// What a tree (or a leaf) means as data: the value the inserted text must read back as.
+function treeData(v: Tree | LeafRef): unknown {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, treeData(x)]))
+  if (v.leaf.kind === 'scalar') return v.leaf.value
+  return [...(v.leaf.inheritedItems ?? []), ...v.leaf.names.map((name) => ({ name }))]
 }
 
 function isNameOnly(item: unknown): item is { name: string } {
