@@ -306,3 +306,27 @@ export async function helmUpgradeLogFiles(): Promise<{
     remove: () => rm(dir, { recursive: true, force: true }),
   }
 }
+
+/** The argv of `helm get values --all`: the values the release runs with, chart defaults included, as YAML. */
+export function helmGetAllValuesArgs(t: KubeTarget, namespace: string, release: string): string[] {
+  return ['get', 'values', release, '-n', namespace, '--all', '-o', 'yaml', ...helmTargetArgs(t)]
+}
+
+/**
+ * The values the release runs with (`helm get values --all -o yaml`), or null when there is no
+ * release of that name. They hold passwords: the caller must never print them, nor helm's output.
+ */
+export async function helmGetAllValues(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+): Promise<string | null> {
+  const r = await run(bin, helmGetAllValuesArgs(t, namespace, release))
+  if (r.exitCode !== 0) {
+    if (/release: not found/.test(r.stderr)) return null
+    throw await helmFailed(run, t, r, `helm get values of ${release} in namespace ${namespace}`)
+  }
+  return r.stdout
+}

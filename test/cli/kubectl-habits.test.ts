@@ -108,7 +108,9 @@ describe("a child's error", () => {
       ['HELM_DATA_HOME', 'hd'],
     ] as const)
       vi.stubEnv(k, join(home, dir))
-    onTestFinished(() => vi.unstubAllEnvs())
+    onTestFinished(() => {
+      vi.unstubAllEnvs()
+    })
     const r = await runCli(['images', '--chart', 'cloudforet/spaceone'], { env: { CFPULL_HELM: toolPath('helm') } })
     expect(r).toEqual({
       code: 4,
