@@ -8,7 +8,7 @@
 //   bundle's sha256 and Node, V8 and arch. A file that is not ours, not a regular
 //   file, or that V8 rejects is ignored and replaced. CFPULL_NO_CACHE=1 turns all of it off.
 // The cache changes how fast the bundle compiles, never what it does: test/e2e/code-cache.test.ts.
-// `cfpull --version` alone is answered from package.json before any of that (the bundle reads the
+// `cfpull --version` (or `cfpull version`) alone is answered from package.json before any of that (the bundle reads the
 // same version, inlined by the build): a version check in a script should cost no more than node.
 const fs = require('node:fs')
 const path = require('node:path')
@@ -20,7 +20,8 @@ const MAGIC = 'cfpull-v8-cache 2\n'
 const DEFAULT_INTERRUPT_BUDGET = 66 * 1024
 
 const args = process.argv.slice(2)
-const version = args.length === 1 && (args[0] === '--version' || args[0] === '-V') && packageVersion()
+const version =
+  args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0] === 'version') && packageVersion()
 if (version) {
   process.stdout.write(`${version}\n`)
 } else {

@@ -14,7 +14,7 @@ async function helmFailed(
   step: string,
 ): Promise<Error> {
   if (await noClusterConfigured(run, t, r.stderr)) return new NoClusterError()
-  return new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  return new ToolFailedError('helm', r.exitCode, r.stderr, step, helmRepoHint(r.stderr))
 }
 
 /** helm's names for the cluster flags kubectl calls --context / --kubeconfig. */
@@ -230,8 +230,28 @@ export async function helmTemplate(run: Runner, bin: string, args: string[], ste
   } catch (err) {
     throw err instanceof ToolFailedError ? err.inStep(step) : err
   }
-  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step, helmRepoHint(r.stderr))
   return r.stdout
+}
+
+/** Where the spaceone chart is published (cloudforet-io/charts, gh-pages). */
+export const CLOUDFORET_CHARTS_URL = 'https://cloudforet-io.github.io/charts'
+
+/**
+ * What to run when helm has no repository of the name a chart reference starts with
+ * (`Error: repo cloudforet not found`): for `cloudforet`, the two commands Cloudforet's install
+ * guide gives; for another name, cfpull cannot know its URL, so it says what is missing.
+ */
+export function helmRepoHint(stderr: string): string | undefined {
+  const name = /\bError: repo (\S+) not found/.exec(stderr)?.[1]
+  if (name === undefined) return undefined
+  if (name !== 'cloudforet')
+    return `helm has no repository named ${name}: add it with helm repo add ${name} and its URL, then run helm repo update`
+  return [
+    'helm has no repository named cloudforet; add it, then run the command again:',
+    `helm repo add cloudforet ${CLOUDFORET_CHARTS_URL}`,
+    'helm repo update',
+  ].join('\n')
 }
 
 /** The state helm has for a release now (`helm status -o json`), or null when it has none. */
@@ -285,4 +305,28 @@ export async function helmUpgradeLogFiles(): Promise<{
     stderrFile: join(dir, 'stderr.log'),
     remove: () => rm(dir, { recursive: true, force: true }),
   }
+}
+
+/** The argv of `helm get values --all`: the values the release runs with, chart defaults included, as YAML. */
+export function helmGetAllValuesArgs(t: KubeTarget, namespace: string, release: string): string[] {
+  return ['get', 'values', release, '-n', namespace, '--all', '-o', 'yaml', ...helmTargetArgs(t)]
+}
+
+/**
+ * The values the release runs with (`helm get values --all -o yaml`), or null when there is no
+ * release of that name. They hold passwords: the caller must never print them, nor helm's output.
+ */
+export async function helmGetAllValues(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  namespace: string,
+  release: string,
+): Promise<string | null> {
+  const r = await run(bin, helmGetAllValuesArgs(t, namespace, release))
+  if (r.exitCode !== 0) {
+    if (/release: not found/.test(r.stderr)) return null
+    throw await helmFailed(run, t, r, `helm get values of ${release} in namespace ${namespace}`)
+  }
+  return r.stdout
 }

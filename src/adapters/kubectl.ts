@@ -298,3 +298,42 @@ export function isWriteConflict(err: unknown): boolean {
 export async function deleteSecret(run: Runner, t: KubeTarget, name: string, namespace: string): Promise<void> {
   await kubectl(run, t, ['delete', 'secret', name, '-n', namespace], `delete secret ${name} in namespace ${namespace}`)
 }
+
+/** The kubeconfig context kubectl would use, and the namespace it sets when it sets one. */
+export interface KubeContext {
+  context: string
+  namespace?: string
+}
+
+/** The argv (without the binary) of the local kubeconfig read behind {@link kubeContext}. */
+export function kubeContextArgs(t: KubeTarget): string[] {
+  return kubectlArgv(t, [
+    'config',
+    'view',
+    '--minify',
+    '-o',
+    'jsonpath={.current-context}{"\\n"}{.contexts[0].context.namespace}',
+  ]).slice(1)
+}
+
+/**
+ * The context --context/--kubeconfig (or KUBECONFIG and the current context) select, and its
+ * namespace: what kubectl itself takes when -n is not given. Reads only the kubeconfig
+ * (`config view --minify`), never the cluster; null when there is no current context.
+ */
+export async function kubeContext(run: Runner, t: KubeTarget): Promise<KubeContext | null> {
+  const file = kubectlArgv(t, [])[0]!
+  let r
+  try {
+    r = await run(file, kubeContextArgs(t))
+  } catch (err) {
+    if (err instanceof ToolNotFoundError) throw toolNotFound('kubectl', file)
+    throw err
+  }
+  if (r.exitCode !== 0) {
+    if (/current-context must exist/.test(r.stderr)) return null
+    throw new ToolFailedError('kubectl', r.exitCode, r.stderr, "kubectl config view (the context's namespace)")
+  }
+  const [context = '', namespace = ''] = r.stdout.split('\n')
+  return context ? { context, ...(namespace && { namespace }) } : null
+}

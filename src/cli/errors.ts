@@ -1,13 +1,6 @@
 import { CommanderError } from 'commander'
-import {
-  CfpullError,
-  ExitCode,
-  ValidationError,
-  YamlSyntaxError,
-  escapeControl,
-  type ErrorType,
-} from '../core/errors.js'
-import type { Reporter } from './output.js'
+import { CfpullError, ExitCode, ValidationError, YamlSyntaxError, type ErrorType } from '../core/errors.js'
+import { safeLines, type Reporter } from './output.js'
 
 const ISSUES_URL = 'https://github.com/cloudforet-io/cfpull/issues/new'
 
@@ -39,7 +32,7 @@ export function printError(err: unknown, report: Reporter): void {
       if (more.frame) report.errorDetail(report.cErr.dim(more.frame))
     }
   const hint = (err as { hint?: unknown } | null)?.hint
-  if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${escapeControl(hint)}`)
+  if (typeof hint === 'string' && hint) report.errorDetail(`${report.cErr.cyan('hint:')} ${safeLines(hint)}`)
   if (!(err instanceof CfpullError) || err.exitCode === ExitCode.Failure) {
     if (report.level === 'verbose' && err instanceof Error && err.stack) report.errorDetail(report.cErr.dim(err.stack))
     else report.errorDetail(`This is a bug in cfpull: run again with --verbose and report it at ${ISSUES_URL}`)

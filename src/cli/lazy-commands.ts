@@ -5,6 +5,7 @@ import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../com
 import type { ImagesResult, InventoryOptions } from '../commands/images.js'
 import type { MirrorDeps, MirrorOptions, MirrorResult } from '../commands/mirror/types.js'
 import type { PatchDeps, PatchOptions, PatchRunResult } from '../commands/patch.js'
+import type { KubeContext, KubeTarget } from '../adapters/kubectl.js'
 import type { Runner } from '../adapters/run.js'
 
 /** The command functions the program calls; tests pass their own to check the flag mapping. */
@@ -16,6 +17,8 @@ export interface Commands {
   doctorPull(opts: DoctorPullOptions, onProgress: DoctorPullDeps['onProgress']): Promise<DoctorPullResult>
   mirror(opts: MirrorOptions, onProgress?: MirrorDeps['onProgress']): Promise<MirrorResult>
   images(opts: InventoryOptions): Promise<ImagesResult>
+  /** The kubeconfig context kubectl would use and its namespace (the kubeconfig only, never the cluster). */
+  kubeContext(t: KubeTarget): Promise<KubeContext | null>
 }
 
 /** What the commands get from the process: kept as parameters so tests can supply their own. */
@@ -81,6 +84,14 @@ export function makeCommands(ambient: Ambient): Commands {
     images: async (opts) => {
       const [{ gatherInventory }, run] = await Promise.all([import('../commands/images.js'), runner()])
       return gatherInventory(opts, { run, env: ambient.env })
+    },
+    kubeContext: async (t) => {
+      const [{ kubeContext }, { toolBinary }, run] = await Promise.all([
+        import('../adapters/kubectl.js'),
+        import('../adapters/run.js'),
+        runner(),
+      ])
+      return kubeContext(run, { ...t, bin: toolBinary('kubectl', ambient.env) })
     },
     mirror: async (opts, onProgress) => {
       const [{ mirror }, run] = await Promise.all([import('../commands/mirror/mirror.js'), runner()])

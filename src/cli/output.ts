@@ -99,12 +99,12 @@ export class Reporter {
 
   /** A warning on stderr; kept under --quiet (it may matter), dropped under --json (it is in the document). */
   warn(line: string): void {
-    if (!this.json) this.io.stderr.write(`${this.colorErr.yellow('warning:')} ${escapeControl(line)}\n`)
+    if (!this.json) this.io.stderr.write(`${this.colorErr.yellow('warning:')} ${safeLines(line)}\n`)
   }
 
   /** An error on stderr, always. Warnings and errors quote users' files: control characters are escaped. */
   error(line: string): void {
-    this.io.stderr.write(`${this.colorErr.red('error:')} ${escapeControl(line)}\n`)
+    this.io.stderr.write(`${this.colorErr.red('error:')} ${safeLines(line)}\n`)
   }
 
   /** Extra error lines (a code frame, a hint, a stack) on stderr. */
@@ -121,6 +121,17 @@ export class Reporter {
   printJson(doc: unknown): void {
     this.io.stdout.write(this.stringify ? this.stringify(doc) : `${JSON.stringify(doc, null, 2)}\n`)
   }
+}
+
+// A message that quotes a tool's output can span lines (execa's "Command failed … \n spawn …"):
+// each line is printed as a line, indented under the first, and escaped on its own, so a
+// sentence never shows a literal \x0a and nothing in it can move the cursor.
+export function safeLines(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .filter((l, i) => i === 0 || l.trim() !== '')
+    .map((l, i) => (i === 0 ? escapeControl(l) : `  ${escapeControl(l.trim())}`))
+    .join('\n')
 }
 
 // chalk's supports-color reads FORCE_COLOR and --color/--no-color but not NO_COLOR, so that

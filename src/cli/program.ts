@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import { Command, type Option } from 'commander'
 import { addApplyCommand } from './commands/apply.js'
 import { addChartsCommand } from './commands/charts.js'
 import { addCompletionCommand } from './commands/completion.js'
@@ -8,6 +8,7 @@ import { addImagesCommand } from './commands/images.js'
 import { addMirrorCommand } from './commands/mirror.js'
 import type { ExitBox, ProgramContext } from './commands/options.js'
 import { addPatchCommand } from './commands/patch.js'
+import { addVersionCommand } from './commands/version.js'
 import type { Commands } from './lazy-commands.js'
 import type { Reporter } from './output.js'
 // Each command's module defines its flags; its action imports the command and its renderer, so a
@@ -53,5 +54,29 @@ export function buildProgram(
     addCompletionCommand,
   ])
     add(program, context)
+  addVersionCommand(program, context, version)
+  checkRequiredAfterUnknown(program)
   return program
+}
+
+/**
+ * commander checks required options before unknown ones, so `--secrte x` would read "required
+ * option '--secret' not specified" instead of "unknown option '--secrte' (Did you mean
+ * --secret?)". The required options are checked here instead, in a preAction hook: commander
+ * runs that after its unknown-option check, and the message stays commander's own.
+ */
+function checkRequiredAfterUnknown(program: Command): void {
+  const required = new Map<Command, Option[]>()
+  for (const cmd of program.commands) {
+    const options = cmd.options.filter((o) => o.mandatory)
+    for (const o of options) o.makeOptionMandatory(false)
+    if (options.length) required.set(cmd, options)
+  }
+  program.hook('preAction', (_program, cmd) => {
+    for (const o of required.get(cmd) ?? [])
+      if (cmd.getOptionValue(o.attributeName()) === undefined)
+        cmd.error(`error: required option '${o.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        })
+  })
 }

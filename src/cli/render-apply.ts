@@ -1,4 +1,5 @@
 import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply/apply.js'
+import type { NamespaceFrom } from './commands/options.js'
 import { PreflightError } from '../core/errors.js'
 import { shellLine } from '../core/apply-plan.js'
 import { helmStatusLine } from '../commands/apply/fix-lines.js'
@@ -54,7 +55,12 @@ function changedSteps(r: ApplyResult): string[] {
 }
 
 /** Prints the outcome of `cfpull apply`; returns the exit code. */
-export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter): number {
+export function renderApply(
+  r: ApplyResult,
+  opts: ApplyOptions,
+  report: Reporter,
+  namespaceFrom: NamespaceFrom = '-n',
+): number {
   if (report.json) {
     const stopped = r.steps.find((s) => s.status === 'failed')
     report.printJson({
@@ -64,6 +70,7 @@ export function renderApply(r: ApplyResult, opts: ApplyOptions, report: Reporter
       dryRun: opts.dryRun,
       release: r.release,
       namespace: r.namespace,
+      namespaceFrom,
       chartVersion: r.chartVersion ?? null,
       deployedRevision: r.deployedRevision ?? null,
       changed: changedSteps(r),

@@ -15,7 +15,12 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
       command: 'doctor',
       exitCode: r.exitCode,
       ok: r.exitCode === 0,
-      values: opts.values,
+      // A release's values are never in the document: only where they came from.
+      values: opts.valuesFromRelease ? null : opts.values,
+      valuesFrom: opts.valuesFromRelease ? 'release' : 'file',
+      release: opts.release,
+      namespace: opts.namespace,
+      namespaceFrom: opts.namespaceFrom ?? '-n',
       chart: r.values.chart,
       chartSource: r.values.chartSource,
       ...(r.values.chartEvidence && { chartEvidence: r.values.chartEvidence }),
@@ -53,9 +58,12 @@ export function renderDoctor(r: DoctorResult, opts: DoctorOptions, report: Repor
     manifest: 'the manifest',
     default: 'the default',
   }[v.chartSource]
-  report.info(
-    `${c.bold('cfpull doctor')} ${opts.values} (chart ${v.chart}, from ${source})${opts.cluster ? ' + cluster' : ''}`,
-  )
+  const read = opts.valuesFromRelease ? `the values of release ${opts.release} (helm get values --all)` : opts.values
+  const from = opts.namespaceFrom && opts.namespaceFrom !== 'default' ? opts.namespaceFrom : 'the default'
+  const cluster = opts.cluster
+    ? ` + cluster: release ${opts.release} in namespace ${opts.namespace} (from ${from})`
+    : ''
+  report.info(`${c.bold('cfpull doctor')} ${read} (chart ${v.chart}, from ${source})${cluster}`)
   report.info('')
   const width = Math.max(...v.services.map((s) => s.service.length), 7)
   // Unset in the file: what the chart's default is, when cfpull knows it for this version.

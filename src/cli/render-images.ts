@@ -4,19 +4,27 @@ import { skopeoSyncCommand } from '../core/fix-command.js'
 import type { InventoryImage, InventoryUse } from '../core/images/inventory.js'
 import { copyableImages, inMirror, inventoryList, skopeoSyncYaml } from '../core/images/inventory-output.js'
 import type { ImagesOutput } from './commands/images.js'
+import type { NamespaceFrom } from './commands/options.js'
 import type { Reporter } from './output.js'
 
 const SYNC_FILE = 'images.yaml'
 
 /** Prints the inventory in the format asked for; warnings go to stderr (and into the JSON document). */
-export function renderImages(r: ImagesResult, output: ImagesOutput, report: Reporter): ExitCodeValue {
+export function renderImages(
+  r: ImagesResult,
+  output: ImagesOutput,
+  report: Reporter,
+  ns?: { namespace: string; from: NamespaceFrom },
+): ExitCodeValue {
   const inv = r.inventory
   // -o json and -o yaml: the one document, in the notation output-format.ts configured.
   if (output === 'json' || output === 'yaml') {
-    report.printJson(imagesDocument(r))
+    report.printJson({ ...imagesDocument(r), ...(ns && { namespace: ns.namespace, namespaceFrom: ns.from }) })
     return ExitCode.Ok
   }
   for (const w of inv.warnings) report.warn(w)
+  // A namespace kubectl's habit chose, not the user: said once, beside the data.
+  if (ns?.from.startsWith('kubeconfig')) report.note(`namespace ${ns.namespace} (from ${ns.from})`)
   if (output === 'list') report.data(inventoryList(inv))
   else if (output === 'skopeo-sync') {
     const target = r.target

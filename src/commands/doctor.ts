@@ -1,5 +1,5 @@
 import { readText } from '../adapters/files.js'
-import { helmRelease } from '../adapters/helm.js'
+import { helmGetAllValues, helmRelease } from '../adapters/helm.js'
 import { kubectl, kubectlJson, type KubeTarget } from '../adapters/kubectl.js'
 import { toolBinary, type Runner } from '../adapters/run.js'
 import {
@@ -58,6 +58,13 @@ export interface DoctorOptions {
   cluster: boolean
   /** The Helm release namespace: where pods go when the values set no namespace. */
   namespace: string
+  /** Where the namespace came from, for the report: `-n`, `kubeconfig context X` or `default`. */
+  namespaceFrom?: string
+  /**
+   * With --cluster and no -f: the values the release runs with (helm get values --all) instead
+   * of a file. They hold passwords: nothing of them is printed, nor put in --json.
+   */
+  valuesFromRelease?: boolean
   release: string
   context?: string
   kubeconfig?: string
@@ -135,11 +142,12 @@ export async function doctor(
     throw new UsageError('--chart-version and --chart-values cannot be combined')
   const pre: Diagnosis[] = []
   const chart = await doctorChart(opts, deps, pre)
-  const text = await readText(opts.values)
+  const fromRelease = opts.valuesFromRelease === true
+  const text = fromRelease ? await releaseValues(opts, deps) : await readText(opts.values)
   // A HelmRelease or Application: its values are what helm gets, and the fixes patch the manifest itself.
-  const manifest = isGitOpsManifest(text)
-  const { data } = readValuesData(text, opts.values)
+  const manifest = !fromRelease && isGitOpsManifest(text)
   const ctx = { ...fixContext(opts, chart), ...(manifest && { manifest: opts.values }) }
+  const { data } = readValuesData(text, opts.values)
   const values = diagnoseValues(data, chart, ctx)
   // The chart the model took (the values' own evidence when none was given), as the other findings use.
   const taken = values.model.chart
@@ -166,6 +174,8 @@ export async function doctor(
       result.clusterError = err
     }
   }
+  // A release's values can hold passwords: a finding that quotes one of them shows it hidden.
+  if (fromRelease) result.findings = hideReleaseValues(result.findings, data)
   result.exitCode = result.clusterError
     ? result.clusterError.exitCode
     : findings.some((f) => f.severity === 'error')
@@ -174,10 +184,61 @@ export async function doctor(
   return result
 }
 
+// The values file a fix names: read from the release there is none, so the user fills it in.
+const RELEASE_VALUES_FILE = '<values file>'
+
+function valuesFileOf(opts: DoctorOptions): string {
+  return opts.valuesFromRelease ? RELEASE_VALUES_FILE : opts.values
+}
+
+/** The release's values (helm get values --all), as YAML text; never printed. */
+async function releaseValues(
+  opts: DoctorOptions,
+  deps: { run: Runner; env: Record<string, string | undefined> },
+): Promise<string> {
+  const t: KubeTarget = {
+    ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+    ...(opts.context && { context: opts.context }),
+  }
+  const text = await helmGetAllValues(deps.run, toolBinary('helm', deps.env), t, opts.namespace, opts.release)
+  if (text === null)
+    throw new UsageError(
+      `no release ${opts.release} in namespace ${opts.namespace} to read the values of: pass -f <values file>, or the release's --release and -n`,
+    )
+  return text
+}
+
+// Keys whose values are credentials in Cloudforet's values (TOKEN, rootPassword, secret_key, auth…);
+// the pull secrets' names (imagePullSecrets, image_pull_secrets) are what doctor is about.
+const SENSITIVE_KEY = /pass|secret|token|key|credential|auth/i
+const PULL_SECRETS_KEY = /pull_?secrets?$/i
+
+/**
+ * Findings with every value of the release that they quote hidden: each string value in the
+ * JSON quotes the findings use for a value found, and anywhere the value of a key that names a
+ * credential. Secret names and namespaces the findings are about are kept (they are not quoted).
+ */
+function hideReleaseValues(findings: Diagnosis[], data: unknown): Diagnosis[] {
+  const hidden: string[] = []
+  const walk = (v: unknown, sensitive: boolean): void => {
+    if (typeof v === 'string') {
+      hidden.push(JSON.stringify(v))
+      if (sensitive && v.length >= 4) hidden.push(v)
+    } else if (Array.isArray(v)) for (const x of v) walk(x, sensitive)
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) walk(x, sensitive || (SENSITIVE_KEY.test(k) && !PULL_SECRETS_KEY.test(k)))
+  }
+  walk(data, false)
+  // Longest first, so a value inside another is not left half-hidden.
+  hidden.sort((a, b) => b.length - a.length)
+  const hide = (text: string) => hidden.reduce((t, h) => t.split(h).join('<hidden>'), text)
+  return findings.map((f) => ({ ...f, message: hide(f.message), ...(f.fix !== undefined && { fix: hide(f.fix) }) }))
+}
+
 /** The options in force, for every fix doctor prints. */
 function fixContext(opts: DoctorOptions, chart: ChartChoice): FixContext {
   return {
-    files: [opts.values],
+    files: [valuesFileOf(opts)],
     chart: {
       version: chart.info.version,
       source: chart.source,
@@ -257,7 +318,7 @@ async function inspectCluster(
     ...new Set([v.namespaces.core ?? opts.namespace, v.namespaces.supervisor ?? opts.namespace, v.namespaces.plugins]),
   ]
   const fixCtx: FixContext = { ...ctx, secrets: v.secrets }
-  const createFix = (name: string) => createSecretCommand(fixCtx, name, { values: opts.values, model: v.model })
+  const createFix = (name: string) => createSecretCommand(fixCtx, name, { values: valuesFileOf(opts), model: v.model })
 
   // Under Flux or Argo CD the values that count are in git: fixes patch the manifest, never upgrade by hand.
   const gitops = await observeGitOpsOwner(deps.run, t, [

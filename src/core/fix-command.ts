@@ -33,6 +33,7 @@ export const PLACEHOLDERS: ReadonlyMap<string, { variable: string; what: string 
   ['<version>', { variable: 'CHART_VERSION', what: 'the spaceone chart version' }],
   ['<region>', { variable: 'AWS_REGION', what: 'the region of your ECR registry' }],
   ['<manifest>', { variable: 'MANIFEST', what: 'the HelmRelease or Application file in git' }],
+  ['<values file>', { variable: 'VALUES_FILE', what: 'the values file the release is installed from' }],
 ])
 
 // Characters no POSIX shell (nor zsh, bash or fish) treats specially inside a word; anything else is

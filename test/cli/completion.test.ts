@@ -101,6 +101,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
       'mirror',
       'charts',
       'completion',
+      'version',
       '--help',
       '--version',
     ])
@@ -140,7 +141,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
 
   it('zsh: the same, through compinit and TAB in a real zsh', async () => {
     expect(sorted(await zsh('cfpull '))).toEqual(
-      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion']),
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion', 'version']),
     )
     expect(sorted(await zsh('cfpull completion '))).toEqual(['bash', 'fish', 'zsh'])
     expect(sorted(await zsh('cfpull patch --plu'))).toEqual(['--plugin-registry', '--plugins'])
@@ -164,7 +165,7 @@ describe('cfpull completion', { timeout: 180_000 }, () => {
 
   it('fish: the same, answered by complete -C in a real fish', async () => {
     expect(await fish('cfpull ')).toEqual(
-      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion']),
+      sorted(['patch', 'create-secret', 'apply', 'doctor', 'images', 'mirror', 'charts', 'completion', 'version']),
     )
     expect(await fish('cfpull completion ')).toEqual(['bash', 'fish', 'zsh'])
     expect(await fish('cfpull patch --plu')).toEqual(['--plugin-registry', '--plugins'])

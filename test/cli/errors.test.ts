@@ -103,7 +103,12 @@ describe('the --json envelope', () => {
       'create-secret',
       '--json prints the report; -o prints manifests: choose one',
     ],
-    [['apply', '--json'], 'apply', "required option '-n, --namespace <ns>' not specified"],
+    [['create-secret', '--json'], 'create-secret', "required option '--name <name>' not specified"],
+    [
+      ['apply', '-n', 'spaceone', '--restart', 'never', '--json'],
+      'apply',
+      "option '--restart <mode>' argument 'never' is invalid. Allowed choices are auto, delete, rollout, none.",
+    ],
     [['doctor', '--bogus', '--json'], 'doctor', "unknown option '--bogus'"],
     [['bogus', '--json'], null, "unknown command 'bogus'"],
   ])('usage error %j: one document naming the command', async (args, command, message) => {
@@ -231,7 +236,12 @@ describe('no cluster configured', () => {
     const lines = offline.stdout.trimEnd().split('\n')
     expect(lines.at(-1)).toBe('✔ nothing stops images from pulling')
     expect(r.stdout).toBe(
-      [`${lines[0]} + cluster`, ...lines.slice(1, -1), 'the cluster was not asked (see the error)', ''].join('\n'),
+      [
+        `${lines[0]} + cluster: release cloudforet in namespace spaceone (from the default)`,
+        ...lines.slice(1, -1),
+        'the cluster was not asked (see the error)',
+        '',
+      ].join('\n'),
     )
     expect(r.stdout).toContain('  console             yes      ')
   })

@@ -52,7 +52,7 @@ describe('doctor -o', () => {
       'exitCode: 6',
       'ok: false',
       `values: ${FIXTURE}`,
-      'chart: 2.0.0-dev35',
+      'valuesFrom: file',
     ])
     expect(parse(yaml.stdout)).toEqual(JSON.parse(json.stdout))
   })

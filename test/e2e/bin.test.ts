@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
@@ -19,6 +19,18 @@ describe('bin/cfpull.js', () => {
     // with another flag goes through the bundle (its version inlined by the build): the same answer.
     const bundle = await cfpull(['-V', '--no-color'])
     expect([bundle.exitCode, bundle.stdout, bundle.stderr]).toEqual([0, version, ''])
+  })
+
+  it('--version, -V and version alone are answered before the bundle loads', async () => {
+    // A package without dist/: only the fast path can answer, and anything else cannot run.
+    const dir = tempDir()
+    mkdirSync(join(dir, 'bin'))
+    for (const f of ['bin/cfpull.js', 'bin/package.json', 'package.json']) copyFileSync(join(repo, f), join(dir, f))
+    const run = (args: string[]) =>
+      execa(process.execPath, [join(dir, 'bin/cfpull.js'), ...args], { reject: false, env: {}, extendEnv: false })
+    for (const args of [['--version'], ['-V'], ['version']])
+      expect(await run(args)).toMatchObject({ exitCode: 0, stdout: version, stderr: '' })
+    expect((await run(['--help'])).stderr).toContain(join(dir, 'dist/cli.cjs'))
   })
 
   it('--help lists the patch command; patch --help ends with examples', async () => {

@@ -4,6 +4,7 @@ import type { ApplyOptions, RestartMode } from '../../commands/apply/apply.js'
 import {
   globalFlags,
   kubeTarget,
+  releaseNamespace,
   serviceScope,
   serviceScopeFlags,
   type ParsedOptions,
@@ -36,7 +37,10 @@ export function addApplyCommand(program: Command, { report, exit, commands, ambi
       .description(DESCRIPTION)
       .argument('[helm-args...]', 'extra arguments for helm upgrade, after --'),
   )
-    .requiredOption('-n, --namespace <ns>', 'namespace of the Helm release')
+    .option(
+      '-n, --namespace <ns>',
+      "namespace of the Helm release (default: the kubeconfig context's, when it sets one; else exit 2)",
+    )
     .option('-f, --values <file>', 'the patched values file', 'values.yaml')
     .option('--release <name>', 'Helm release name', 'cloudforet')
     .option('--chart <chart>', 'chart reference', 'cloudforet/spaceone')
@@ -84,7 +88,10 @@ export function addApplyCommand(program: Command, { report, exit, commands, ambi
       // Extra helm arguments only after `--`: a stray word must not reach helm by accident.
       if (helmArgs.length && !ambient.argv.includes('--'))
         throw new UsageError(`unexpected argument ${helmArgs[0]}: helm arguments go after --`)
-      const opts = applyOptions(helmArgs, o)
+      // As kubectl: -n, else the kubeconfig context's namespace; never a guess (exit 2 without either).
+      const ns = await releaseNamespace(o, commands, { cluster: true })
+      if (ns.from !== '-n') report.info(`namespace ${ns.namespace} (from ${ns.from})`)
+      const opts = applyOptions(helmArgs, { ...o, namespace: ns.namespace })
       if (opts.reuseValues && opts.resetValues)
         throw new UsageError('--reuse-values and --reset-values exclude each other')
       const [{ parseDuration }, { applyProgress, renderApply }] = await Promise.all([
@@ -96,7 +103,7 @@ export function addApplyCommand(program: Command, { report, exit, commands, ambi
         // The document on stdout is for the end; a notice the user must see now goes to stderr even then.
         report.json ? report.errorDetail(`warning: ${m}`) : report.warn(m),
       )
-      exit.code = renderApply(result, opts, report)
+      exit.code = renderApply(result, opts, report, ns.from)
     })
 }
 

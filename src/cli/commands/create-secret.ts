@@ -62,7 +62,7 @@ export function addCreateSecretCommand(program: Command, { report, exit, command
     .option('--no-verify', 'do not log in to the registry first')
     .option('--registry-ca <file>', "CA certificate (PEM) of the registry's TLS certificate, for --verify")
     .option('-n, --namespace <ns>', 'a namespace to create the Secret in; repeatable', repeatable)
-    .option('--values <file>', 'also every namespace this values file puts pods in (core, supervisor, plugins)')
+    .option('-f, --values <file>', 'also every namespace this values file puts pods in (core, supervisor, plugins)')
     .option('--chart-version <version>', 'chart version whose default namespaces apply where the values set none')
     .option('--create-namespace', 'create namespaces that do not exist', false)
     .option('--dry-run', 'print the Secret manifests instead of applying them', false)

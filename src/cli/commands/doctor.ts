@@ -7,14 +7,20 @@ import type { DoctorPullOptions } from '../../commands/doctor-pull.js'
 import {
   globalFlags,
   kubeTarget,
+  releaseNamespace,
   repeatable,
   serviceScope,
   serviceScopeFlags,
+  type NamespaceFrom,
   type ParsedOptions,
   type ProgramContext,
 } from './options.js'
 
 const CHART_VERSION_HELP = `chart version whose services and defaults apply (default: with --cluster the deployed one, else ${LATEST_CHART_VERSION})`
+const VALUES_HELP =
+  "the values file (default: values.yaml; with --cluster and no -f, the release's own values, read with helm get values --all)"
+const NAMESPACE_HELP =
+  "the Helm release namespace, where pods go when the values set none (default: with --cluster the kubeconfig context's, when it sets one; else spaceone)"
 const PLATFORM_HELP =
   'with --pull: a platform every multi-arch image must have; repeatable (default linux/amd64, or the nodes with --cluster)'
 
@@ -50,13 +56,13 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
       .command('doctor')
       .description('say exactly why an install cannot pull: from the values, and with --cluster from the cluster'),
   )
-    .option('-f, --values <file>', 'the values file', 'values.yaml')
+    .option('-f, --values <file>', VALUES_HELP)
     .option('-s, --secret <name>', 'the pull secret to check for (default: every name the values use)')
     .option('--chart-version <version>', CHART_VERSION_HELP)
     .option('--chart-values <file>', "derive services and defaults from a chart's default values (helm show values)")
   serviceScopeFlags(cmd)
     .option('--cluster', 'also ask the cluster: secrets per namespace, failing pulls, stale deployments', false)
-    .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
+    .option('-n, --namespace <ns>', NAMESPACE_HELP)
     .option('--release <name>', 'Helm release name', 'cloudforet')
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <file>', 'kubeconfig file')
@@ -75,8 +81,10 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
     .addHelpText('after', HELP_AFTER)
     .action(async (o: ParsedOptions) => {
       await configureOutput(o, report)
+      const ns = await releaseNamespace(o, commands, { cluster: !!o.cluster, fallback: 'spaceone' })
+      o = { ...o, namespace: ns.namespace, namespaceFrom: ns.from }
       if (o.pull) {
-        const pullOpts = doctorPullOptions(o)
+        const pullOpts = doctorPullOptions({ ...o, values: o.values ?? 'values.yaml' })
         const { pullProgress, renderDoctorPull } = await import('../render-doctor-pull.js')
         const onProgress = pullProgress(report, ambient.env, ambient.stderrIsTTY)
         exit.code = renderDoctorPull(await commands.doctorPull(pullOpts, onProgress), pullOpts, report)
@@ -99,7 +107,7 @@ export function addDoctorCommand(program: Command, { report, exit, commands, amb
 // What both checks read: the values file, and the release when --cluster asks the cluster too.
 function valuesAndRelease(o: ParsedOptions): { values: string; cluster: boolean; namespace: string; release: string } {
   return {
-    values: o.values as string,
+    values: (o.values as string | undefined) ?? 'values.yaml',
     cluster: !!o.cluster,
     namespace: o.namespace as string,
     release: o.release as string,
@@ -127,6 +135,9 @@ function doctorPullOptions(o: ParsedOptions): DoctorPullOptions {
 function doctorOptions(o: ParsedOptions): DoctorOptions {
   return {
     ...valuesAndRelease(o),
+    // Without -f, --cluster reads what the release really runs with, not a ./values.yaml that may be stale.
+    ...(o.cluster === true && o.values === undefined && { valuesFromRelease: true }),
+    namespaceFrom: o.namespaceFrom as NamespaceFrom,
     ...(o.secret !== undefined && { secret: o.secret as string }),
     ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),
     ...(o.chartValues !== undefined && { chartValues: o.chartValues as string }),

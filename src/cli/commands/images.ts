@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import { configureOutput, outputFormatOption } from '../output-format.js'
 import { LATEST_CHART_VERSION } from '../../core/cloudforet/charts.js'
 import type { InventoryOptions } from '../../commands/images.js'
-import { globalFlags, kubeTarget, type ParsedOptions, type ProgramContext } from './options.js'
+import { globalFlags, kubeTarget, releaseNamespace, type ParsedOptions, type ProgramContext } from './options.js'
 
 /** What `images -o` prints. */
 export const IMAGES_OUTPUTS = ['table', 'list', 'json', 'yaml', 'skopeo-sync'] as const
@@ -36,7 +36,10 @@ export function addImagesCommand(program: Command, { report, exit, commands }: P
     )
     .option('--chart <chart>', 'render this chart with helm template and list what it runs (every container)')
     .option('--cluster', 'also list what runs in the cluster now, plugin Deployments included', false)
-    .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
+    .option(
+      '-n, --namespace <ns>',
+      "the Helm release namespace, where pods go when the values set none (default: with --cluster the kubeconfig context's, when it sets one; else spaceone)",
+    )
     .option('--release <name>', 'Helm release name', 'cloudforet')
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <file>', 'kubeconfig file')
@@ -55,10 +58,11 @@ export function addImagesCommand(program: Command, { report, exit, commands }: P
     .addHelpText('after', HELP_AFTER)
     .action(async (o: ParsedOptions) => {
       const output = ((await configureOutput(o, report)) ?? 'table') as ImagesOutput
-      const opts = inventoryOptions(o)
+      const ns = await releaseNamespace(o, commands, { cluster: !!o.cluster, fallback: 'spaceone' })
+      const opts = inventoryOptions({ ...o, namespace: ns.namespace })
       const result = await commands.images(opts)
       const { renderImages } = await import('../render-images.js')
-      exit.code = renderImages(result, output, report)
+      exit.code = renderImages(result, output, report, ns)
     })
 }
 
@@ -71,7 +75,7 @@ function positiveInteger(value: string): number {
 export function inventoryOptions(o: ParsedOptions): InventoryOptions {
   return {
     cluster: !!o.cluster,
-    namespace: o.namespace as string,
+    namespace: (o.namespace as string | undefined) ?? 'spaceone',
     release: o.release as string,
     ...(o.values !== undefined && { values: o.values as string }),
     ...(o.chartVersion !== undefined && { chartVersion: o.chartVersion as string }),

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander'
+import { CfpullError, UsageError } from '../../core/errors.js'
 import type { Commands } from '../lazy-commands.js'
 import type { Reporter } from '../output.js'
 
@@ -68,4 +69,34 @@ export function kubeTarget(o: ParsedOptions): { context?: string; kubeconfig?: s
     ...(o.context !== undefined && { context: o.context as string }),
     ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig as string }),
   }
+}
+
+/** Where the release namespace came from, as the report names it. */
+export type NamespaceFrom = '-n' | 'default' | `kubeconfig context ${string}`
+
+/**
+ * The release namespace as kubectl would take it: -n; else, when the command talks to the
+ * cluster, the kubeconfig context's namespace if the context sets one; else `fallback` (doctor
+ * and images: spaceone). With no fallback (apply) and no namespace from either, exit 2.
+ */
+export async function releaseNamespace(
+  o: ParsedOptions,
+  commands: Commands,
+  { cluster, fallback }: { cluster: boolean; fallback?: string },
+): Promise<{ namespace: string; from: NamespaceFrom }> {
+  if (o.namespace !== undefined) return { namespace: o.namespace as string, from: '-n' }
+  let why: string
+  if (cluster) {
+    try {
+      const ctx = await commands.kubeContext(kubeTarget(o))
+      if (ctx?.namespace) return { namespace: ctx.namespace, from: `kubeconfig context ${ctx.context}` }
+      why = ctx ? `kubeconfig context ${ctx.context} sets no namespace` : 'kubeconfig has no current context'
+    } catch (err) {
+      if (!(err instanceof CfpullError)) throw err
+      // The cluster calls after this one meet the same problem and report it in full.
+      why = `kubeconfig's namespace could not be read (${err.message})`
+    }
+  } else why = 'command does not read the kubeconfig without --cluster'
+  if (fallback !== undefined) return { namespace: fallback, from: 'default' }
+  throw new UsageError(`no namespace: -n is not given and the ${why}; pass -n <namespace> (the release's namespace)`)
 }
