@@ -39,7 +39,7 @@ const PLACEHOLDERS = { hub: 'hub.example.com:5000', mirror: 'registry.example.co
 interface Step {
   /** The marker in README: `<!-- walkthrough:ID -->` right above the block. */
   id: string
-  /** Command lines as README shows them (placeholders in), each run in turn in one bash. */
+  /** Command lines as README shows them (placeholders in), run in turn, each in its own bash. */
   commands: string[]
 }
 
