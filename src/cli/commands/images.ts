@@ -24,28 +24,13 @@ Examples:
 
 /** `cfpull images`: its flags, and their mapping to InventoryOptions. */
 export function addImagesCommand(program: Command, { report, exit, commands }: ProgramContext): void {
-  globalFlags(
-    program
-      .command('images')
-      .description('list every image an install runs: services, sidecars, mongodb and redis, and the plugins'),
+  inventoryFlags(
+    globalFlags(
+      program
+        .command('images')
+        .description('list every image an install runs: services, sidecars, mongodb and redis, and the plugins'),
+    ),
   )
-    .option('-f, --values <file>', 'the values file (without one: a default install of the chart version)')
-    .option(
-      '--chart-version <version>',
-      `chart version (default: with --cluster the deployed one, else ${LATEST_CHART_VERSION})`,
-    )
-    .option('--chart <chart>', 'render this chart with helm template and list what it runs (every container)')
-    .option('--cluster', 'also list what runs in the cluster now, plugin Deployments included', false)
-    .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
-    .option('--release <name>', 'Helm release name', 'cloudforet')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--kubeconfig <file>', 'kubeconfig file')
-    .addOption(new Option('--plugin-images <which>', PLUGIN_IMAGES_HELP).choices(['none', 'managed', 'cluster', 'all']))
-    .option(
-      '--plugin-tags <n>',
-      "read each managed plugin's tags from its registry and list the newest N versions",
-      positiveInteger,
-    )
     .option('--registry-ca <file>', "with --plugin-tags: PEM of a private CA the plugins' registry uses")
     .option(
       '--registry <HOST/PATH>',
@@ -60,6 +45,28 @@ export function addImagesCommand(program: Command, { report, exit, commands }: P
       const { renderImages } = await import('../render-images.js')
       exit.code = renderImages(result, output, report)
     })
+}
+
+/** The flags that choose the images an install runs: `images` and `mirror` take the same ones. */
+export function inventoryFlags(cmd: Command, pluginTagsDefault?: string): Command {
+  return cmd
+    .option('-f, --values <file>', 'the values file (without one: a default install of the chart version)')
+    .option(
+      '--chart-version <version>',
+      `chart version (default: with --cluster the deployed one, else ${LATEST_CHART_VERSION})`,
+    )
+    .option('--chart <chart>', 'render this chart with helm template and list what it runs (every container)')
+    .option('--cluster', 'also list what runs in the cluster now, plugin Deployments included', false)
+    .option('-n, --namespace <ns>', 'the Helm release namespace (where pods go when the values set none)', 'spaceone')
+    .option('--release <name>', 'Helm release name', 'cloudforet')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--kubeconfig <file>', 'kubeconfig file')
+    .addOption(new Option('--plugin-images <which>', PLUGIN_IMAGES_HELP).choices(['none', 'managed', 'cluster', 'all']))
+    .option(
+      '--plugin-tags <n>',
+      `read each managed plugin's tags from its registry and list the newest N versions${pluginTagsDefault ? ` (default ${pluginTagsDefault})` : ''}`,
+      positiveInteger,
+    )
 }
 
 function positiveInteger(value: string): number {
