@@ -1,7 +1,7 @@
 // skopeo, the copy engine of `cfpull mirror`: one `skopeo sync --src yaml --keep-going` for every
-// image a run copies (one process, one TLS and token setup per registry, not one per image), or
-// `skopeo copy` for a single image. skopeo already handles schema versions, OCI and Docker media
-// types, foreign layers, chunked uploads and retries, so cfpull never moves a blob itself.
+// image a run copies (one process, one TLS and token setup per registry, not one process per
+// image). skopeo already handles schema versions, OCI and Docker media types, foreign layers,
+// chunked uploads and retries, so cfpull never moves a blob itself.
 //
 // Credentials never reach skopeo's argv (no --src-creds/--dest-creds) or its environment: they
 // are written to a containers-auth.json file, mode 0600, in a private directory (mode 0700) made
@@ -98,45 +98,8 @@ export async function skopeoVersion(run: Runner, bin: string): Promise<string> {
   return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim()
 }
 
-export interface CopyRequest {
-  /** `host/path:tag` or `host/path@sha256:…` */
-  source: string
-  destination: string
-  /** Copy only this platform's manifest of an index; without it the whole index, digests preserved. */
-  platform?: Platform
-}
-
-/** skopeo's arguments for one copy: never a credential, only the paths of the workspace's files. */
-export function skopeoCopyArgs(ws: SkopeoWorkspace, req: CopyRequest): string[] {
-  return [
-    ...platformArgs(req.platform),
-    'copy',
-    // An index whole (every platform), or one platform's manifest; the digests as the source has
-    // them, so a reference by digest still resolves at the destination (skopeo fails rather than convert).
-    ...(req.platform ? [] : ['--all']),
-    '--preserve-digests',
-    '--retry-times',
-    '2',
-    '--authfile',
-    ws.authFile,
-    ...(ws.srcCertDir ? ['--src-cert-dir', ws.srcCertDir] : []),
-    ...(ws.destCertDir ? ['--dest-cert-dir', ws.destCertDir] : []),
-    `docker://${req.source}`,
-    `docker://${req.destination}`,
-  ]
-}
-
 /** denied: the destination refused the push; auth: credentials asked for or refused. */
 export type CopyFailureKind = 'denied' | 'auth' | 'not-found' | 'unreachable' | 'interrupted' | 'other'
-
-export type CopyOutcome =
-  | { ok: true }
-  | {
-      ok: false
-      /** What skopeo said, its last error line without the log decoration. */
-      reason: string
-      kind: CopyFailureKind
-    }
 
 // The global flags that make skopeo pick one platform of an index (they go before the subcommand).
 function platformArgs(p: Platform | undefined): string[] {
@@ -149,45 +112,6 @@ function platformArgs(p: Platform | undefined): string[] {
         ...(p.variant ? ['--override-variant', p.variant] : []),
       ]
     : []
-}
-
-/**
- * Runs `skopeo copy` for one image. A copy that fails is an outcome, not an exception, so one
- * image never stops the others; only a skopeo that cannot be started throws (exit 4).
- */
-export async function skopeoCopy(
-  run: Runner,
-  bin: string,
-  ws: SkopeoWorkspace,
-  req: CopyRequest,
-  options: { cancelSignal?: AbortSignal; withhold?: string[] } = {},
-): Promise<CopyOutcome> {
-  let r
-  try {
-    r = await run(bin, skopeoCopyArgs(ws, req), {
-      env: { DOCKER_CONFIG: ws.dir },
-      ...(options.cancelSignal && { cancelSignal: options.cancelSignal }),
-      ...(options.withhold && { withhold: options.withhold }),
-    })
-  } catch (err) {
-    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
-    if (err instanceof ToolFailedError) {
-      if (options.cancelSignal?.aborted) return { ok: false, reason: 'stopped by an interrupt', kind: 'interrupted' }
-      return { ok: false, reason: `skopeo ${err.stopped ?? 'was stopped'}`, kind: 'other' }
-    }
-    throw err
-  }
-  if (r.exitCode === 0) return { ok: true }
-  const reason = skopeoError(r.stderr) || `skopeo copy exited with ${r.exitCode}`
-  return { ok: false, reason, kind: errorKind(reason) }
-}
-
-/** The message of skopeo's last error line (`time=… level=fatal msg="…"`), unquoted. */
-export function skopeoError(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter(Boolean)
-  const last = lines.findLast((l) => /level=(fatal|error)/.test(l)) ?? lines.at(-1) ?? ''
-  const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(last)
-  return (msg ? msg[1]!.replace(/\\(.)/g, '$1') : last).trim()
 }
 
 export function errorKind(reason: string): CopyFailureKind {

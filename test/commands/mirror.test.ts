@@ -1,7 +1,7 @@
 // `cfpull mirror` against two real Distribution registries (TLS + htpasswd) and the real skopeo:
 // one stands in for the public source, the other is the private mirror. What is asserted comes
 // from the registries themselves: digests asked of the destination, requests from its access log.
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RegistryClient, fetchManifest } from '../../src/adapters/registry.js'

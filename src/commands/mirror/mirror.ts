@@ -83,14 +83,9 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     throw new UsageError(`--concurrency ${concurrency} is not a whole number of at least 1`)
   checkStdinUse(opts)
   const bin = toolBinary('skopeo', deps.env)
-  // Before any request: a missing skopeo is exit 4 with the install command, not 40 failed copies.
-  const skopeo = opts.dryRun ? undefined : await skopeoVersion(deps.run, bin)
-
-  let sources: MirrorSource[]
+  let sources: MirrorSource[] = []
   let failedEarly: MirrorRecord[] = []
   let srcServer: string
-  let creds: MirrorCredentials
-  let clients: Clients
   if (opts.images !== undefined) {
     const listName = opts.images === '-' ? '<stdin>' : opts.images
     const listText = opts.images === '-' ? await deps.readStdin() : await readText(opts.images)
@@ -103,19 +98,21 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
       ),
     ]
     srcServer = opts.src.server ?? (hosts.length === 1 ? hosts[0]! : 'docker.io')
-    creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
-    clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
-  } else {
-    // The plugins' tag lists are read with the source credentials, so they are resolved first:
-    // for --src-registry, else Docker Hub (where Cloudforet's images are).
-    srcServer = opts.src.server ?? 'docker.io'
-    creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
-    clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  } else srcServer = opts.src.server ?? 'docker.io'
+  const creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
+  const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  // Every password form is withheld from skopeo's environment and redacted from its output.
+  const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
+  // Before any request: a missing skopeo is exit 4 with the install command, not 40 failed copies.
+  const skopeo = opts.dryRun ? undefined : await skopeoVersion(run, bin)
+  if (opts.images === undefined) {
+    // The plugins' tag lists are read with the source credentials, so those are for
+    // --src-registry, else Docker Hub (where Cloudforet's images are).
     const inv = await mirrorInventory(
       opts.inventory ?? { cluster: false, namespace: 'spaceone', release: 'cloudforet' },
       target,
       {
-        run: deps.run,
+        run,
         env: deps.env,
         ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
         tagClient: clients.source,
@@ -130,7 +127,6 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const hosts = [...new Set(entries.filter((e) => !e.alreadyThere).map((e) => e.from.host))]
   if (creds.src && !hosts.some((h) => sameHost(h, srcServer)))
     notes.push(`the source credentials are for ${srcServer}, which none of the images comes from`)
-  const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
 
   for (const r of failedEarly) deps.onRecord?.(r)
   const total = entries.length
