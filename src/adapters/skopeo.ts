@@ -200,7 +200,7 @@ export interface SyncOutcome {
 }
 
 /**
- * Runs one `skopeo sync` for the whole batch. Which images arrived is for the caller to check at
+ * Runs one `skopeo sync` for a batch (`name` names its file in the workspace, one per batch). Which images arrived is for the caller to check at
  * the destination; this says what skopeo reported for each. Only a skopeo that cannot be started
  * throws (exit 4).
  */
@@ -209,9 +209,9 @@ export async function skopeoSync(
   bin: string,
   ws: SkopeoWorkspace,
   req: SyncRequest,
-  options: { cancelSignal?: AbortSignal; withhold?: string[] } = {},
+  options: { cancelSignal?: AbortSignal; withhold?: string[]; name?: string } = {},
 ): Promise<SyncOutcome> {
-  const file = join(ws.dir, 'sync.yaml')
+  const file = join(ws.dir, `${options.name ?? 'sync'}.yaml`)
   await writeFile(file, skopeoSyncFile(ws, req.sources), { mode: 0o600 })
   let stderr: string
   let exitCode: number | undefined

@@ -103,8 +103,10 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
   // Every password form is withheld from skopeo's environment and redacted from its output.
   const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
-  // Before any request: a missing skopeo is exit 4 with the install command, not 40 failed copies.
-  const skopeo = opts.dryRun ? undefined : await skopeoVersion(run, bin)
+  // Asked while the read-only checks run, and awaited before anything is copied: a missing skopeo
+  // is exit 4 with the install command, not 40 failed copies.
+  const version = opts.dryRun ? undefined : skopeoVersion(run, bin)
+  version?.catch(() => {})
   if (opts.images === undefined) {
     // The plugins' tag lists are read with the source credentials, so those are for
     // --src-registry, else Docker Hub (where Cloudforet's images are).
@@ -174,6 +176,7 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
   }
 
+  const skopeo = await version
   const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
   const abort = new AbortController()
   let interrupted = false
@@ -182,8 +185,8 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     abort.abort()
   })
   let ws: SkopeoWorkspace | undefined
-  let outcome: SyncOutcome | undefined
-  let sizes: Map<Checked, number | null> = new Map()
+  const outcomes = new Map<Checked, SyncOutcome>()
+  let sizes = new Map<Checked, number | null>()
   try {
     if (toCopy.length) {
       ws = await createSkopeoWorkspace({
@@ -196,26 +199,38 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
         ...(creds.srcCa !== undefined && { srcCa: creds.srcCa }),
         ...(creds.destCa !== undefined && { destCa: creds.destCa }),
       })
+      const workspace = ws
       done = checked.length - toCopy.length
-      progress('copy', `${toCopy.length} image${toCopy.length === 1 ? '' : 's'} in one skopeo sync`)
-      // One skopeo for the whole batch; the sizes are read from the source meanwhile (read-only,
-      // so the wall time is skopeo's).
-      ;[outcome, sizes] = await Promise.all([
-        skopeoSync(
-          run,
-          bin,
-          ws,
-          {
-            sources: toCopy.map((c) => c.entry.from),
-            destination: `${target.host}/${target.path}`,
-            ...(platform && { platform }),
-          },
-          { cancelSignal: abort.signal },
+      // skopeo sync copies one image after the other: --concurrency batches run side by side, each
+      // one skopeo process (images dealt round-robin), so at most that many images move at once.
+      const batches = Array.from({ length: Math.min(concurrency, toCopy.length) }, (_, i) =>
+        toCopy.filter((_c, k) => k % concurrency === i),
+      )
+      progress(
+        'copy',
+        `${toCopy.length} image${toCopy.length === 1 ? '' : 's'} in ${batches.length} skopeo sync${batches.length === 1 ? '' : 's'}`,
+      )
+      // The sizes are read from the source meanwhile (read-only, so the wall time is skopeo's).
+      const [, sized] = await Promise.all([
+        Promise.all(
+          batches.map(async (batch, i) => {
+            const outcome = await skopeoSync(
+              run,
+              bin,
+              workspace,
+              {
+                sources: batch.map((c) => c.entry.from),
+                destination: `${target.host}/${target.path}`,
+                ...(platform && { platform }),
+              },
+              { cancelSignal: abort.signal, name: `sync-${i}` },
+            )
+            for (const c of batch) outcomes.set(c, outcome)
+          }),
         ),
-        mapLimit(toCopy, concurrency, async (c) => [c, await sourceBytes(c, clients, platform)] as const).then(
-          (pairs) => new Map(pairs),
-        ),
+        mapLimit(toCopy, concurrency, async (c) => [c, await sourceBytes(c, clients, platform)] as const),
       ])
+      sizes = new Map(sized)
     }
   } finally {
     unsubscribe?.()
@@ -225,11 +240,11 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   // Phase 3: each image of the batch asked of the mirror, as a node asks for it: in place when the
   // digest pulled back is the source's, for each platform asked for. That is the proof, and it
   // tells which images skopeo did not copy; skopeo's own line for that image says why.
-  if (outcome) {
-    const sync = outcome
+  if (outcomes.size) {
     done = 0
     progress('proof')
     await mapLimit(toCopy, concurrency, async (c) => {
+      const sync = outcomes.get(c)!
       const failure = sync.failures.get(syncSourceName(c.entry.from))
       const got = await fetchManifest(clients.dest, c.entry.to.repository, c.entry.to.reference, 'GET')
       const platforms = c.platforms ? c.platforms.map(parsePlatform) : []

@@ -118,7 +118,7 @@ describe('skopeo adapter', () => {
     remove: async () => {},
   }
   it('syncs the batch with --keep-going, each index whole with its digests or one platform, never a credential', () => {
-    expect(skopeoSyncArgs(ws, '/tmp/w/sync.yaml', { destination: 'h/p' })).toEqual([
+    expect(skopeoSyncArgs(ws, '/tmp/w/sync-0.yaml', { destination: 'h/p' })).toEqual([
       'sync',
       '--src',
       'yaml',
@@ -131,11 +131,11 @@ describe('skopeo adapter', () => {
       '2',
       '--authfile',
       '/tmp/w/auth.json',
-      '/tmp/w/sync.yaml',
+      '/tmp/w/sync-0.yaml',
       'h/p',
     ])
     expect(
-      skopeoSyncArgs(ws, '/tmp/w/sync.yaml', { destination: 'h/p', platform: parsePlatform('linux/arm/v7') }).slice(
+      skopeoSyncArgs(ws, '/tmp/w/sync-0.yaml', { destination: 'h/p', platform: parsePlatform('linux/arm/v7') }).slice(
         0,
         13,
       ),
