@@ -127,7 +127,7 @@ describe('cfpull mirror: credentials never leak', () => {
     const log = readFileSync(w.log, 'utf8')
     expect(log).toMatch(/^ARGV --version$/m)
     expect(log).toMatch(
-      /^ARGV sync --src yaml --dest docker --keep-going --all --preserve-digests --retry-times 2 --authfile \S+\/auth\.json --dest-cert-dir \S+ \S+\/sync\.yaml \S+\/leak$/m,
+      /^ARGV sync --src yaml --dest docker --keep-going --all --preserve-digests --retry-times 2 --authfile \S+\/auth\.json --dest-cert-dir \S+ \S+\/sync-0\.yaml \S+\/leak$/m,
     )
     // The batch's file names the images and the CA directory, nothing else.
     expect(log).toMatch(/^SYNCFILE 600$/m)
