@@ -406,7 +406,12 @@ describe('cfpull mirror: the inventory of cfpull images, plugin tags read from t
     ] as const) {
       const before = dst.requests().length
       const r = await runCli(inventoryArgs('tags401', values, ...extra), {
-        env: { ...ENV(), ...HELM_ENV(), CFPULL_SRC_PASSWORD: 'not-the-password' },
+        // Anonymous (no source password at all), then a wrong one.
+        env: {
+          ...ENV(),
+          ...HELM_ENV(),
+          CFPULL_SRC_PASSWORD: extra.length ? 'not-the-password' : '',
+        },
       })
       expect(r.code).toBe(5)
       expect(r.stderr).toMatch(
