@@ -12,13 +12,18 @@
 //      peak RSS
 //   5. `patch --check` of every parseable corpus file in one process vs the bare parseDocument of
 //      the same files in one process: time per MB
+//   6. `cfpull mirror` of a seeded set between two real registries (test/helpers/registry.ts:
+//      Distribution with TLS + htpasswd) vs `skopeo sync` of the same images (each round into a
+//      fresh path, so both copy everything); then a rerun with everything in place: requests per
+//      image at each registry (from their access logs) and blobs uploaded
 //
 // "Cold" is a run with an empty cache directory (it compiles everything and writes the cache);
 // "warm" one with the cache that an earlier run of the same command wrote. Uses what
 // `npm run build` made. Prints Markdown; writes bench/results.json.
 //
 //   node scripts/bench.mjs [--runs 21] [--large-runs 3] [--sizes 1,2,3,4,5] [--corpus DIR] [--skip-corpus] [--skip-large]
-import { spawnSync } from 'node:child_process'
+//                          [--mirror-runs 7] [--skip-mirror] [--only-mirror]
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -35,6 +40,9 @@ const { values: opt } = parseArgs({
     corpus: { type: 'string', default: process.env.CFPULL_CORPUS || join('..', 'shared', 'fixtures', 'cloudforet') },
     'skip-corpus': { type: 'boolean', default: false },
     'skip-large': { type: 'boolean', default: false },
+    'mirror-runs': { type: 'string', default: '7' },
+    'skip-mirror': { type: 'boolean', default: false },
+    'only-mirror': { type: 'boolean', default: false },
   },
 })
 const RUNS = Math.max(3, Number.parseInt(opt.runs, 10) || 21)
@@ -133,6 +141,16 @@ function compare(commands, runs) {
     ratio: median(g.map((x, i) => x.ms / got[0][i].ms)),
     rssRatio: median(g.map((x, i) => x.kib / got[0][i].kib)),
   }))
+}
+
+// ---------------------------------------------------------------- 6: mirror vs skopeo sync
+
+const mirror = opt['skip-mirror'] ? { skipped: '--skip-mirror' } : await benchMirror()
+if (opt['only-mirror']) {
+  printMirror(mirror)
+  // A pipe is written asynchronously: let it drain before the exit.
+  await new Promise((done) => process.stdout.write('', done))
+  process.exit(0)
 }
 
 // ---------------------------------------------------------------- 1–3: start-up
@@ -347,6 +365,8 @@ if (!corpus.skipped)
     `\n5: ${corpus.files} parseable files (${(corpus.bytes / 1024 / 1024).toFixed(1)} MiB; ${corpus.skippedFiles} that the patch rejects left out) of ${corpus.dir}: cfpull ${ms(corpus.cfpullMs)}, parseDocument ${ms(corpus.floorMs)}.`,
   )
 
+printMirror(mirror)
+
 const results = {
   date: new Date().toISOString(),
   env,
@@ -374,10 +394,195 @@ const results = {
   })),
   largeTargets: { check: 1.3, write: 2, rss: 1.3 },
   corpus: { ...corpus, target: 1.5 },
+  mirror: { ...mirror, targets: { ratio: 1.1, requestsPerImage: 1.2, blobs: 0 } },
 }
 mkdirSync(join(root, 'bench'), { recursive: true })
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
 console.log('\nwrote bench/results.json')
+
+// ---------------------------------------------------------------- 6: the mirror bench
+
+async function benchMirror() {
+  const skopeoOk = spawnSync('skopeo', ['--version'], { stdio: 'ignore' }).status === 0
+  if (!skopeoOk) return { skipped: 'skopeo is not installed (scripts/setup-system.sh installs it)' }
+  if (!existsSync('/usr/bin/docker-registry')) return { skipped: 'docker-registry is not installed' }
+  // The test helper that runs real registries, bundled for plain node.
+  const { build } = await import('esbuild')
+  const helper = join(tmp, 'registry.mjs')
+  await build({
+    entryPoints: [join(root, 'test', 'helpers', 'registry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: helper,
+    logLevel: 'error',
+  })
+  const { startRegistries } = await import(pathToFileURL(helper).href)
+  const SRC_PW = 'bench-src-password'
+  const DST_PW = 'bench-dest-password'
+  const set = await startRegistries([
+    { mode: 'htpasswd', users: { puller: SRC_PW }, accessLog: true },
+    { mode: 'htpasswd', users: { robot: DST_PW }, accessLog: true },
+  ])
+  try {
+    const [src, dst] = set.registries
+    const platforms = ['linux/amd64', 'linux/arm64']
+    // The shapes of the mirror tests: indexes, OCI and Docker media types, nested and library/ names.
+    const seeds = [
+      ['cloudforet/console', '2.0.dev31', { platforms }],
+      ['cloudforet/console-api', '2.0.dev31', {}],
+      ['cloudforet/identity', '2.0.dev107', { format: 'oci' }],
+      ['cloudforet/inventory', '2.0.dev91', { platforms }],
+      ['cloudforet/supervisor', '2.0.dev31', { format: 'oci' }],
+      ['cloudforet/plugins/plugin-aws-ec2', '1.2.0', {}],
+      ['library/redis', 'latest', {}],
+      ['library/mongo', 'latest', { format: 'oci', platforms }],
+    ]
+    for (const [repo, tag, o] of seeds) await src.seedImage(repo, tag, o)
+    const list = join(tmp, 'mirror-list.txt')
+    writeFileSync(list, seeds.map(([repo, tag]) => `${src.host}/${repo}:${tag}\n`).join(''))
+    // skopeo's side: the same auth file and CA directories cfpull writes for itself.
+    const dir = join(tmp, 'skopeo')
+    for (const d of ['src-certs', 'dest-certs']) mkdirSync(join(dir, d), { recursive: true })
+    writeFileSync(join(dir, 'src-certs', 'ca.crt'), src.caPem)
+    writeFileSync(join(dir, 'dest-certs', 'ca.crt'), dst.caPem)
+    const b64 = (s) => Buffer.from(s).toString('base64')
+    writeFileSync(
+      join(dir, 'auth.json'),
+      JSON.stringify({
+        auths: { [src.host]: { auth: b64(`puller:${SRC_PW}`) }, [dst.host]: { auth: b64(`robot:${DST_PW}`) } },
+      }),
+      { mode: 0o600 },
+    )
+    const syncFile = join(dir, 'sync.yaml')
+    const images = {}
+    for (const [repo, tag] of seeds) (images[repo] ??= []).push(tag)
+    writeFileSync(syncFile, JSON.stringify({ [src.host]: { 'cert-dir': join(dir, 'src-certs'), images } }))
+    const env = { ...process.env, NO_COLOR: '1', CFPULL_SRC_PASSWORD: SRC_PW, CFPULL_DEST_PASSWORD: DST_PW }
+    const cfpullArgs = (path) => [
+      BIN,
+      'mirror',
+      '--to',
+      `${dst.host}/${path}`,
+      '--images',
+      list,
+      '--src-username',
+      'puller',
+      '--dest-username',
+      'robot',
+      '--src-ca',
+      src.caFile,
+      '--dest-ca',
+      dst.caFile,
+      '--quiet',
+    ]
+    let round = 0
+    const sides = [
+      {
+        name: 'skopeo sync',
+        file: 'skopeo',
+        args: (path) => [
+          'sync',
+          '--src',
+          'yaml',
+          '--dest',
+          'docker',
+          '--all',
+          '--preserve-digests',
+          '--authfile',
+          join(dir, 'auth.json'),
+          '--dest-cert-dir',
+          join(dir, 'dest-certs'),
+          syncFile,
+          `${dst.host}/${path}`,
+        ],
+      },
+      { name: 'cfpull mirror', file: process.execPath, args: cfpullArgs },
+    ]
+    // Asynchronous: the registries' logs are read by this process, and a blocked event loop
+    // would fill their pipes and stall them.
+    const timeOnce = async (side) => {
+      const path = `round-${round++}`
+      const t = performance.now()
+      const r = await spawnAsync(side.file, side.args(path), env)
+      const ms = performance.now() - t
+      if (r.status !== 0) fail(`${side.name} into ${path} exited ${r.status}\n${r.stderr}`)
+      return ms
+    }
+    const runs = Math.max(3, Number.parseInt(opt['mirror-runs'], 10) || 7)
+    progress(`6: cfpull mirror vs skopeo sync of ${seeds.length} images (${runs} rounds, interleaved)`)
+    for (const side of sides) await timeOnce(side) // warm: the code cache, the file cache
+    const got = sides.map(() => [])
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 ? [1, 0] : [0, 1]
+      for (const k of order) got[k].push(await timeOnce(sides[k]))
+    }
+    // The rerun: a copy into one more path, then the same command again, counted at both registries.
+    const rerunArgs = cfpullArgs('rerun').slice(0, -1).concat('--json')
+    const first = await spawnAsync(process.execPath, rerunArgs, env)
+    if (first.status !== 0) fail(`cfpull mirror into rerun exited ${first.status}\n${first.stderr}`)
+    const settle = () => new Promise((done) => setTimeout(done, 300))
+    await settle()
+    const [srcBefore, dstBefore] = [src.requests().length, dst.requests().length]
+    const r = await spawnAsync(process.execPath, rerunArgs, env)
+    await settle()
+    const doc = JSON.parse(r.stdout)
+    const srcRun = src.requests().slice(srcBefore)
+    const dstRun = dst.requests().slice(dstBefore)
+    const blobs = dstRun.filter((q) => q.method === 'POST' && q.path.includes('/blobs/uploads/')).length
+    return {
+      images: seeds.length,
+      runs,
+      skopeoMs: median(got[0]),
+      cfpullMs: median(got[1]),
+      ratio: median(got[1].map((ms, i) => ms / got[0][i])),
+      rerun: {
+        exitCode: r.status,
+        skipped: doc.counts?.skipped,
+        srcRequestsPerImage: srcRun.length / seeds.length,
+        destRequestsPerImage: dstRun.length / seeds.length,
+        blobsUploaded: blobs,
+      },
+    }
+  } finally {
+    await set.stop()
+  }
+}
+
+function spawnAsync(file, args, env) {
+  return new Promise((done, failed) => {
+    const child = spawn(file, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', failed)
+    child.on('close', (status) => done({ status, stdout, stderr }))
+  })
+}
+
+function printMirror(m) {
+  console.log()
+  if (m.skipped) {
+    console.log(`6: mirror skipped: ${m.skipped}`)
+    return
+  }
+  const x = (r) => `${r.toFixed(2)}×`
+  console.log(
+    `6: \`cfpull mirror\` of ${m.images} images against \`skopeo sync\` of the same (${m.runs} interleaved rounds, each into a fresh path)`,
+  )
+  console.log()
+  console.log('| measured | cfpull mirror | baseline | ratio / figure | target | met |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  console.log(
+    `| copy everything | ${m.cfpullMs.toFixed(0)} ms | skopeo sync ${m.skopeoMs.toFixed(0)} ms | ${x(m.ratio)} | ≤ 1.1× | ${m.ratio <= 1.1 ? 'yes' : '**no**'} |`,
+  )
+  const rr = m.rerun
+  const worst = Math.max(rr.srcRequestsPerImage, rr.destRequestsPerImage)
+  console.log(
+    `| rerun, all in place (${rr.skipped}/${m.images} skipped) | source ${rr.srcRequestsPerImage.toFixed(3)}, destination ${rr.destRequestsPerImage.toFixed(3)} requests/image | — | ${rr.blobsUploaded} blobs uploaded | ≤ 1.2 requests/image, 0 blobs | ${worst <= 1.2 && rr.blobsUploaded === 0 && rr.skipped === m.images ? 'yes' : '**no**'} |`,
+  )
+}
 
 // ---------------------------------------------------------------- helpers
 

@@ -1,6 +1,7 @@
-// skopeo, the copy engine of `cfpull mirror`: one `skopeo copy` per image, registry to registry.
-// skopeo already handles schema versions, OCI and Docker media types, foreign layers, chunked
-// uploads and retries, so cfpull never moves a blob itself.
+// skopeo, the copy engine of `cfpull mirror`: one `skopeo sync --src yaml --keep-going` for every
+// image a run copies (one process, one TLS and token setup per registry, not one process per
+// image). skopeo already handles schema versions, OCI and Docker media types, foreign layers,
+// chunked uploads and retries, so cfpull never moves a blob itself.
 //
 // Credentials never reach skopeo's argv (no --src-creds/--dest-creds) or its environment: they
 // are written to a containers-auth.json file, mode 0600, in a private directory (mode 0700) made
@@ -97,97 +98,169 @@ export async function skopeoVersion(run: Runner, bin: string): Promise<string> {
   return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim()
 }
 
-export interface CopyRequest {
-  /** `host/path:tag` or `host/path@sha256:…` */
-  source: string
-  destination: string
-  /** Copy only this platform's manifest of an index; without it the whole index, digests preserved. */
-  platform?: Platform
-}
+/** denied: the destination refused the push; auth: credentials asked for or refused. */
+export type CopyFailureKind = 'denied' | 'auth' | 'not-found' | 'unreachable' | 'interrupted' | 'other'
 
-/** skopeo's arguments for one copy: never a credential, only the paths of the workspace's files. */
-export function skopeoCopyArgs(ws: SkopeoWorkspace, req: CopyRequest): string[] {
-  const platform = req.platform
+// The global flags that make skopeo pick one platform of an index (they go before the subcommand).
+function platformArgs(p: Platform | undefined): string[] {
+  return p
     ? [
         '--override-os',
-        req.platform.os,
+        p.os,
         '--override-arch',
-        req.platform.architecture,
-        ...(req.platform.variant ? ['--override-variant', req.platform.variant] : []),
+        p.architecture,
+        ...(p.variant ? ['--override-variant', p.variant] : []),
       ]
     : []
-  return [
-    ...platform,
-    'copy',
-    // An index whole (every platform), or one platform's manifest; the digests as the source has
-    // them, so a reference by digest still resolves at the destination (skopeo fails rather than convert).
-    ...(req.platform ? [] : ['--all']),
-    '--preserve-digests',
-    '--retry-times',
-    '2',
-    '--authfile',
-    ws.authFile,
-    ...(ws.srcCertDir ? ['--src-cert-dir', ws.srcCertDir] : []),
-    ...(ws.destCertDir ? ['--dest-cert-dir', ws.destCertDir] : []),
-    `docker://${req.source}`,
-    `docker://${req.destination}`,
-  ]
 }
 
-export type CopyOutcome =
-  | { ok: true }
-  | {
-      ok: false
-      /** What skopeo said, its last error line without the log decoration. */
-      reason: string
-      /** denied: the destination refused the push; auth: credentials asked for or refused. */
-      kind: 'denied' | 'auth' | 'not-found' | 'unreachable' | 'interrupted' | 'other'
-    }
-
-/**
- * Runs `skopeo copy` for one image. A copy that fails is an outcome, not an exception, so one
- * image never stops the others; only a skopeo that cannot be started throws (exit 4).
- */
-export async function skopeoCopy(
-  run: Runner,
-  bin: string,
-  ws: SkopeoWorkspace,
-  req: CopyRequest,
-  options: { cancelSignal?: AbortSignal; withhold?: string[] } = {},
-): Promise<CopyOutcome> {
-  let r
-  try {
-    r = await run(bin, skopeoCopyArgs(ws, req), {
-      env: { DOCKER_CONFIG: ws.dir },
-      ...(options.cancelSignal && { cancelSignal: options.cancelSignal }),
-      ...(options.withhold && { withhold: options.withhold }),
-    })
-  } catch (err) {
-    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
-    if (err instanceof ToolFailedError) {
-      if (options.cancelSignal?.aborted) return { ok: false, reason: 'stopped by an interrupt', kind: 'interrupted' }
-      return { ok: false, reason: `skopeo ${err.stopped ?? 'was stopped'}`, kind: 'other' }
-    }
-    throw err
-  }
-  if (r.exitCode === 0) return { ok: true }
-  const reason = skopeoError(r.stderr) || `skopeo copy exited with ${r.exitCode}`
-  return { ok: false, reason, kind: errorKind(reason) }
-}
-
-/** The message of skopeo's last error line (`time=… level=fatal msg="…"`), unquoted. */
-export function skopeoError(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter(Boolean)
-  const last = lines.findLast((l) => /level=(fatal|error)/.test(l)) ?? lines.at(-1) ?? ''
-  const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(last)
-  return (msg ? msg[1]!.replace(/\\(.)/g, '$1') : last).trim()
-}
-
-function errorKind(reason: string): Exclude<CopyOutcome, { ok: true }>['kind'] {
+export function errorKind(reason: string): CopyFailureKind {
   if (/\bdenied\b/i.test(reason)) return 'denied'
   if (/authentication required|unauthorized|invalid username\/password/i.test(reason)) return 'auth'
   if (/manifest unknown|name unknown|not found/i.test(reason)) return 'not-found'
   if (/connection refused|no such host|i\/o timeout|dial tcp|pinging container registry|EOF/i.test(reason))
     return 'unreachable'
   return 'other'
+}
+
+/** One image of a batch: where skopeo reads it (`reference` is a tag or a `sha256:` digest). */
+export interface SyncSource {
+  host: string
+  repository: string
+  reference: string
+}
+
+export interface SyncRequest {
+  sources: SyncSource[]
+  /** `HOST/PATH`: skopeo names each image `HOST/PATH/<last path component>`, as mirror-name.ts does. */
+  destination: string
+  /** Copy only this platform's manifest of an index; without it each index whole, digests preserved. */
+  platform?: Platform
+}
+
+/** How skopeo prints a source in its log: `docker://host/repository:tag` or `…@sha256:…`. */
+export function syncSourceName(s: SyncSource): string {
+  return `docker://${s.host}/${s.repository}${s.reference.startsWith('sha256:') ? '@' : ':'}${s.reference}`
+}
+
+/**
+ * The `--src yaml` file: `{ host: { cert-dir, images: { repository: [tag | digest] } } }`, as JSON
+ * (which YAML reads as it is). The source CA goes here, per registry: with a yaml source skopeo
+ * 1.9 takes each registry's `cert-dir` from the file and ignores --src-cert-dir.
+ */
+export function skopeoSyncFile(ws: SkopeoWorkspace, sources: readonly SyncSource[]): string {
+  const doc: Record<string, { 'cert-dir'?: string; images: Record<string, string[]> }> = {}
+  for (const s of sources) {
+    const reg = (doc[s.host] ??= { ...(ws.srcCertDir && { 'cert-dir': ws.srcCertDir }), images: {} })
+    const refs = (reg.images[s.repository] ??= [])
+    if (!refs.includes(s.reference)) refs.push(s.reference)
+  }
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
+
+/** skopeo's arguments for one batch: never a credential, only the paths of the workspace's files. */
+export function skopeoSyncArgs(
+  ws: SkopeoWorkspace,
+  file: string,
+  req: Pick<SyncRequest, 'destination' | 'platform'>,
+): string[] {
+  return [
+    ...platformArgs(req.platform),
+    'sync',
+    '--src',
+    'yaml',
+    '--dest',
+    'docker',
+    // One image that fails does not stop the others; each failure is logged with its source.
+    '--keep-going',
+    ...(req.platform ? [] : ['--all']),
+    '--preserve-digests',
+    '--retry-times',
+    '2',
+    '--authfile',
+    ws.authFile,
+    ...(ws.destCertDir ? ['--dest-cert-dir', ws.destCertDir] : []),
+    file,
+    req.destination,
+  ]
+}
+
+export interface SyncOutcome {
+  /** skopeo's exit code; undefined when it was stopped. */
+  exitCode?: number
+  /** Why skopeo was stopped (an interrupt, a signal); absent when it exited by itself. */
+  stopped?: string
+  interrupted: boolean
+  /** Each image skopeo reported an error for, by {@link syncSourceName}: its reason and kind. */
+  failures: Map<string, { reason: string; kind: CopyFailureKind }>
+  /** The sources skopeo started copying, in its order. */
+  started: string[]
+  /** skopeo's last fatal line: the reason for an image that has none of its own. */
+  fatal?: string
+}
+
+/**
+ * Runs one `skopeo sync` for a batch (`name` names its file in the workspace, one per batch). Which images arrived is for the caller to check at
+ * the destination; this says what skopeo reported for each. Only a skopeo that cannot be started
+ * throws (exit 4).
+ */
+export async function skopeoSync(
+  run: Runner,
+  bin: string,
+  ws: SkopeoWorkspace,
+  req: SyncRequest,
+  options: { cancelSignal?: AbortSignal; withhold?: string[]; name?: string } = {},
+): Promise<SyncOutcome> {
+  const file = join(ws.dir, `${options.name ?? 'sync'}.yaml`)
+  await writeFile(file, skopeoSyncFile(ws, req.sources), { mode: 0o600 })
+  let stderr: string
+  let exitCode: number | undefined
+  let stopped: string | undefined
+  try {
+    const r = await run(bin, skopeoSyncArgs(ws, file, req), {
+      env: { DOCKER_CONFIG: ws.dir },
+      ...(options.cancelSignal && { cancelSignal: options.cancelSignal }),
+      ...(options.withhold && { withhold: options.withhold }),
+    })
+    stderr = r.stderr
+    exitCode = r.exitCode
+  } catch (err) {
+    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
+    if (!(err instanceof ToolFailedError)) throw err
+    stderr = err.stderr ?? ''
+    stopped = options.cancelSignal?.aborted ? 'stopped by an interrupt' : `skopeo ${err.stopped ?? 'was stopped'}`
+  }
+  return {
+    ...parseSyncLog(stderr),
+    ...(exitCode !== undefined && { exitCode }),
+    ...(stopped && { stopped }),
+    interrupted: !!options.cancelSignal?.aborted,
+  }
+}
+
+/** Reads skopeo sync's log: the images it started, the error of each one that failed, the fatal line. */
+export function parseSyncLog(stderr: string): Pick<SyncOutcome, 'failures' | 'started' | 'fatal'> {
+  const failures: SyncOutcome['failures'] = new Map()
+  const started: string[] = []
+  let fatal: string | undefined
+  for (const line of stderr.split('\n')) {
+    const msg = field(line, 'msg')
+    if (msg === undefined) continue
+    if (msg.startsWith('Copying image ref ')) {
+      const from = field(line, 'from')
+      if (from) started.push(from)
+    } else if (/level=error/.test(line)) {
+      const ref = /^Error copying ref "(.+)"$/.exec(msg)?.[1]
+      const reason = (field(line, 'error') ?? msg).trim()
+      if (ref) failures.set(ref, { reason, kind: errorKind(reason) })
+    } else if (/level=fatal/.test(line)) fatal = msg.trim()
+  }
+  return { failures, started, ...(fatal !== undefined && { fatal }) }
+}
+
+// A logfmt field: key="quoted \"value\"" or key=bare.
+function field(line: string, key: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|(\\S+))`).exec(line)
+  if (!m) return undefined
+  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]
 }

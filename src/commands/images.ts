@@ -50,6 +50,25 @@ export interface InventoryDeps {
   env: Record<string, string | undefined>
   /** Per registry request when reading plugin tags. */
   timeoutMs?: number
+  /**
+   * The client that reads a plugin registry's tag list. Default: an anonymous one (the plugins'
+   * source is public); mirror passes one with the source credentials and CA.
+   */
+  tagClient?: (host: string) => RegistryClient
+}
+
+/** One managed plugin's tag list as the registry answered (`--plugin-tags`). */
+export interface PluginTagRead {
+  /** The reference without a tag, as the repository version builds it. */
+  base: string
+  /** The tag list, when the registry gave one. */
+  tags?: string[]
+  /** The HTTP status of a refusal (401, 403, 404, …); absent when the registry could not be reached. */
+  status?: number
+  /** The registry's error codes with that status (UNAUTHORIZED, NAME_UNKNOWN, DENIED). */
+  codes?: string[]
+  /** Why there is no list: the status with the registry's error codes, or the network error. */
+  reason?: string
 }
 
 export interface ImagesResult {
@@ -58,6 +77,8 @@ export interface ImagesResult {
   values?: string
   target?: MirrorTarget
   pluginImages: PluginImagesMode
+  /** With --plugin-tags: each managed plugin's tag list, or why it could not be read. */
+  pluginTagReads?: PluginTagRead[]
 }
 
 /**
@@ -146,6 +167,7 @@ export async function gatherInventory(opts: InventoryOptions, deps: InventoryDep
   const route = managedPluginRoute(data, chart.repositoryImage)
   const warnings: string[] = []
   let pluginTags: Map<string, string[]> | undefined
+  let pluginTagReads: PluginTagRead[] | undefined
   if (opts.pluginTags !== undefined && route.route) {
     const r = route.route
     const bases = r.plugins.flatMap((p) => managedPluginReference(r, p.image) ?? [])
@@ -156,7 +178,7 @@ export async function gatherInventory(opts: InventoryOptions, deps: InventoryDep
       const slash = base.indexOf('/')
       const host = base.slice(0, slash)
       const repository = base.slice(slash + 1)
-      let client = clients.get(host)
+      let client = deps.tagClient?.(host) ?? clients.get(host)
       if (!client) {
         client = new RegistryClient(host, {
           env: deps.env,
@@ -167,8 +189,9 @@ export async function gatherInventory(opts: InventoryOptions, deps: InventoryDep
       }
       return { base, ...(await readTags(client, host, repository)) }
     })
+    pluginTagReads = found
     for (const f of found) {
-      if ('tags' in f) {
+      if (f.tags) {
         const chosen = newestVersionTags(f.tags, opts.pluginTags)
         if (chosen.length) pluginTags.set(f.base, chosen)
         else warnings.push(`${f.base}: none of its ${f.tags.length} tags is a version, so none is listed`)
@@ -194,6 +217,7 @@ export async function gatherInventory(opts: InventoryOptions, deps: InventoryDep
     ...(opts.values !== undefined && { values: opts.values }),
     ...(target && { target }),
     pluginImages,
+    ...(pluginTagReads && { pluginTagReads }),
   }
 }
 
@@ -218,12 +242,12 @@ function workloadsOf(list: unknown, namespace: string, kind: ClusterWorkload['ki
   })
 }
 
-// GET /v2/<repository>/tags/list, anonymously: the plugins' source is public (Docker Hub).
+// GET /v2/<repository>/tags/list (anonymously unless the caller's client carries credentials).
 async function readTags(
   client: RegistryClient,
   host: string,
   repository: string,
-): Promise<{ tags: string[] } | { reason: string }> {
+): Promise<Omit<PluginTagRead, 'base'>> {
   // Docker Hub's official images live under library/.
   const repo =
     /^(docker\.io|index\.docker\.io|registry\.hub\.docker\.com)$/.test(host) && !repository.includes('/')
@@ -231,12 +255,26 @@ async function readTags(
       : repository
   try {
     const res = await client.request('GET', `/v2/${repo}/tags/list`, { scope: `repository:${repo}:pull` })
-    if (res.status !== 200) return { reason: `${host} answered ${res.status}` }
+    if (res.status !== 200) {
+      const codes = errorCodes(res.body)
+      return { status: res.status, ...(codes.length && { codes }), reason: `${host} answered ${res.status}` }
+    }
     const body: unknown = JSON.parse(res.body.toString('utf8'))
     const tags = isObject(body) && Array.isArray(body.tags) ? body.tags.filter((x) => typeof x === 'string') : []
     return { tags: tags }
   } catch (e) {
     return { reason: e instanceof Error ? e.message : String(e) }
+  }
+}
+
+// The `errors[].code` of a registry's error body (UNAUTHORIZED, NAME_UNKNOWN, DENIED).
+function errorCodes(body: Buffer): string[] {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'))
+    const errors = isObject(parsed) && Array.isArray(parsed.errors) ? (parsed.errors as unknown[]) : []
+    return errors.flatMap((e) => (isObject(e) && typeof e.code === 'string' ? [e.code] : []))
+  } catch {
+    return []
   }
 }
 

@@ -1,8 +1,9 @@
 // `cfpull mirror` against two real Distribution registries (TLS + htpasswd) and the real skopeo:
 // one stands in for the public source, the other is the private mirror. What is asserted comes
 // from the registries themselves: digests asked of the destination, requests from its access log.
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RegistryClient, fetchManifest } from '../../src/adapters/registry.js'
 import { startDenyingProxy } from '../helpers/registry-proxy.js'
@@ -15,6 +16,7 @@ import {
 } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
+import { toolPath } from '../helpers/tools.js'
 
 let set: RegistrySet
 let src: TestRegistry
@@ -233,54 +235,196 @@ describe('cfpull mirror', () => {
   })
 
   it('keeps what was copied when the source stops mid-run, and a rerun copies only the rest', async () => {
-    // A skopeo wrapper that stops the source registry before the third copy starts: the run goes
-    // on, every later image fails with skopeo's reason.
-    const dir = tempDir()
-    const counter = join(dir, 'count')
-    const wrapper = join(dir, 'skopeo')
-    writeFileSync(counter, '0')
-    writeFileSync(
-      wrapper,
-      [
-        '#!/bin/sh',
-        `n=$(($(cat ${counter}) + 1)); echo $n > ${counter}`,
-        `if [ "$1" != "--version" ] && [ -f ${join(dir, 'armed')} ] && [ $n -eq 4 ]; then`,
-        `  kill ${src.pid()}; while kill -0 ${src.pid()} 2>/dev/null; do sleep 0.05; done`,
-        'fi',
-        'exec skopeo "$@"',
-        '',
-      ].join('\n'),
-    )
-    chmodSync(wrapper, 0o755)
-    writeFileSync(join(dir, 'armed'), '')
+    // One skopeo sync copies the batch, one image after the other. The source is stopped as soon as
+    // the first manifest lands at the destination: skopeo is then in the middle of the batch.
     const file = listFile(list)
-    const env = { ...ENV(), CFPULL_SKOPEO: wrapper }
-    const r = await runCli(args('stopped', file, '--concurrency', '1', '--json'), { env })
+    const before = dst.requests().length
+    const running = runCli(args('stopped', file, '--json'), { env: ENV() })
+    const landed = () =>
+      dst
+        .requests()
+        .slice(before)
+        .some((q) => q.method === 'PUT' && q.path.includes('/manifests/'))
+    for (let i = 0; i < 3000 && !landed(); i++) await new Promise((done) => setTimeout(done, 5))
+    expect(landed()).toBe(true)
+    await src.halt()
+    const r = await running
     expect(r.code).toBe(6)
     const got = records(r.stdout)
-    expect(got.map((x) => x.status)).toEqual(['copied', 'copied', 'failed', 'failed', 'failed', 'failed'])
-    expect(got[2]!.reason).toMatch(/^skopeo copy failed: .*connection refused/)
-    for (const x of got.slice(3))
-      expect(x.reason).toBe(`not copied: the source stopped answering during this run (${got[2]!.reason})`)
-    expect(await destDigest('stopped/console', '2.0.dev31')).toBe(seeded.console!.digest)
-    expect(await destDigest('stopped/console-api', '2.0.dev31')).toBe(seeded.api!.digest)
-    expect(await destDigest('stopped/supervisor', '2.0.dev31')).toBeUndefined()
+    const copied = got.filter((x) => x.status === 'copied')
+    const failed = got.filter((x) => x.status === 'failed')
+    expect(copied.length + failed.length).toBe(6)
+    expect(failed.length).toBeGreaterThan(0)
+    // Each image that did not arrive is failed with skopeo's own line for it.
+    for (const x of failed) expect(x.reason).toMatch(/^skopeo sync failed: .*(connection refused|EOF|connection reset)/)
+    const at = (x: Record_) => {
+      const [repository, tag] = x.destination.slice(dst.host.length + 1).split(':') as [string, string]
+      return destDigest(repository, tag)
+    }
+    const byDest = new Map(list.map((_, i) => [got[i]!.destination, Object.values(seeded)[i]!]))
+    // What was copied before the stop is intact: the source's digest; what was not has no manifest.
+    for (const x of copied) {
+      expect(x.digest).toBe(byDest.get(x.destination)!.digest)
+      expect(await at(x)).toBe(x.digest)
+    }
+    for (const x of failed) expect(await at(x)).toBeUndefined()
 
     await src.resume()
-    rmSync(join(dir, 'armed'))
-    writeFileSync(counter, '0')
-    const again = await runCli(args('stopped', file, '--concurrency', '1', '--json'), { env })
+    const again = await runCli(args('stopped', file, '--json'), { env: ENV() })
     expect(again.code).toBe(0)
-    expect(records(again.stdout).map((x) => x.status)).toEqual([
-      'skipped',
-      'skipped',
-      'copied',
-      'copied',
-      'copied',
-      'copied',
+    const second = records(again.stdout)
+    expect(second.map((x) => x.status)).toEqual(got.map((x) => (x.status === 'copied' ? 'skipped' : 'copied')))
+  }, 120000)
+})
+
+// The install of the fixture chart whose console comes from the source registry (the other
+// services off), with the managed plugins of repository 2.0.dev37 at <source>/cf, as
+// `patch --registry` writes the route.
+function inventoryValues(): string {
+  const file = join(tempDir(), 'values.yaml')
+  writeFileSync(
+    file,
+    stringify({
+      console: { image: { name: `${src.host}/cloudforet/console`, version: '2.0.dev31' } },
+      identity: { enabled: false },
+      repository: {
+        enabled: false,
+        application_grpc: {
+          MANAGED_REGISTRY_TYPE: 'HARBOR',
+          MANAGED_PLUGIN_IMAGE_PREFIX: 'cf',
+          REGISTRY_INFO: { HARBOR: { url: src.host } },
+        },
+      },
+      supervisor: { enabled: false },
+      mongodb: { enabled: false },
+    }),
+  )
+  return file
+}
+
+const HELM_ENV = () => ({
+  CFPULL_HELM: toolPath('helm'),
+  HELM_CACHE_HOME: tempDir(),
+  HELM_CONFIG_HOME: tempDir(),
+  HELM_DATA_HOME: tempDir(),
+})
+
+function inventoryArgs(path: string, values: string, ...more: string[]): string[] {
+  return [
+    'mirror',
+    '--to',
+    `${dst.host}/${path}`,
+    '-f',
+    values,
+    '--chart',
+    'test/fixtures/chart',
+    '--chart-version',
+    '2.0.0-dev35',
+    '--src-registry',
+    src.host,
+    '--src-ca',
+    src.caFile,
+    '--dest-username',
+    'robot',
+    '--dest-ca',
+    dst.caFile,
+    ...more,
+  ]
+}
+
+describe('cfpull mirror: the inventory of cfpull images, plugin tags read from the source', () => {
+  beforeAll(async () => {
+    for (const tag of ['1.0.0', '1.2.0', 'latest']) await src.seedImage('cf/plugin-email-noti-protocol', tag)
+    for (const tag of ['2.0.dev3', '2.0']) await src.seedImage('cf/plugin-slack-noti-protocol', tag)
+  }, 60000)
+
+  it('copies what the flags of cfpull images list: the rendered services and the newest N version tags of each plugin, never latest', async () => {
+    const values = inventoryValues()
+    const r = await runCli(inventoryArgs('inv', values, '--src-username', 'puller', '--plugin-tags', '2', '--json'), {
+      env: { ...ENV(), ...HELM_ENV() },
+    })
+    // 27 managed plugins of repository 2.0.dev37 are not at this source: each one failed, by name.
+    expect(r.code).toBe(6)
+    const got = records(r.stdout) as Array<Record_ & { tagReason?: string }>
+    const copied = got.filter((x) => x.status === 'copied')
+    expect(copied.map((x) => [x.source, x.destination, x.tagReason ?? null])).toEqual([
+      [`${src.host}/cloudforet/console:2.0.dev31`, `${dst.host}/inv/console:2.0.dev31`, null],
+      [
+        `${src.host}/cf/plugin-email-noti-protocol:1.0.0`,
+        `${dst.host}/inv/plugin-email-noti-protocol:1.0.0`,
+        '--plugin-tags: the 2nd newest of 2 version tags at the source (PEP 440 order); not versions, so never mirrored: latest',
+      ],
+      [
+        `${src.host}/cf/plugin-email-noti-protocol:1.2.0`,
+        `${dst.host}/inv/plugin-email-noti-protocol:1.2.0`,
+        '--plugin-tags: the newest of 2 version tags at the source (PEP 440 order); not versions, so never mirrored: latest',
+      ],
+      [
+        `${src.host}/cf/plugin-slack-noti-protocol:2.0`,
+        `${dst.host}/inv/plugin-slack-noti-protocol:2.0`,
+        '--plugin-tags: the newest of 2 version tags at the source (PEP 440 order)',
+      ],
+      [
+        `${src.host}/cf/plugin-slack-noti-protocol:2.0.dev3`,
+        `${dst.host}/inv/plugin-slack-noti-protocol:2.0.dev3`,
+        '--plugin-tags: the 2nd newest of 2 version tags at the source (PEP 440 order)',
+      ],
     ])
-    // skopeo --version and one copy per missing image.
-    expect(readFileSync(counter, 'utf8').trim()).toBe('5')
+    const failed = got.filter((x) => x.status === 'failed')
+    expect(failed).toHaveLength(27)
+    expect(failed).toContainEqual({
+      source: `${src.host}/cf/plugin-aws-ec2-inven-collector`,
+      destination: `${dst.host}/inv/plugin-aws-ec2-inven-collector`,
+      platforms: null,
+      digest: null,
+      status: 'failed',
+      reason: `could not list tags of ${src.host}/cf/plugin-aws-ec2-inven-collector: 404 NAME_UNKNOWN (needed by plugin-aws-ec2-inven-collector)`,
+      bytes: null,
+    })
+    // `latest` is not a version: the plugin repository at the mirror holds the two versions only.
+    const client = new RegistryClient(dst.host, {
+      credentials: { username: 'robot', password: 'Dest-Pa55' },
+      ca: [dst.caPem],
+    })
+    const tags = await client.request('GET', '/v2/inv/plugin-email-noti-protocol/tags/list', {
+      scope: 'repository:inv/plugin-email-noti-protocol:pull',
+    })
+    expect((JSON.parse(tags.body.toString('utf8')) as { tags: string[] }).tags.sort()).toEqual(['1.0.0', '1.2.0'])
+  })
+
+  it('a 401 on a plugin tag list at the source: exit 5, says so and what to do, pushes nothing', async () => {
+    const values = inventoryValues()
+    for (const [extra, hint] of [
+      [
+        [],
+        `the source ${src.host} asks for credentials: pass --src-username with --src-password-stdin, --src-from-docker-config or CFPULL_SRC_PASSWORD, and --src-registry ${src.host}`,
+      ],
+      [
+        ['--src-username', 'puller'],
+        `the source ${src.host} rejected the credentials: check --src-username and its password source`,
+      ],
+    ] as const) {
+      const before = dst.requests().length
+      const r = await runCli(inventoryArgs('tags401', values, ...extra), {
+        // Anonymous (no source password at all), then a wrong one.
+        env: {
+          ...ENV(),
+          ...HELM_ENV(),
+          CFPULL_SRC_PASSWORD: extra.length ? 'not-the-password' : '',
+        },
+      })
+      expect(r.code).toBe(5)
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^error: could not list tags of ${src.host.replace(/\./g, '\\.')}/cf/plugin-[a-z0-9-]+: 401 UNAUTHORIZED \\(and 28 other plugins\\); nothing was pushed$`,
+          'm',
+        ),
+      )
+      expect(r.stderr).toContain(hint)
+      await new Promise((done) => setTimeout(done, 100))
+      // Nothing reached the destination but reads: no upload, no manifest.
+      expect(writes(dst.requests().slice(before))).toEqual([])
+    }
   })
 })
 

@@ -54,6 +54,7 @@ for a in "$@"; do
   if [ "$prev" = --authfile ]; then
     printf 'AUTHFILE %s %s DIR %s\\n' "$a" "$(stat -c %a "$a")" "$(stat -c %a "$(dirname "$a")")" >> "${log}"
   fi
+  case "$a" in *.yaml) { printf 'SYNCFILE %s\\n' "$(stat -c %a "$a")"; cat "$a"; } >> "${log}" ;; esac
   prev="$a"
 done
 [ "$1" = --version ] && exec skopeo --version
@@ -126,8 +127,11 @@ describe('cfpull mirror: credentials never leak', () => {
     const log = readFileSync(w.log, 'utf8')
     expect(log).toMatch(/^ARGV --version$/m)
     expect(log).toMatch(
-      /^ARGV copy --all --preserve-digests --retry-times 2 --authfile \S+\/auth\.json --src-cert-dir /m,
+      /^ARGV sync --src yaml --dest docker --keep-going --all --preserve-digests --retry-times 2 --authfile \S+\/auth\.json --dest-cert-dir \S+ \S+\/sync-0\.yaml \S+\/leak$/m,
     )
+    // The batch's file names the images and the CA directory, nothing else.
+    expect(log).toMatch(/^SYNCFILE 600$/m)
+    expect(log).toContain(`"${src.host}": {`)
     expect(log).not.toMatch(/--src-creds|--dest-creds|--src-password|--dest-password|--creds/)
     expect(log).not.toMatch(/^(CFPULL_SRC_PASSWORD|CFPULL_DEST_PASSWORD|DEPLOY_TOKEN)=/m)
     const auth = /^AUTHFILE (\S+) (\d+) DIR (\d+)$/m.exec(log)!
@@ -146,7 +150,7 @@ describe('cfpull mirror: credentials never leak', () => {
     const { run, tmp } = cfpull(dir, w.path, 'fail')
     const r = await run
     expect(r.exitCode).toBe(6)
-    expect(JSON.parse(r.stdout).images[0]).toMatchObject({ status: 'failed', reason: 'skopeo copy failed: boom' })
+    expect(JSON.parse(r.stdout).images[0]).toMatchObject({ status: 'failed', reason: 'skopeo sync failed: boom' })
     expect(readdirSync(tmp).filter((f) => f.startsWith('cfpull-skopeo-'))).toEqual([])
   })
 

@@ -24,11 +24,33 @@ Examples:
 
 /** `cfpull images`: its flags, and their mapping to InventoryOptions. */
 export function addImagesCommand(program: Command, { report, exit, commands }: ProgramContext): void {
-  globalFlags(
-    program
-      .command('images')
-      .description('list every image an install runs: services, sidecars, mongodb and redis, and the plugins'),
+  inventoryFlags(
+    globalFlags(
+      program
+        .command('images')
+        .description('list every image an install runs: services, sidecars, mongodb and redis, and the plugins'),
+    ),
   )
+    .option('--registry-ca <file>', "with --plugin-tags: PEM of a private CA the plugins' registry uses")
+    .option(
+      '--registry <HOST/PATH>',
+      'also give each image its name in this mirror (as patch --registry and mirror name them)',
+    )
+    .addOption(outputFormatOption(IMAGES_OUTPUTS))
+    .addHelpText('after', HELP_AFTER)
+    .action(async (o: ParsedOptions) => {
+      const output = ((await configureOutput(o, report)) ?? 'table') as ImagesOutput
+      const ns = await releaseNamespace(o, commands, { cluster: !!o.cluster, fallback: 'spaceone' })
+      const opts = inventoryOptions({ ...o, namespace: ns.namespace })
+      const result = await commands.images(opts)
+      const { renderImages } = await import('../render-images.js')
+      exit.code = renderImages(result, output, report, ns)
+    })
+}
+
+/** The flags that choose the images an install runs: `images` and `mirror` take the same ones. */
+export function inventoryFlags(cmd: Command, pluginTagsDefault?: string): Command {
+  return cmd
     .option('-f, --values <file>', 'the values file (without one: a default install of the chart version)')
     .option(
       '--chart-version <version>',
@@ -46,24 +68,9 @@ export function addImagesCommand(program: Command, { report, exit, commands }: P
     .addOption(new Option('--plugin-images <which>', PLUGIN_IMAGES_HELP).choices(['none', 'managed', 'cluster', 'all']))
     .option(
       '--plugin-tags <n>',
-      "read each managed plugin's tags from its registry and list the newest N versions",
+      `read each managed plugin's tags from its registry and list the newest N versions${pluginTagsDefault ? ` (default ${pluginTagsDefault})` : ''}`,
       positiveInteger,
     )
-    .option('--registry-ca <file>', "with --plugin-tags: PEM of a private CA the plugins' registry uses")
-    .option(
-      '--registry <HOST/PATH>',
-      'also give each image its name in this mirror (as patch --registry and mirror name them)',
-    )
-    .addOption(outputFormatOption(IMAGES_OUTPUTS))
-    .addHelpText('after', HELP_AFTER)
-    .action(async (o: ParsedOptions) => {
-      const output = ((await configureOutput(o, report)) ?? 'table') as ImagesOutput
-      const ns = await releaseNamespace(o, commands, { cluster: !!o.cluster, fallback: 'spaceone' })
-      const opts = inventoryOptions({ ...o, namespace: ns.namespace })
-      const result = await commands.images(opts)
-      const { renderImages } = await import('../render-images.js')
-      exit.code = renderImages(result, output, report, ns)
-    })
 }
 
 function positiveInteger(value: string): number {

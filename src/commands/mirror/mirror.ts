@@ -5,12 +5,22 @@
 //   1. check: one manifest request per image at each registry (the destination's digest, the
 //      source's); an image already there with the source's digest is skipped, and that answer is
 //      its proof. Credentials refused on either side stop here, before anything is pushed (exit 5).
-//   2. copy: `skopeo copy` per image, at most --concurrency at once; a failure does not stop the others.
-//   3. proof: each copied image asked of the mirror as a node would ask (doctor --pull's check).
+//   2. copy: one `skopeo sync --keep-going` for every image that needs copying (one process and one
+//      connection setup per registry, not one per image); a failure does not stop the others.
+//   3. proof: each image of the batch asked of the mirror as a node would ask (doctor --pull's
+//      check): its digest must be the source's. An image that is not there failed, with
+//      skopeo's line for it as the reason.
 import { readText } from '../../adapters/files.js'
 import { RegistryClient, fetchManifest, probeManifest, registryEndpoint } from '../../adapters/registry.js'
 import { redactingRunner, toolBinary } from '../../adapters/run.js'
-import { createSkopeoWorkspace, skopeoCopy, skopeoVersion, type SkopeoWorkspace } from '../../adapters/skopeo.js'
+import {
+  createSkopeoWorkspace,
+  skopeoSync,
+  skopeoVersion,
+  syncSourceName,
+  type SkopeoWorkspace,
+  type SyncOutcome,
+} from '../../adapters/skopeo.js'
 import { ExitCode, UsageError } from '../../core/errors.js'
 import { redact, type RegistryAuth } from '../../core/credentials/registry-secret.js'
 import { parseMirrorTarget } from '../../core/images/mirror-name.js'
@@ -21,7 +31,6 @@ import {
   parseImageList,
   planMirror,
   platformChild,
-  sourceReference,
   type MirrorEntry,
   type MirrorRecord,
   type MirrorSource,
@@ -37,6 +46,7 @@ import {
 import { mapLimit } from '../../core/map-limit.js'
 import { RegistryRejectedError } from '../create-secret/login.js'
 import { checkStdinUse, resolveMirrorCredentials, type MirrorCredentials } from './credentials.js'
+import { mirrorInventory } from './inventory.js'
 import type { MirrorDeps, MirrorOptions, MirrorResult } from './types.js'
 
 /** What phase 1 decided for one image. */
@@ -71,26 +81,56 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const concurrency = opts.concurrency ?? 4
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError(`--concurrency ${concurrency} is not a whole number of at least 1`)
-  if (opts.images === undefined)
-    throw new UsageError('name the images: --images FILE (one reference per line, or - for stdin)')
   checkStdinUse(opts)
-
-  const listName = opts.images === '-' ? '<stdin>' : opts.images
-  const listText = opts.images === '-' ? await deps.readStdin() : await readText(opts.images)
-  const sources: MirrorSource[] = parseImageList(listText, listName)
-  const entries = planMirror(sources, target)
-
-  const hosts = [...new Set(entries.filter((e) => !e.alreadyThere).map((e) => e.from.host))]
-  const srcServer = opts.src.server ?? (hosts.length === 1 ? hosts[0]! : 'docker.io')
+  const bin = toolBinary('skopeo', deps.env)
+  let sources: MirrorSource[] = []
+  let failedEarly: MirrorRecord[] = []
+  let srcServer: string
+  if (opts.images !== undefined) {
+    const listName = opts.images === '-' ? '<stdin>' : opts.images
+    const listText = opts.images === '-' ? await deps.readStdin() : await readText(opts.images)
+    sources = parseImageList(listText, listName)
+    const hosts = [
+      ...new Set(
+        planMirror(sources, target)
+          .filter((e) => !e.alreadyThere)
+          .map((e) => e.from.host),
+      ),
+    ]
+    srcServer = opts.src.server ?? (hosts.length === 1 ? hosts[0]! : 'docker.io')
+  } else srcServer = opts.src.server ?? 'docker.io'
   const creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
+  const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  // Every password form is withheld from skopeo's environment and redacted from its output.
+  const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
+  // Asked while the read-only checks run, and awaited before anything is copied: a missing skopeo
+  // is exit 4 with the install command, not 40 failed copies.
+  const version = opts.dryRun ? undefined : skopeoVersion(run, bin)
+  version?.catch(() => {})
+  if (opts.images === undefined) {
+    // The plugins' tag lists are read with the source credentials, so those are for
+    // --src-registry, else Docker Hub (where Cloudforet's images are).
+    const inv = await mirrorInventory(
+      opts.inventory ?? { cluster: false, namespace: 'spaceone', release: 'cloudforet' },
+      target,
+      {
+        run,
+        env: deps.env,
+        ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+        tagClient: clients.source,
+        credentialed: clients.credentialed,
+      },
+    )
+    sources = inv.sources
+    failedEarly = inv.failed
+    notes.push(...inv.notes)
+  }
+  const entries = planMirror(sources, target)
+  const hosts = [...new Set(entries.filter((e) => !e.alreadyThere).map((e) => e.from.host))]
   if (creds.src && !hosts.some((h) => sameHost(h, srcServer)))
     notes.push(`the source credentials are for ${srcServer}, which none of the images comes from`)
-  const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
-  const bin = toolBinary('skopeo', deps.env)
-  // Before any request: a missing skopeo is exit 4 with the install command, not 40 failed copies.
-  const skopeo = opts.dryRun ? undefined : await skopeoVersion(run, bin)
 
-  const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  for (const r of failedEarly) deps.onRecord?.(r)
   const total = entries.length
   let done = 0
   let bytes = 0
@@ -136,6 +176,7 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
   }
 
+  const skopeo = await version
   const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
   const abort = new AbortController()
   let interrupted = false
@@ -144,8 +185,8 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     abort.abort()
   })
   let ws: SkopeoWorkspace | undefined
-  const downSources = new Map<string, string>()
-  const copied: Array<{ c: Checked; platforms: Platform[] }> = []
+  const outcomes = new Map<Checked, SyncOutcome>()
+  let sizes = new Map<Checked, number | null>()
   try {
     if (toCopy.length) {
       ws = await createSkopeoWorkspace({
@@ -160,93 +201,83 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
       })
       const workspace = ws
       done = checked.length - toCopy.length
-      progress('copy')
-      await mapLimit(toCopy, concurrency, async (c) => {
-        if (abort.signal.aborted) {
-          record(c, { status: 'failed', reason: 'not copied: interrupted before its turn' })
-          return
-        }
-        // A source that stopped answering is not asked again: waiting out skopeo's retries for
-        // every later image tells the user nothing more. A rerun finishes the job.
-        const down = downSources.get(c.entry.from.host)
-        if (down) {
-          done++
-          record(c, { status: 'failed', reason: `not copied: the source stopped answering during this run (${down})` })
-          return
-        }
-        progress('copy', c.entry.image)
-        const size = await sourceBytes(c, clients, platform)
-        const outcome = await skopeoCopy(
-          run,
-          bin,
-          workspace,
-          {
-            source: sourceReference(c.entry),
-            destination: c.entry.destination,
-            ...(platform && c.isIndex && { platform }),
-          },
-          { cancelSignal: abort.signal },
-        )
-        done++
-        if (outcome.ok) {
-          bytes += size ?? 0
-          const platforms = c.platforms ? c.platforms.map(parsePlatform) : []
-          copied.push({ c, platforms })
-          record(c, { status: 'copied', reason: 'copied', bytes: size })
-        } else if (outcome.kind === 'interrupted')
-          record(c, {
-            status: 'failed',
-            reason:
-              'interrupted during the copy: the image has no manifest at the destination yet, so nothing of it can be pulled',
-          })
-        else if (outcome.kind === 'denied')
-          record(c, {
-            status: 'failed',
-            reason: `the destination refused the push to ${c.entry.to.repository}: ${outcome.reason}`,
-          })
-        else {
-          const reason = `skopeo copy failed: ${outcome.reason}`
-          const { host } = c.entry.from
-          if (outcome.kind === 'unreachable' && host !== target.host && outcome.reason.includes(host))
-            downSources.set(host, reason)
-          record(c, { status: 'failed', reason })
-        }
-        progress('copy', c.entry.image)
-      })
+      // skopeo sync copies one image after the other: --concurrency batches run side by side, each
+      // one skopeo process (images dealt round-robin), so at most that many images move at once.
+      const batches = Array.from({ length: Math.min(concurrency, toCopy.length) }, (_, i) =>
+        toCopy.filter((_c, k) => k % concurrency === i),
+      )
+      progress(
+        'copy',
+        `${toCopy.length} image${toCopy.length === 1 ? '' : 's'} in ${batches.length} skopeo sync${batches.length === 1 ? '' : 's'}`,
+      )
+      // The sizes are read from the source meanwhile (read-only, so the wall time is skopeo's).
+      const [, sized] = await Promise.all([
+        Promise.all(
+          batches.map(async (batch, i) => {
+            const outcome = await skopeoSync(
+              run,
+              bin,
+              workspace,
+              {
+                sources: batch.map((c) => c.entry.from),
+                destination: `${target.host}/${target.path}`,
+                ...(platform && { platform }),
+              },
+              { cancelSignal: abort.signal, name: `sync-${i}` },
+            )
+            for (const c of batch) outcomes.set(c, outcome)
+          }),
+        ),
+        mapLimit(toCopy, concurrency, async (c) => [c, await sourceBytes(c, clients, platform)] as const),
+      ])
+      sizes = new Map(sized)
     }
   } finally {
     unsubscribe?.()
     await ws?.remove()
   }
 
-  // Phase 3: each copy asked of the mirror as a node asks for it, for each platform asked for.
-  if (!interrupted && copied.length) {
+  // Phase 3: each image of the batch asked of the mirror, as a node asks for it: in place when the
+  // digest pulled back is the source's, for each platform asked for. That is the proof, and it
+  // tells which images skopeo did not copy; skopeo's own line for that image says why.
+  if (outcomes.size) {
     done = 0
     progress('proof')
-    await mapLimit(copied, concurrency, async ({ c, platforms }) => {
-      const probe = await probeManifest(clients.dest, c.entry.to.repository, c.entry.to.reference)
-      const answer = answerFor(probe, {
+    await mapLimit(toCopy, concurrency, async (c) => {
+      const sync = outcomes.get(c)!
+      const failure = sync.failures.get(syncSourceName(c.entry.from))
+      const got = await fetchManifest(clients.dest, c.entry.to.repository, c.entry.to.reference, 'GET')
+      const platforms = c.platforms ? c.platforms.map(parsePlatform) : []
+      const answer = answerFor(got.probe, {
         host: target.host,
         repository: c.entry.to.repository,
         reference: c.entry.to.reference,
         credentialed: !!creds.dest,
         platforms,
       })
-      const prev = records.get(c.entry)!
-      if (answer.status === 'pulls') {
-        record(c, { ...prev, reason: 'copied; pulls from the mirror' })
-      } else record(c, { ...prev, status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` })
+      const size = sizes.get(c) ?? null
+      if (got.digest === c.want && answer.status === 'pulls') {
+        bytes += size ?? 0
+        record(c, {
+          status: 'copied',
+          reason: interrupted ? 'copied before the interrupt; pulls from the mirror' : 'copied; pulls from the mirror',
+          bytes: size,
+        })
+      } else if (got.digest === c.want)
+        record(c, { status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` })
+      else if (got.digest && !failure && !sync.stopped)
+        record(c, {
+          status: 'failed',
+          reason: `copied, but the mirror serves ${got.digest}, not the source's ${c.want ?? 'digest'}`,
+        })
+      else record(c, { status: 'failed', reason: notCopied(c, failure, sync) })
       done++
       progress('proof', c.entry.image)
     })
-  } else if (interrupted)
-    for (const { c } of copied) {
-      const prev = records.get(c.entry)!
-      record(c, { ...prev, reason: 'copied (not proven: interrupted)' })
-    }
+  }
 
   deps.onProgress?.({ phase: 'done', done: total, total, bytes })
-  const ordered = entries.map((e) => records.get(e)!)
+  const ordered = [...entries.map((e) => records.get(e)!), ...failedEarly]
   return {
     to: `${target.host}/${target.path}`,
     dryRun: opts.dryRun,
@@ -260,6 +291,18 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
 }
 
 const REFUSED = 'refused: '
+
+/** Why an image of the batch is not at the destination: skopeo's line for it, else how skopeo ended. */
+function notCopied(c: Checked, failure: { reason: string; kind: string } | undefined, sync: SyncOutcome): string {
+  if (sync.interrupted && !failure)
+    return 'interrupted before or during its copy: it has no manifest at the destination, so nothing of it can be pulled'
+  if (failure?.kind === 'denied')
+    return `the destination refused the push to ${c.entry.to.repository}: ${failure.reason}`
+  if (failure) return `skopeo sync failed: ${failure.reason}`
+  if (sync.stopped) return `not copied: ${sync.stopped}`
+  if (sync.fatal) return `skopeo sync failed: ${sync.fatal}`
+  return `skopeo sync ended (exit ${sync.exitCode ?? '?'}) without it at the destination`
+}
 
 function userPass(a: RegistryAuth): { username: string; password: string } {
   return { username: a.username, password: a.password }

@@ -1,4 +1,5 @@
 import type { Runner } from '../../adapters/run.js'
+import type { InventoryOptions } from '../images.js'
 import type { ExitCodeValue } from '../../core/errors.js'
 import type { MirrorRecord } from '../../core/images/mirror-plan.js'
 import type { CredentialOptions } from '../create-secret/password.js'
@@ -14,6 +15,12 @@ export interface MirrorOptions {
   to: string
   /** `--images FILE`, or `-` for stdin: one reference per line. */
   images?: string
+  /**
+   * Without `images`: the inventory `cfpull images` lists for these flags (`registry` and
+   * `registryCa` are not used: the names come from `to`, the CA from `src.ca`). `pluginTags`
+   * defaults to 1 where managed plugins are listed.
+   */
+  inventory?: InventoryOptions
   /** `os/arch[/variant]`: copy this one variant of each index. */
   platform?: string
   /** Copies in flight at once. Default 4. */

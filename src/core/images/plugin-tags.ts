@@ -56,3 +56,24 @@ export function newestVersionTags(tags: readonly string[], n: number): string[] 
     .slice(0, n)
     .map((x) => x.tag)
 }
+
+/** Whether a tag may go into a plugin repository: only versions (StrictVersion must sort the list). */
+export function isVersionTag(tag: string): boolean {
+  return parseVersionTag(tag) !== undefined
+}
+
+/**
+ * Why `--plugin-tags` chose `tag` from the source's list, for mirror's report: its rank among the
+ * versions, and the tags left out because they are not versions.
+ */
+export function pluginTagReason(tag: string, tags: readonly string[]): string {
+  const versions = newestVersionTags(tags, tags.length)
+  const rank = versions.indexOf(tag) + 1
+  const nth =
+    rank === 1
+      ? 'newest'
+      : `${rank}${rank % 10 === 2 && rank % 100 !== 12 ? 'nd' : rank % 10 === 3 && rank % 100 !== 13 ? 'rd' : 'th'} newest`
+  const others = tags.filter((t) => !isVersionTag(t))
+  const left = others.length ? `; not versions, so never mirrored: ${others.join(', ')}` : ''
+  return `--plugin-tags: the ${nth} of ${versions.length} version tag${versions.length === 1 ? '' : 's'} at the source (PEP 440 order)${left}`
+}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { skopeoCopyArgs, skopeoError, type SkopeoWorkspace } from '../../../src/adapters/skopeo.js'
+import {
+  parseSyncLog,
+  skopeoSyncArgs,
+  skopeoSyncFile,
+  syncSourceName,
+  type SkopeoWorkspace,
+} from '../../../src/adapters/skopeo.js'
 import {
   ImageListError,
   manifestBytes,
@@ -111,24 +117,27 @@ describe('skopeo adapter', () => {
     srcCertDir: '/tmp/w/src-certs',
     remove: async () => {},
   }
-  it('copies an index whole with its digests, or one platform, and never passes a credential', () => {
-    expect(skopeoCopyArgs(ws, { source: 'docker.io/cloudforet/console:1', destination: 'h/p/console:1' })).toEqual([
-      'copy',
+  it('syncs the batch with --keep-going, each index whole with its digests or one platform, never a credential', () => {
+    expect(skopeoSyncArgs(ws, '/tmp/w/sync-0.yaml', { destination: 'h/p' })).toEqual([
+      'sync',
+      '--src',
+      'yaml',
+      '--dest',
+      'docker',
+      '--keep-going',
       '--all',
       '--preserve-digests',
       '--retry-times',
       '2',
       '--authfile',
       '/tmp/w/auth.json',
-      '--src-cert-dir',
-      '/tmp/w/src-certs',
-      'docker://docker.io/cloudforet/console:1',
-      'docker://h/p/console:1',
+      '/tmp/w/sync-0.yaml',
+      'h/p',
     ])
     expect(
-      skopeoCopyArgs(ws, { source: 'a/b:1', destination: 'h/p/b:1', platform: parsePlatform('linux/arm/v7') }).slice(
+      skopeoSyncArgs(ws, '/tmp/w/sync-0.yaml', { destination: 'h/p', platform: parsePlatform('linux/arm/v7') }).slice(
         0,
-        8,
+        13,
       ),
     ).toEqual([
       '--override-os',
@@ -137,18 +146,62 @@ describe('skopeo adapter', () => {
       'arm',
       '--override-variant',
       'v7',
-      'copy',
+      'sync',
+      '--src',
+      'yaml',
+      '--dest',
+      'docker',
+      '--keep-going',
       '--preserve-digests',
     ])
   })
-  it("reads skopeo's last fatal message", () => {
+  it('writes one file for the batch: each registry with its CA directory, each repository with its tags and digests', () => {
+    const file = skopeoSyncFile(ws, [
+      { host: 'docker.io', repository: 'cloudforet/console', reference: '2.0.dev31' },
+      { host: 'docker.io', repository: 'library/redis', reference: 'sha256:' + 'a'.repeat(64) },
+      { host: 'docker.io', repository: 'cloudforet/console', reference: '2.0.dev32' },
+      { host: 'ghcr.io', repository: 'x/y', reference: '1' },
+    ])
+    expect(JSON.parse(file)).toEqual({
+      'docker.io': {
+        'cert-dir': '/tmp/w/src-certs',
+        images: { 'cloudforet/console': ['2.0.dev31', '2.0.dev32'], 'library/redis': ['sha256:' + 'a'.repeat(64)] },
+      },
+      'ghcr.io': { 'cert-dir': '/tmp/w/src-certs', images: { 'x/y': ['1'] } },
+    })
+  })
+  it("attributes each failure in skopeo sync's log to its image", () => {
+    // Lines as skopeo 1.9.3 writes them (recorded from a run against the test registries).
     const stderr = [
-      'Getting image source signatures',
-      'time="2026-12-05T13:43:17Z" level=fatal msg="initializing source docker://x/a:b: reading manifest b in x/a: manifest unknown: manifest \\"b\\" unknown"',
+      'time="2026-12-05T23:59:07Z" level=info msg="Processing repo" registry="127.0.0.1:36529" repo=cf/console',
+      'time="2026-12-05T23:59:07Z" level=info msg="Copying image ref 1/2" from="docker://127.0.0.1:36529/cf/console:1.0" to="docker://127.0.0.1:44771/m/console:1.0"',
+      'time="2026-12-05T23:59:08Z" level=info msg="Copying image ref 2/2" from="docker://127.0.0.1:36529/cf/console:nope" to="docker://127.0.0.1:44771/m/console:nope"',
+      'time="2026-12-05T23:59:08Z" level=error msg="Error copying ref \\"docker://127.0.0.1:36529/cf/console:nope\\"" error="initializing source docker://127.0.0.1:36529/cf/console:nope: reading manifest nope in 127.0.0.1:36529/cf/console: manifest unknown: manifest unknown"',
+      'time="2026-12-05T23:59:08Z" level=error msg="Error copying ref \\"docker://127.0.0.1:36529/cf/b:1\\"" error="writing manifest: uploading manifest 1 to 127.0.0.1:44771/m/b: denied: requested access to the resource is denied"',
+      'time="2026-12-05T23:59:08Z" level=info msg="Synced 2 images from 3 sources"',
+      'time="2026-12-05T23:59:08Z" level=fatal msg="Sync failed due to previous reported error(s) for one or more images"',
       '',
     ].join('\n')
-    expect(skopeoError(stderr)).toBe(
-      'initializing source docker://x/a:b: reading manifest b in x/a: manifest unknown: manifest "b" unknown',
-    )
+    const log = parseSyncLog(stderr)
+    expect(log.started).toEqual(['docker://127.0.0.1:36529/cf/console:1.0', 'docker://127.0.0.1:36529/cf/console:nope'])
+    expect([...log.failures]).toEqual([
+      [
+        syncSourceName({ host: '127.0.0.1:36529', repository: 'cf/console', reference: 'nope' }),
+        {
+          reason:
+            'initializing source docker://127.0.0.1:36529/cf/console:nope: reading manifest nope in 127.0.0.1:36529/cf/console: manifest unknown: manifest unknown',
+          kind: 'not-found',
+        },
+      ],
+      [
+        'docker://127.0.0.1:36529/cf/b:1',
+        {
+          reason:
+            'writing manifest: uploading manifest 1 to 127.0.0.1:44771/m/b: denied: requested access to the resource is denied',
+          kind: 'denied',
+        },
+      ],
+    ])
+    expect(log.fatal).toBe('Sync failed due to previous reported error(s) for one or more images')
   })
 })
