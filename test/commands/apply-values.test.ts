@@ -71,7 +71,7 @@ describe('cfpull apply keeps what the release has', () => {
     expect(v2.info.status).toBe('deployed')
     expect(v2.config).toMatchObject({ global: { namespace: 'prod' }, console: { replicas: 3 } })
     expect(e.tidy(r.stdout)).toContain(
-      "✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); values: the release's, with <tmp>/values.yaml over them; secrets my-credential in prod, spaceone, cloudforet-plugin; credentials cover 6 images\n",
+      "✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; values: the release's, with <tmp>/values.yaml over them; secrets my-credential in prod, spaceone, cloudforet-plugin; credentials cover 6 images\n",
     )
   })
 

@@ -15,7 +15,7 @@ export const deriveInstallModel: PreflightCheck = ({ opts, result, facts }) => {
     result.warnings.push(
       `chart version ${version} is not one cfpull knows: checking services against ${LATEST_CHART_VERSION}`,
     )
-  facts.chartChoice = known ? chooseChart(opts.version ? { version } : { fromRelease: version }) : chooseChart({})
+  facts.chartChoice = known ? chooseChart(facts.pinned ? { version } : { fromRelease: version }) : chooseChart({})
   facts.chart = facts.chartChoice.info
   facts.pluginNamespace = facts.chart.pluginNamespace
   if (facts.text === undefined) return []
