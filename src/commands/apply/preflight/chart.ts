@@ -1,12 +1,19 @@
 import { chartExistsLocally, helmShowChart, helmShowChartArgs } from '../../../adapters/helm.js'
-import { CfpullError } from '../../../core/errors.js'
+import { CfpullError, type Finding } from '../../../core/errors.js'
 import { chartMetadata, chartSource } from '../../../core/helm-passthrough.js'
 import type { PreflightCheck } from './context.js'
 
 // The chart helm upgrade will install is one cfpull can name and render. A local chart (a path
 // that exists, with no --repo) is installed as it is: helm ignores --version there, so its own
 // Chart.yaml is the pin, and a --version that disagrees with it would be a false promise.
-export const checkChart: PreflightCheck = async ({ opts, deps, helmBin, step, facts }) => {
+export const checkChart: PreflightCheck = async (ctx) => {
+  const findings = await locate(ctx)
+  // No version stands for a chart cfpull cannot name: nothing is rendered against a guess.
+  if (findings.length) delete ctx.facts.version
+  return findings
+}
+
+async function locate({ opts, deps, helmBin, step, facts }: Parameters<PreflightCheck>[0]): Promise<Finding[]> {
   if (!facts.toolsOk || !facts.history?.deployed) return []
   const existsLocally = await chartExistsLocally(opts.chart)
   const source = chartSource(opts.chart, {

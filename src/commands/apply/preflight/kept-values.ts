@@ -37,7 +37,7 @@ export const checkKeptValues: PreflightCheck = async ({ opts, deps, t, helmBin, 
   const choice = 'Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values'
   return [
     {
-      message: `${opts.values}${facts.passthrough.values.length ? ' with the values after --' : ''} drops or changes ${dropped}: ${shown.join(', ')}${more}; helm upgrade with the file alone would ${moves}lose them. ${choice}`,
+      message: `${opts.values}${facts.passthrough.values.length ? ' with the values after --' : ''} drops or changes ${dropped}: ${shown.join(', ')}${more}; helm upgrade with ${facts.passthrough.values.length ? 'these values' : 'the file'} alone would ${moves}lose them. ${choice}`,
       fix: applyCommandLine(opts, ['--reuse-values']),
     },
   ]
