@@ -114,7 +114,7 @@ function planOf(f: Facts): ApplyPlan {
     imageCount: f.imageCount,
     ...(f.pulls !== undefined && { pulls: f.pulls }),
     generations: f.generations,
-    ...(f.localChart !== undefined && { localChart: f.localChart }),
+    ...(f.localChart && { localChart: f.localChart.path }),
     ...(f.history?.deployed && { deployedChart: f.history.deployed.chart }),
     helmArgs: f.passthrough.upgrade,
   })

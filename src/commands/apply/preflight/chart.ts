@@ -5,16 +5,18 @@ import type { PreflightCheck } from './context.js'
 
 // The chart helm upgrade will install is one cfpull can name and render. A local chart (a path
 // that exists, with no --repo) is installed as it is: helm ignores --version there, so its own
-// Chart.yaml is the pin, and a --version that disagrees with it would be a false promise.
+// Chart.yaml is the pin, and a --version that disagrees with it would be a false promise. Runs
+// before the release check, which pins any other chart to the deployed version.
 export const checkChart: PreflightCheck = async (ctx) => {
   const findings = await locate(ctx)
-  // No version stands for a chart cfpull cannot name: nothing is rendered against a guess.
-  if (findings.length) delete ctx.facts.version
+  // A chart cfpull cannot name gets no version: nothing is rendered against a guess.
+  if (findings.length) ctx.facts.chartUnknown = true
   return findings
 }
 
 async function locate({ opts, deps, helmBin, step, facts }: Parameters<PreflightCheck>[0]): Promise<Finding[]> {
-  if (!facts.toolsOk || !facts.history?.deployed) return []
+  // Argo CD keeps no release to upgrade: its finding says so, and the chart does not matter.
+  if (!facts.toolsOk || facts.gitOpsOwner?.controller === 'argocd') return []
   const existsLocally = await chartExistsLocally(opts.chart)
   const source = chartSource(opts.chart, {
     ...(facts.passthrough.repo && { repo: facts.passthrough.repo }),
@@ -48,8 +50,7 @@ async function locate({ opts, deps, helmBin, step, facts }: Parameters<Preflight
         message: `--version ${facts.pinned} does not apply to a local chart: helm ignores it for ${opts.chart}, whose Chart.yaml says ${meta.name}-${meta.version}. Drop --version, or point --chart at the chart of that version`,
       },
     ]
-  facts.localChart = opts.chart
-  facts.chartName = meta.name
-  facts.version = meta.version
+  // The release check takes it as the pin once the release is found.
+  facts.localChart = { path: opts.chart, ...meta }
   return []
 }

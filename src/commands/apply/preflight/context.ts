@@ -41,7 +41,9 @@ export interface Facts {
   version?: string
   chartName: string
   /** A local chart (path): helm ignores --version there, so its Chart.yaml says what is installed. */
-  localChart?: string
+  localChart?: { path: string; name: string; version: string }
+  /** The chart check found the chart cannot be named (chart.ts): no version, so nothing renders. */
+  chartUnknown?: boolean
   chart: ChartInfo
   releaseValues?: Record<string, unknown>
   valuesMode: ValuesMode

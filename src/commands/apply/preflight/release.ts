@@ -83,6 +83,13 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
       `${failed}: starting from revision ${h.deployed.revision}, the deployed one (chart ${h.deployed.chart})`,
     )
   }
+  // A local chart is named and pinned by its own Chart.yaml (chart.ts); one cfpull cannot name is not pinned at all.
+  if (facts.chartUnknown) return findings
+  if (facts.localChart) {
+    facts.chartName = facts.localChart.name
+    facts.version = facts.localChart.version
+    return findings
+  }
   facts.chartName = h.deployed.chart.replace(/-v?\d[^-]*(?:-[0-9A-Za-z.]+)*$/, '') || facts.chartName
   if (facts.pinned) facts.version = facts.pinned
   else {
