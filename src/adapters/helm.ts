@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HelmRevision, ValuesMode } from '../core/apply-plan.js'
@@ -81,7 +81,8 @@ export function helmUpgradeArgs(
     chart: string
     namespace: string
     valuesFile: string
-    version: string
+    /** Absent for a local chart, whose version is its Chart.yaml's (helm ignores --version there). */
+    version?: string
     /** reuse: the file merged over the deployed release's values; reset: the file alone (and chart defaults). */
     values: ValuesMode
     timeout?: string
@@ -97,8 +98,7 @@ export function helmUpgradeArgs(
     o.namespace,
     '-f',
     o.valuesFile,
-    '--version',
-    o.version,
+    ...(o.version ? ['--version', o.version] : []),
     // Always explicit: with neither flag helm reuses the old values when the file happens to be empty.
     o.values === 'reuse' ? '--reset-then-reuse-values' : '--reset-values',
     ...(o.timeout ? ['--timeout', o.timeout] : []),
@@ -149,49 +149,6 @@ export async function helmGetValues(
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
 }
 
-/** Flags of helm upgrade that change what renders (values) or where the chart comes from: helm template takes them too. */
-const TEMPLATE_FLAGS_WITH_VALUE = new Set([
-  '--set',
-  '--set-string',
-  '--set-file',
-  '--set-json',
-  '--set-literal',
-  '-f',
-  '--values',
-  '--repo',
-  '--ca-file',
-  '--cert-file',
-  '--key-file',
-  '--keyring',
-  '--username',
-  '--password',
-  '--kube-version',
-  '--api-versions',
-  '-a',
-])
-const TEMPLATE_FLAGS = new Set([
-  '--devel',
-  '--insecure-skip-tls-verify',
-  '--plain-http',
-  '--pass-credentials',
-  '--verify',
-])
-
-/** The part of the extra helm upgrade arguments that helm template understands and that can change the render. */
-export function renderingArgs(extra: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < extra.length; i++) {
-    const a = extra[i]!
-    const flag = a.split('=')[0]!
-    if (TEMPLATE_FLAGS.has(flag)) out.push(a)
-    else if (TEMPLATE_FLAGS_WITH_VALUE.has(flag)) {
-      out.push(a)
-      if (!a.includes('=') && i + 1 < extra.length) out.push(extra[++i]!)
-    }
-  }
-  return out
-}
-
 /**
  * The argv of `helm template` rendering what the upgrade will install: same chart, version,
  * namespace and values. `releaseValuesOnStdin`: the release's values come first on stdin
@@ -205,7 +162,7 @@ export function helmTemplateArgs(o: {
   version?: string
   /** The release's values come first on stdin (`-f -`), then the file, as --reset-then-reuse-values merges them. */
   releaseValuesOnStdin?: boolean
-  /** helm upgrade's extra arguments: those that change the render are passed on. */
+  /** The arguments after `--` that shape the render (core/helm-passthrough.ts sorted them), verbatim. */
   extra?: string[]
 }): string[] {
   return [
@@ -218,7 +175,7 @@ export function helmTemplateArgs(o: {
     ...(o.releaseValuesOnStdin ? ['-f', '-'] : []),
     '-f',
     o.valuesFile,
-    ...renderingArgs(o.extra ?? []),
+    ...(o.extra ?? []),
   ]
 }
 
@@ -329,4 +286,83 @@ export async function helmGetAllValues(
     throw await helmFailed(run, t, r, `helm get values of ${release} in namespace ${namespace}`)
   }
   return r.stdout
+}
+
+/** True when helm takes `chart` as a path on this machine (helm looks there first when no --repo is given). */
+export async function chartExistsLocally(chart: string): Promise<boolean> {
+  try {
+    await stat(chart)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The argv of `helm show chart` (the Chart.yaml of a local chart directory or package). */
+export function helmShowChartArgs(chart: string): string[] {
+  return ['show', 'chart', chart]
+}
+
+/** The Chart.yaml helm reads from a local chart (directory or .tgz). */
+export async function helmShowChart(run: Runner, bin: string, chart: string): Promise<string> {
+  const step = `helm show chart ${chart}`
+  const r = await run(bin, helmShowChartArgs(chart))
+  if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, step)
+  return r.stdout
+}
+
+/**
+ * The user-supplied values helm computes from `-f` files and `--set`-style arguments, merged as
+ * helm merges them (files in order, then --set-json, --set, --set-string, --set-file,
+ * --set-literal): rendered by real helm through an empty chart that prints `.Values`. With
+ * `base`, that comes first (as `-f -`), as --reset-then-reuse-values puts the release's values.
+ */
+export async function helmUserValues(
+  run: Runner,
+  bin: string,
+  valueArgs: string[],
+  base?: unknown,
+): Promise<{ values: Record<string, unknown>; argv: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cfpull-values-'))
+  try {
+    await mkdir(join(dir, 'templates'))
+    await writeFile(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: cfpull-values\nversion: 0.0.0\n')
+    await writeFile(join(dir, 'templates', 'values.json'), '{{ toJson .Values }}\n')
+    const argv = ['template', 'cfpull-values', dir, ...(base === undefined ? [] : ['-f', '-']), ...valueArgs]
+    const r = await run(bin, argv, base === undefined ? {} : { input: JSON.stringify(base) })
+    if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, 'helm: merge the values')
+    const json = r.stdout.slice(r.stdout.indexOf('{'))
+    const v = parseJson<unknown>(json.trim(), 'helm: merge the values')
+    return {
+      values: v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {},
+      argv: [bin, ...argv],
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** The argv of `helm list` across every namespace, for one release name. */
+export function helmListAllArgs(t: KubeTarget, release: string): string[] {
+  return [
+    'list',
+    '--all-namespaces',
+    '-o',
+    'json',
+    '--filter',
+    `^${release.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+    ...helmTargetArgs(t),
+  ]
+}
+
+/** The releases of that name in every namespace (`helm list -A`). */
+export async function helmReleasesEverywhere(
+  run: Runner,
+  bin: string,
+  t: KubeTarget,
+  release: string,
+): Promise<HelmRelease[]> {
+  const r = await run(bin, helmListAllArgs(t, release))
+  if (r.exitCode !== 0) throw await helmFailed(run, t, r, 'helm list --all-namespaces')
+  return (parseJson<HelmRelease[]>(r.stdout, 'helm list --all-namespaces') ?? []).filter((x) => x.name === release)
 }

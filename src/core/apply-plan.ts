@@ -240,6 +240,12 @@ export interface ApplyPlan {
   pulls?: number
   /** Namespace → Deployment → generation before the upgrade (for --restart auto). */
   generations: Map<string, Map<string, number>>
+  /** A local chart (its path): helm ignores --version there, so its Chart.yaml's version is the one installed. */
+  localChart?: string
+  /** The chart of the deployed revision (`spaceone-1.12.16`), to say when a local chart moves from it. */
+  deployedChart?: string
+  /** The arguments after `--` that reach helm upgrade, after cfpull's own (never --version: `version` is the pin). */
+  helmArgs?: string[]
 }
 
 /** The plan, from what the preflight read. */
@@ -249,22 +255,36 @@ export function buildApplyPlan(
     deployedRevision?: number
   },
 ): ApplyPlan {
-  const { pulls, pluginRoute, ...rest } = input
+  const { pulls, pluginRoute, localChart, deployedChart, helmArgs, ...rest } = input
   return {
     ...rest,
     ...(pluginRoute && { pluginRoute }),
+    ...(localChart !== undefined && { localChart }),
+    ...(deployedChart !== undefined && { deployedChart }),
+    ...(helmArgs?.length && { helmArgs }),
     version: input.version ?? '',
     deployedRevision: input.deployedRevision ?? 0,
     ...(pulls !== undefined && { pulls }),
   }
 }
 
+/** The chart the upgrade installs, as the report names it: a local chart says where its version comes from. */
+export function describeChart(p: Pick<ApplyPlan, 'chartName' | 'version' | 'localChart'>): string {
+  const chart = `${p.chartName}-${p.version}`
+  return p.localChart === undefined ? `chart ${chart}` : `local chart ${p.localChart}, ${chart} from its Chart.yaml`
+}
+
 /** The one-line summary of a plan the preflight step shows. */
 export function describePlan(p: ApplyPlan, o: { pinnedByFlag: boolean; valuesFile: string }): string {
+  const chart = `${p.chartName}-${p.version}`
+  const local =
+    p.localChart !== undefined &&
+    `${describeChart(p)}${p.deployedChart && p.deployedChart !== chart ? ` (revision ${p.deployedRevision}, deployed, runs ${p.deployedChart})` : ''}`
   return [
-    o.pinnedByFlag
-      ? `chart ${p.chartName}-${p.version}`
-      : `keeping chart ${p.chartName}-${p.version} (revision ${p.deployedRevision}, deployed; --version to change)`,
+    local ||
+      (o.pinnedByFlag
+        ? `chart ${chart}`
+        : `keeping chart ${chart} (revision ${p.deployedRevision}, deployed; --version to change)`),
     p.valuesMode === 'reuse' ? `values: the release's, with ${o.valuesFile} over them` : undefined,
     `secrets ${p.secretNames.join(', ')} in ${p.secretNamespaces.join(', ')}`,
     `credentials cover ${count(p.imageCount, 'image')}`,

@@ -84,7 +84,7 @@ describe('cfpull apply: the pull check', () => {
       'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35\n',
     )
     expect(tidy(r.stdout).split('\n')[0]).toBe(
-      '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images; the registries have all 9 images',
+      '✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images; the registries have all 9 images',
     )
     expect(e.api.writes()).toEqual([])
   })

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readHelmRelease } from '../helpers/helm-release.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -71,7 +72,33 @@ describe('cfpull apply keeps what the release has', () => {
     expect(v2.info.status).toBe('deployed')
     expect(v2.config).toMatchObject({ global: { namespace: 'prod' }, console: { replicas: 3 } })
     expect(e.tidy(r.stdout)).toContain(
-      "✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); values: the release's, with <tmp>/values.yaml over them; secrets my-credential in prod, spaceone, cloudforet-plugin; credentials cover 10 images\n",
+      "✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; values: the release's, with <tmp>/values.yaml over them; secrets my-credential in prod, spaceone, cloudforet-plugin; credentials cover 10 images\n",
+    )
+  })
+
+  it('-- -f b.yaml supplies the values the file lacks: merged as helm merges them, no "drops values", the upgrade keeps them', async () => {
+    await installWithSet()
+    const b = join(e.dir, 'b.yaml')
+    writeFileSync(b, 'global:\n  namespace: prod\nconsole:\n  replicas: 3\n')
+    const r = await e.apply(['--', '-f', b])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain('drops')
+    expect(r.calls.find((c) => c.args[0] === 'upgrade')!.args.slice(-2)).toEqual(['-f', b])
+    // The file then b.yaml, as helm reads them: the pods stay where they run, with their replicas.
+    const console = e.api.get('Deployment', 'prod', 'console')
+    expect(console.spec.replicas).toBe(3)
+    expect(console.spec.template.spec.imagePullSecrets).toEqual([{ name: 'my-credential' }])
+    expect(e.api.get('Deployment', 'spaceone', 'console')).toBeUndefined()
+  })
+
+  it('-- --set supplying only some of them: the rest is still reported dropped; zero writes', async () => {
+    await installWithSet()
+    const writesBefore = e.api.writes().length
+    const r = await e.apply(['--', '--set', 'console.replicas=3'])
+    expect(r.code).toBe(3)
+    expect(e.api.writes().length).toBe(writesBefore)
+    expect(e.tidy(r.stderr)).toContain(
+      '  ✖ <tmp>/values.yaml with the values after -- drops or changes 1 value that revision 1 of cloudforet was installed with: global.namespace (dropped); helm upgrade with these values alone would move pods to other namespaces and lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --kubeconfig <tmp>/kubeconfig --reuse-values -- --set console.replicas=3\n',
     )
   })
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { helmReleaseSecret, readHelmRelease } from '../helpers/helm-release.js'
@@ -18,9 +18,9 @@ describe('cfpull apply', () => {
     expect(e.api.writes()).toEqual([])
     expect(e.tidy(r.stdout)).toBe(
       [
-        '✔ preflight (t): keeping chart spaceone-mini-0.1.0 (revision 1, deployed; --version to change); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
+        '✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
-        '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 0.1.0 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
+        '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet -o json',
         '  kubectl --kubeconfig <tmp>/kubeconfig get replicasets -n cloudforet -o json',
@@ -50,7 +50,19 @@ describe('cfpull apply', () => {
         revision: 2,
       }),
     )
+    // A local chart is installed as its Chart.yaml says (helm ignores --version there): this one says spaceone-2.0.0-dev35.
+    const local = join(e.dir, 'spaceone')
+    cpSync(chart, local, { recursive: true })
+    const meta = join(local, 'Chart.yaml')
+    writeFileSync(
+      meta,
+      readFileSync(meta, 'utf8')
+        .replace(/^name: .*$/m, 'name: spaceone')
+        .replace(/^version: .*$/m, 'version: 2.0.0-dev35'),
+    )
     const r = await e.apply([
+      '--chart',
+      local,
       '--dry-run',
       '--restart',
       'rollout',
@@ -65,9 +77,9 @@ describe('cfpull apply', () => {
     expect(e.api.writes()).toEqual([])
     expect(e.tidy(r.stdout)).toBe(
       [
-        '✔ preflight (t): chart spaceone-2.0.0-dev35; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
+        '✔ preflight (t): local chart <tmp>/spaceone, spaceone-2.0.0-dev35 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
-        '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --version 2.0.0-dev35 --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
+        '  helm upgrade cloudforet <tmp>/spaceone -n spaceone -f <tmp>/values.yaml --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet -o name',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet-plugin -l app.kubernetes.io/instance=cloudforet -o name',
@@ -131,8 +143,6 @@ describe('cfpull apply', () => {
       'spaceone',
       '-f',
       e.values,
-      '--version',
-      '0.1.0',
       '--reset-values',
       '--timeout',
       '10m',
@@ -142,8 +152,8 @@ describe('cfpull apply', () => {
     expect(e.tidy(r.stdout)).toMatch(
       new RegExp(
         `^${[
-          '✔ preflight \\(t\\): keeping chart spaceone-mini-0.1.0 \\(revision 1, deployed; --version to change\\); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
-          '✔ helm upgrade \\(t\\): cloudforet upgraded with chart spaceone-mini-0.1.0',
+          '✔ preflight \\(t\\): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
+          '✔ helm upgrade \\(t\\): cloudforet upgraded with local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml',
           '✔ restart cloudforet \\(t\\): 7 rollouts by helm finished \\(console-api, console, identity-scheduler, identity, mongodb, redis, repository\\); 2 pods stuck pulling deleted \\(identity-5f6c8-x2, mongodb-6c9d7-x3\\)',
           '✔ restart cloudforet-plugin \\(t\\): 1 rollout by helm finished \\(supervisor\\); 1 pod stuck pulling deleted \\(supervisor-77f-x5\\)',
           '⚠ plugins cloudforet-plugin \\(t\\): 1 of 2 plugin deployments lack my-credential: plugin-aws-ec2-inven-a1b2c3',

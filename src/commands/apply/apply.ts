@@ -6,7 +6,13 @@ import { planSteps } from './dry-run.js'
 import { MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js'
 import { Journal } from './journal.js'
 import { runPlugins } from './plugins.js'
-import { PREFLIGHT_CHECKS, initialFacts, type Facts, type PreflightContext } from './preflight/index.js'
+import {
+  PREFLIGHT_CHECKS,
+  initialFacts,
+  readPassthrough,
+  type Facts,
+  type PreflightContext,
+} from './preflight/index.js'
 import { runRestarts } from './restart.js'
 import type { RunContext } from './run-context.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult } from './types.js'
@@ -25,6 +31,8 @@ export { MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js'
 export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyResult> {
   if (opts.reuseValues && opts.resetValues) throw new UsageError('--reuse-values and --reset-values exclude each other')
   const timeoutMs = parseDuration(opts.timeout)
+  // What follows `--` is sorted before anything runs: an argument cfpull cannot account for stops here.
+  const passthrough = readPassthrough(opts)
   const t: KubeTarget = {
     ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
     ...(opts.context && { context: opts.context }),
@@ -52,7 +60,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   // 1. Preflight: read-only, and every problem at once.
   let plan: ApplyPlan | undefined
   const preflightOk = await journal.step('preflight', async (s) => {
-    const ctx: PreflightContext = { opts, deps, t, helmBin, step: s, result, facts: initialFacts(opts) }
+    const ctx: PreflightContext = { opts, deps, t, helmBin, step: s, result, facts: initialFacts(opts, passthrough) }
     for (const check of PREFLIGHT_CHECKS) result.findings.push(...(await check(ctx)))
     // A missing tool is ToolNotFoundError in every command (README's errors table); the other
     // findings are still in the result and printed with it.
@@ -60,7 +68,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (missing) throw missing
     if (result.findings.length) throw new PreflightError(result.findings)
     plan = planOf(ctx.facts)
-    s.detail = describePlan(plan, { pinnedByFlag: !!opts.version, valuesFile: opts.values })
+    s.detail = describePlan(plan, { pinnedByFlag: !!ctx.facts.pinned, valuesFile: opts.values })
   })
   // The gate: nothing below runs unless the preflight found nothing at all.
   if (!preflightOk || !plan || result.findings.length) return finish(result)
@@ -106,6 +114,9 @@ function planOf(f: Facts): ApplyPlan {
     imageCount: f.imageCount,
     ...(f.pulls !== undefined && { pulls: f.pulls }),
     generations: f.generations,
+    ...(f.localChart && { localChart: f.localChart.path }),
+    ...(f.history?.deployed && { deployedChart: f.history.deployed.chart }),
+    helmArgs: f.passthrough.upgrade,
   })
 }
 

@@ -1,6 +1,5 @@
 // The commands apply prints (fix lines, helm status, doctor): each aimed at the same release and
 // cluster, with every option that shaped the decision.
-import { shellLine } from '../../core/apply-plan.js'
 import { chooseChart } from '../../core/cloudforet/install-model.js'
 import { commandLine, type FixContext } from '../../core/fix-command.js'
 import type { RenderedWorkload } from '../../core/images/rendered-images.js'
@@ -73,7 +72,7 @@ export function applyCommandLine(opts: ApplyOptions, extra: string[]): string {
   if (opts.registryCa) argv.push('--registry-ca', opts.registryCa)
   argv.push(...extra)
   if (opts.helmArgs.length) argv.push('--', ...opts.helmArgs)
-  return shellLine(argv)
+  return commandLine(argv)
 }
 
 /** `helm status RELEASE -n NS` aimed at the same cluster (helm spells the flags --kube-context, --kubeconfig). */

@@ -2,6 +2,7 @@
 // stopped half-way leaves a failed or pending revision, which is the outage.
 import { helmStatus, helmUpgradeArgs, helmUpgradeLogFiles } from '../../adapters/helm.js'
 import type { RunResult } from '../../adapters/run.js'
+import { describeChart } from '../../core/apply-plan.js'
 import { ToolFailedError } from '../../core/errors.js'
 import type { RunContext } from './run-context.js'
 
@@ -16,10 +17,11 @@ export function upgradeArgv(ctx: Pick<RunContext, 'opts' | 'plan' | 't' | 'helmB
         chart: opts.chart,
         namespace: opts.namespace,
         valuesFile: opts.values,
-        version: p.version,
+        // A local chart is installed as it is (helm ignores --version there): no pin to pretend.
+        ...(p.localChart === undefined && { version: p.version }),
         values: p.valuesMode,
         timeout: opts.timeout,
-        extra: opts.helmArgs,
+        extra: p.helmArgs ?? [],
       },
       ctx.t,
     ),
@@ -71,7 +73,7 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
         return
       }
       if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, 'helm upgrade', helmHint(r.stderr))
-      s.detail = `${opts.release} upgraded with chart ${p.chartName}-${p.version}`
+      s.detail = `${opts.release} upgraded with ${describeChart(p)}`
       if (result.interrupted) s.status = 'interrupted'
     } finally {
       unsubscribe?.()

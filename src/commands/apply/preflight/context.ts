@@ -9,6 +9,7 @@ import type { ManagedPluginRoute } from '../../../core/cloudforet/plugin-images.
 import type { CredentialEntry } from '../../../core/credentials/docker-config.js'
 import type { Finding } from '../../../core/errors.js'
 import type { GitOpsOwner } from '../../../core/gitops.js'
+import { parseHelmPassthrough, pinnedVersion, type HelmPassthrough } from '../../../core/helm-passthrough.js'
 import type { RenderedImages } from '../../../core/images/rendered-images.js'
 import type { SecretLookup } from '../../pull-check.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from '../types.js'
@@ -32,8 +33,17 @@ export interface Facts {
   data?: unknown
   releaseExists?: boolean
   history?: HistoryPlan
+  /** The arguments after `--`, sorted by what they do to the render (core/helm-passthrough.ts). */
+  passthrough: HelmPassthrough
+  /** The version given (cfpull's --version, or --version after `--`): it pins the upgrade. */
+  pinned?: string
+  /** The chart version the upgrade installs: the pinned one, the deployed one, or a local chart's own. */
   version?: string
   chartName: string
+  /** A local chart (path): helm ignores --version there, so its Chart.yaml says what is installed. */
+  localChart?: { path: string; name: string; version: string }
+  /** The chart check found the chart cannot be named (chart.ts): no version, so nothing renders. */
+  chartUnknown?: boolean
   chart: ChartInfo
   releaseValues?: Record<string, unknown>
   valuesMode: ValuesMode
@@ -64,10 +74,21 @@ export interface Facts {
 
 export type PreflightCheck = (ctx: PreflightContext) => Promise<Finding[]> | Finding[]
 
-export function initialFacts(opts: ApplyOptions): Facts {
+/**
+ * The arguments after `--` and the version they pin, read before anything runs: an argument
+ * cfpull cannot account for is a UsageError (exit 2) before the first tool call.
+ */
+export function readPassthrough(opts: ApplyOptions): { passthrough: HelmPassthrough; pinned?: string } {
+  const passthrough = parseHelmPassthrough(opts.helmArgs)
+  const pinned = pinnedVersion(opts.version, passthrough.version)
+  return { passthrough, ...(pinned !== undefined && { pinned }) }
+}
+
+export function initialFacts(opts: ApplyOptions, read = readPassthrough(opts)): Facts {
   const chart = chartInfo(LATEST_CHART_VERSION)
   return {
     toolsOk: false,
+    ...read,
     chartName: opts.chart.split('/').pop()!,
     chart,
     valuesMode: opts.reuseValues ? 'reuse' : 'reset',

@@ -1,6 +1,7 @@
 // The preflight's checks, one module each, in the order they run. Every check is read-only; a
 // check that needs what an earlier one read finds it in `facts`. To add a check, add its module
 // here at the place it belongs.
+import { checkChart } from './chart.js'
 import type { PreflightCheck } from './context.js'
 import { checkCredentials } from './credentials.js'
 import { readGenerations } from './generations.js'
@@ -16,13 +17,14 @@ import { checkTools } from './tools.js'
 import { checkValuesFile } from './values-file.js'
 
 export type { Facts, PreflightCheck, PreflightContext } from './context.js'
-export { initialFacts } from './context.js'
+export { initialFacts, readPassthrough } from './context.js'
 
 /** The preflight, in order. */
 export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkTools,
   checkValuesFile,
   checkGitOpsOwner,
+  checkChart,
   checkRelease,
   checkKeptValues,
   deriveInstallModel,

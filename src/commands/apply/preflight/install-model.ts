@@ -1,4 +1,4 @@
-import { restartNamespaces } from '../../../core/apply-plan.js'
+import { chartVersionOf, restartNamespaces } from '../../../core/apply-plan.js'
 import { LATEST_CHART_VERSION, knownChartVersions } from '../../../core/cloudforet/charts.js'
 import { chartImages } from '../../../core/cloudforet/chart-images.js'
 import { buildInstallModel, chooseChart, secretPlacements } from '../../../core/cloudforet/install-model.js'
@@ -8,14 +8,27 @@ import type { PreflightCheck } from './context.js'
 
 // The install model of the values helm will use, against the chart version the upgrade pins.
 export const deriveInstallModel: PreflightCheck = ({ opts, result, facts }) => {
+  const isKnown = (v: string | undefined) => !!v && knownChartVersions().includes(v.replace(/^v/, ''))
   const version = facts.version
-  const known = version && knownChartVersions().includes(version.replace(/^v/, ''))
   if (version) result.chartVersion = version
+  // A local chart whose own version cfpull does not know (a fork, a checkout) is read as the
+  // Cloudforet chart the deployed revision runs, when cfpull knows that one: the report names both.
+  const deployed = facts.history?.deployed && chartVersionOf(facts.history.deployed.chart)
+  const standIn = !!facts.localChart && !isKnown(version) && isKnown(deployed ?? undefined)
+  const modelVersion = standIn ? deployed! : version
+  const known = isKnown(modelVersion)
   if (version && !known)
     result.warnings.push(
       `chart version ${version} is not one cfpull knows: checking services against ${LATEST_CHART_VERSION}`,
     )
-  facts.chartChoice = known ? chooseChart(opts.version ? { version } : { fromRelease: version }) : chooseChart({})
+  if (standIn)
+    result.warnings.push(
+      `chart version ${version} (the local chart's) is not one cfpull knows: checking services against ${modelVersion}, the deployed revision's`,
+    )
+  const byFlag = !!facts.pinned || (!!facts.localChart && !standIn)
+  facts.chartChoice = known
+    ? chooseChart(byFlag ? { version: modelVersion! } : { fromRelease: modelVersion! })
+    : chooseChart({})
   facts.chart = facts.chartChoice.info
   facts.pluginNamespace = facts.chart.pluginNamespace
   if (facts.text === undefined) return []

@@ -1,7 +1,8 @@
-import { helmHistory, helmHistoryArgs } from '../../../adapters/helm.js'
+import { helmHistory, helmHistoryArgs, helmListAllArgs, helmReleasesEverywhere } from '../../../adapters/helm.js'
 import { chartVersionOf, planFromHistory, shellLine } from '../../../core/apply-plan.js'
 import type { Finding } from '../../../core/errors.js'
-import { helmTargetFlags } from '../fix-lines.js'
+import { CfpullError } from '../../../core/errors.js'
+import { applyCommandLine, helmTargetFlags } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
 // The release exists, has a deployed revision to start from and nothing pending; the chart version the upgrade pins.
@@ -10,10 +11,28 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
   if (!facts.toolsOk || facts.gitOpsOwner?.controller === 'argocd') return []
   step.commands.push([helmBin, ...helmHistoryArgs(t, opts.namespace, opts.release)])
   const history = await helmHistory(deps.run, helmBin, t, opts.namespace, opts.release)
-  if (!history || history.length === 0)
+  if (!history || history.length === 0) {
+    // Installing would make a second release when the first one lives in another namespace.
+    step.commands.push([helmBin, ...helmListAllArgs(t, opts.release)])
+    let elsewhere: string[] | undefined
+    try {
+      elsewhere = (await helmReleasesEverywhere(deps.run, helmBin, t, opts.release)).map((r) => r.namespace)
+    } catch (err) {
+      if (!(err instanceof CfpullError)) throw err
+    }
+    const notFound = `release ${opts.release} not found in namespace ${opts.namespace}`
+    if (elsewhere?.length)
+      return [
+        {
+          message: `${notFound}; helm list -A finds it in namespace${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')}: upgrade it where it is, with -n ${elsewhere.length === 1 ? elsewhere[0] : 'the one you mean'}`,
+          // One place to point at; of several, the user knows which one this values file is for.
+          ...(elsewhere.length === 1 && { fix: applyCommandLine({ ...opts, namespace: elsewhere[0]! }, []) }),
+        },
+      ]
+    const unknown = elsewhere ? '' : ' (helm list -A could not be run, so other namespaces were not checked)'
     return [
       {
-        message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`,
+        message: `${notFound}${unknown}: cfpull apply upgrades an existing release and never installs one`,
         fix: shellLine([
           'helm',
           'install',
@@ -27,6 +46,7 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
         ]),
       },
     ]
+  }
   facts.releaseExists = true
   const h = planFromHistory(history)
   facts.history = h
@@ -63,8 +83,15 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
       `${failed}: starting from revision ${h.deployed.revision}, the deployed one (chart ${h.deployed.chart})`,
     )
   }
+  // A local chart is named and pinned by its own Chart.yaml (chart.ts); one cfpull cannot name is not pinned at all.
+  if (facts.chartUnknown) return findings
+  if (facts.localChart) {
+    facts.chartName = facts.localChart.name
+    facts.version = facts.localChart.version
+    return findings
+  }
   facts.chartName = h.deployed.chart.replace(/-v?\d[^-]*(?:-[0-9A-Za-z.]+)*$/, '') || facts.chartName
-  if (opts.version) facts.version = opts.version
+  if (facts.pinned) facts.version = facts.pinned
   else {
     const v = chartVersionOf(h.deployed.chart)
     if (v) facts.version = v

@@ -12,9 +12,10 @@ export const checkRender: PreflightCheck = async ({ opts, deps, helmBin, step, f
     chart: opts.chart,
     namespace: opts.namespace,
     valuesFile: opts.values,
-    version: facts.version,
+    // A local chart is rendered as it is: helm ignores --version there (its Chart.yaml is the pin).
+    ...(!facts.localChart && { version: facts.version }),
     releaseValuesOnStdin: reuse,
-    extra: opts.helmArgs,
+    extra: facts.passthrough.render,
   })
   step.commands.push([helmBin, ...argv])
   const r = await deps.run(helmBin, argv, reuse ? { input: JSON.stringify(facts.releaseValues ?? {}) } : {})
@@ -22,7 +23,7 @@ export const checkRender: PreflightCheck = async ({ opts, deps, helmBin, step, f
     const lastLine = r.stderr.trim().split('\n').pop() ?? ''
     return [
       {
-        message: `helm template of ${opts.chart} ${facts.version} with these values fails, so helm upgrade would too: ${lastLine}`,
+        message: `helm template of ${opts.chart} ${facts.version} with these values${facts.passthrough.render.length ? ' and the arguments after --' : ''} fails, so helm upgrade would too: ${lastLine}`,
       },
     ]
   }
