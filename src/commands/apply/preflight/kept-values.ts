@@ -21,7 +21,7 @@ export const checkKeptValues: PreflightCheck = async ({ opts, deps, t, helmBin, 
   return [
     {
       message: `${opts.values} drops or changes ${dropped}: ${shown.join(', ')}${more}; helm upgrade with the file alone would ${moves}lose them. ${choice}`,
-      fix: applyCommandLine(opts, ['--reuse-values']),
+      fix: applyCommandLine(opts, { reuseValues: true }),
     },
   ]
 }

@@ -1,7 +1,8 @@
 import { helmHistory, helmHistoryArgs } from '../../../adapters/helm.js'
-import { chartVersionOf, planFromHistory, shellLine } from '../../../core/apply-plan.js'
+import { chartVersionOf, planFromHistory } from '../../../core/apply-plan.js'
 import type { Finding } from '../../../core/errors.js'
-import { helmTargetFlags } from '../fix-lines.js'
+import { helmCommand } from '../../../core/fix-command.js'
+import { helmRollbackLine } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
 // The release exists, has a deployed revision to start from and nothing pending; the chart version the upgrade pins.
@@ -14,17 +15,7 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
     return [
       {
         message: `release ${opts.release} not found in namespace ${opts.namespace}: cfpull apply upgrades an existing release and never installs one`,
-        fix: shellLine([
-          'helm',
-          'install',
-          opts.release,
-          opts.chart,
-          '-n',
-          opts.namespace,
-          '-f',
-          opts.values,
-          ...helmTargetFlags(opts),
-        ]),
+        fix: helmCommand(opts, opts.namespace, ['install', opts.release, opts.chart, '-f', opts.values]),
       },
     ]
   facts.releaseExists = true
@@ -37,15 +28,7 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
     findings.push({
       message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: ${refuses}${deployed}`,
       ...(h.deployed && {
-        fix: shellLine([
-          'helm',
-          'rollback',
-          opts.release,
-          String(h.deployed.revision),
-          '-n',
-          opts.namespace,
-          ...helmTargetFlags(opts),
-        ]),
+        fix: helmRollbackLine(opts, h.deployed.revision),
       }),
     })
   }
