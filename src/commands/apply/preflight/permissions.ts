@@ -73,7 +73,7 @@ export const checkPermissions: PreflightCheck = async ({ opts, deps, t, helmBin,
 // One finding per refused right, naming the verb, the resource, the namespace and the step.
 function refusals(refused: AccessCheck[]): Finding[] {
   return refused.map((a) => ({
-    message: `cannot ${describeAccess(a)}, which ${a.why} needs: the cluster's access review refuses it; ask a cluster admin for that right`,
+    message: `cannot ${describeAccess(a)}, which ${a.why} needs, and the cluster refuses it (SelfSubjectAccessReview): ask a cluster admin for that right`,
   }))
 }
 
