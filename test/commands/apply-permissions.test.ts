@@ -20,6 +20,7 @@ describe('cfpull apply: the permission preflight', () => {
     expect(r.code, r.stderr).toBe(3)
     expect(e.tidy(r.stderr)).toBe(
       [
+        'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35',
         'error: preflight found 1 problem; nothing was changed',
         '  ✖ cannot list pods in namespace cloudforet, which the restart in cloudforet needs, and the cluster refuses it (SelfSubjectAccessReview): ask a cluster admin for that right',
         '',
@@ -58,7 +59,8 @@ describe('cfpull apply: the permission preflight', () => {
       'create secrets spaceone',
       'update secrets spaceone',
       'patch deployments.apps cloudforet',
-      'create services cloudforet',
+      'create deployments.apps cloudforet',
+      'get configmaps cloudforet',
       'list pods cloudforet',
       'delete pods cloudforet',
       'list replicasets.apps cloudforet',
