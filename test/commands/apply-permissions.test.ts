@@ -60,14 +60,14 @@ describe('cfpull apply: the permission preflight', () => {
       'update secrets spaceone',
       'patch deployments.apps cloudforet',
       'create deployments.apps cloudforet',
-      'get configmaps cloudforet',
+      'patch configmaps cloudforet-plugin',
       'list pods cloudforet',
       'delete pods cloudforet',
       'list replicasets.apps cloudforet',
       'list deployments.apps cloudforet-plugin',
       'list services cloudforet-plugin',
     ])
-      expect(asked).toContain(need)
+      expect(asked, asked.join('\n')).toContain(need)
     // Without --recreate-plugins, no delete right on plugins is asked for.
     expect(asked).not.toContain('delete deployments.apps cloudforet-plugin')
   })

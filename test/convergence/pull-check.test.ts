@@ -47,7 +47,7 @@ interface Setup {
 
 // The install of the harness with its images in the registry (mongodb on `mongodbHost`), the
 // Secrets holding the robot's credentials for both registries, one amd64 node, and revision 1
-// installed with a value (console.replicas) the file no longer has.
+// installed with a value (console.podAnnotations) the file no longer has.
 async function setUp(mongodbHost: string): Promise<Setup> {
   await e.install()
   const doc = parseDocument(readFileSync(e.values, 'utf8'))
@@ -68,7 +68,7 @@ async function setUp(mongodbHost: string): Promise<Setup> {
   })
   const manifest = await e.helm(['get', 'manifest', 'cloudforet', '-n', 'spaceone'])
   e.api.objects.delete('Secret/spaceone/sh.helm.release.v1.cloudforet.v1')
-  e.api.seed(releaseRecord({ manifest, config: { console: { replicas: 3 } } }))
+  e.api.seed(releaseRecord({ manifest, config: { console: { podAnnotations: { team: 'ops' } } } }))
 
   const cwd = join(e.dir, 'work dir')
   const bin = join(e.dir, 'bin')
@@ -176,7 +176,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
       ])
       // The upgrade kept the release's value.
-      expect(await e.helm(['get', 'values', 'cloudforet', '-n', 'spaceone', '-o', 'json'])).toContain('"replicas":3')
+      expect(await e.helm(['get', 'values', 'cloudforet', '-n', 'spaceone', '-o', 'json'])).toContain('"podAnnotations":{"team":"ops"}')
     },
   )
 
