@@ -122,7 +122,7 @@ describe('cfpull apply: the pull check', () => {
     )
     const fix = /fix: (cfpull apply .*--no-pull-check)/.exec(out)?.[1]
     expect(fix).toBe(
-      'cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --dry-run --kubeconfig <tmp>/kubeconfig --registry-ca <tmp>/ca.pem --no-pull-check',
+      'cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --no-pull-check --registry-ca <tmp>/ca.pem --dry-run --kubeconfig <tmp>/kubeconfig',
     )
     const again = await e.apply(['--dry-run', ...ca(), '--no-pull-check'], { pullCheck: true })
     expect(again.code, again.stderr).toBe(0)

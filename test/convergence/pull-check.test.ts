@@ -176,7 +176,9 @@ describe('following apply’s fix: lines converges with the pull check on', () =
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
       ])
       // The upgrade kept the release's value.
-      expect(await e.helm(['get', 'values', 'cloudforet', '-n', 'spaceone', '-o', 'json'])).toContain('"podAnnotations":{"team":"ops"}')
+      expect(await e.helm(['get', 'values', 'cloudforet', '-n', 'spaceone', '-o', 'json'])).toContain(
+        '"podAnnotations":{"team":"ops"}',
+      )
     },
   )
 
