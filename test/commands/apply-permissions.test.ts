@@ -68,6 +68,14 @@ describe('cfpull apply: the permission preflight', () => {
       'list services cloudforet-plugin',
     ])
       expect(asked, asked.join('\n')).toContain(need)
+    // Every write the run really made was asked for first: the derived list covers what ran.
+    const VERB: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }
+    const made = e.api.writes().map((w) => {
+      const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)/.exec(w.path)!
+      return `${VERB[w.method]} ${m[1] ? `${m[3]}.${m[1]}` : m[3]} ${m[2]}`
+    })
+    expect(made.length).toBeGreaterThan(0)
+    for (const w of new Set(made)) expect(asked, `${w} was not asked for`).toContain(w)
     // Without --recreate-plugins, no delete right on plugins is asked for.
     expect(asked).not.toContain('delete deployments.apps cloudforet-plugin')
   })
