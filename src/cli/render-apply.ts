@@ -2,7 +2,7 @@ import type { ApplyOptions, ApplyResult, StepResult } from '../commands/apply/ap
 import type { NamespaceFrom } from './commands/options.js'
 import { PreflightError } from '../core/errors.js'
 import { shellLine } from '../core/apply-plan.js'
-import { helmStatusLine } from '../commands/apply/fix-lines.js'
+import { applyCommandLine, helmStatusLine } from '../commands/apply/fix-lines.js'
 import { errorJson, printError } from './errors.js'
 import type { Reporter } from './output.js'
 import { symbols } from './symbols.js'
@@ -133,7 +133,7 @@ export function renderApply(
         : `interrupted by ${i.signal}: helm upgrade was left to finish; helm status: ${i.helmState ?? 'unknown'}`,
     )
     report.errorDetail(
-      `  the restarts and the plugin step did not run; check with: ${helmStatusLine(opts)}, then run cfpull apply again`,
+      `  the restarts and the plugin step did not run; check with: ${helmStatusLine(opts)}, then run cfpull apply again: ${applyCommandLine(opts)}`,
     )
   } else if (r.interrupted) {
     const i = r.interrupted

@@ -336,7 +336,8 @@ async function inspectCluster(
     })
   const note = gitops.finding.couldNotCheck ?? gitops.finding.note
   if (note) findings.push({ severity: 'info', code: 'gitops-unknown', message: note })
-  const upgradeFix = (extra: string[] = []) => (owner ? manifestPatchCommand(fixCtx) : applyCommand(fixCtx, extra))
+  const upgradeFix = (change: Parameters<typeof applyCommand>[1] = {}) =>
+    owner ? manifestPatchCommand(fixCtx) : applyCommand(fixCtx, change)
 
   const secrets: SecretState[] = []
   const imageRegistries: Record<string, string[]> = {}
@@ -537,7 +538,7 @@ async function inspectCluster(
             v.namespaces.plugins,
             stalePlugins.flatMap((pair) => [pair.deployment, ...(pair.service ? [pair.service] : [])]),
           )
-        : upgradeFix(['--recreate-plugins']),
+        : upgradeFix({ recreatePlugins: true }),
     })
   }
   // A Service whose Deployment is gone (a delete cut off half-way): the supervisor counts the

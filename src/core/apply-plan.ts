@@ -1,3 +1,4 @@
+import { parseAllDocuments } from 'yaml'
 import { CONNECTOR_PATH, pullSecretPath, type ChartInfo } from './cloudforet/charts.js'
 import type { Namespaces } from './cloudforet/namespaces.js'
 import type { PluginDecision } from './cloudforet/plugins.js'
@@ -493,4 +494,152 @@ function deepEqual(a: unknown, b: unknown): boolean {
     ka.length === kb.length &&
     ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rights the run needs: every (verb, resource, namespace) a step will ask of the API server,
+// derived from the plan, so the preflight can ask for all of them before the first write. A
+// refusal that only shows after `helm upgrade` leaves a changed release and no restarts.
+
+/** One object of a rendered (or deployed) manifest, as helm addresses it. */
+export interface ManifestObject {
+  apiVersion: string
+  kind: string
+  name: string
+  /** Empty for a cluster-scoped kind. */
+  namespace: string
+}
+
+/** One question for the API server's authorizer (a SelfSubjectAccessReview's resourceAttributes). */
+export interface AccessCheck {
+  verb: string
+  /** API group: '' for the core group. */
+  group: string
+  /** Plural resource name (`pods`, `deployments`). */
+  resource: string
+  /** Empty for a cluster-scoped resource. */
+  namespace: string
+  /** The step that needs it, for the message. */
+  why: string
+}
+
+// Kinds a chart renders, their plural and whether they are namespaced. A kind outside the table
+// takes the API's own convention (lower case, plural), and namespaced unless it is Cluster*.
+const KNOWN_KINDS: Record<string, { resource: string; namespaced: boolean }> = {
+  Namespace: { resource: 'namespaces', namespaced: false },
+  CustomResourceDefinition: { resource: 'customresourcedefinitions', namespaced: false },
+  PersistentVolume: { resource: 'persistentvolumes', namespaced: false },
+  StorageClass: { resource: 'storageclasses', namespaced: false },
+  PriorityClass: { resource: 'priorityclasses', namespaced: false },
+  IngressClass: { resource: 'ingressclasses', namespaced: false },
+  ClusterRole: { resource: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
+  MutatingWebhookConfiguration: { resource: 'mutatingwebhookconfigurations', namespaced: false },
+  ValidatingWebhookConfiguration: { resource: 'validatingwebhookconfigurations', namespaced: false },
+  Endpoints: { resource: 'endpoints', namespaced: true },
+  Ingress: { resource: 'ingresses', namespaced: true },
+  NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
+  PodDisruptionBudget: { resource: 'poddisruptionbudgets', namespaced: true },
+}
+
+/** The resource of a kind: group from apiVersion, plural, and its namespace (the default one when unset). */
+export function resourceOf(
+  o: Pick<ManifestObject, 'apiVersion' | 'kind' | 'namespace'>,
+): Pick<AccessCheck, 'group' | 'resource' | 'namespace'> {
+  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : ''
+  const known = KNOWN_KINDS[o.kind]
+  const lower = o.kind.toLowerCase()
+  const resource =
+    known?.resource ??
+    (/(s|x|ch|sh)$/.test(lower) ? `${lower}es` : /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`)
+  const namespaced = known ? known.namespaced : !o.kind.startsWith('Cluster')
+  return { group, resource, namespace: namespaced ? o.namespace : '' }
+}
+
+/** The objects of a multi-document manifest (`helm template`, `helm get manifest`); unset namespaces are the release's. */
+export function manifestObjects(manifest: string, releaseNamespace: string): ManifestObject[] {
+  const out: ManifestObject[] = []
+  const visit = (o: unknown) => {
+    if (!isMap(o)) return
+    if (o.kind === 'List' && Array.isArray(o.items)) return o.items.forEach(visit)
+    const meta = isMap(o.metadata) ? o.metadata : {}
+    if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || typeof meta.name !== 'string') return
+    const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : releaseNamespace
+    const { namespace } = resourceOf({ apiVersion: o.apiVersion, kind: o.kind, namespace: ns })
+    out.push({ apiVersion: o.apiVersion, kind: o.kind, name: meta.name, namespace })
+  }
+  for (const doc of parseAllDocuments(manifest)) if (!doc.errors.length) visit(doc.toJS())
+  return out
+}
+
+/** Objects the deployed manifest has and the new render lacks: helm upgrade deletes them. */
+export function droppedObjects(
+  deployed: readonly ManifestObject[],
+  rendered: readonly ManifestObject[],
+): ManifestObject[] {
+  const id = (o: ManifestObject) => `${resourceOf(o).group}/${o.kind}/${o.namespace}/${o.name}`
+  const kept = new Set(rendered.map(id))
+  return deployed.filter((o) => !kept.has(id(o)))
+}
+
+export interface AccessInput {
+  releaseNamespace: string
+  /** The objects of the new render. */
+  rendered: readonly ManifestObject[]
+  /** The objects of the deployed revision the render drops (helm deletes them); undefined when not known. */
+  dropped?: readonly ManifestObject[]
+  restart: 'auto' | 'delete' | 'rollout' | 'none'
+  restartNamespaces: readonly string[]
+  pluginNamespace: string
+  /** The plugin step runs at all (the values name a plugin pull secret). */
+  plugins: boolean
+  recreatePlugins: boolean
+}
+
+/**
+ * Every access the run after the preflight needs, once each, in the order the steps need them:
+ * helm upgrade (each rendered resource: get, create, patch in its namespace; delete of what the
+ * render drops; the release store, Secrets in the release namespace), the restarts, the plugins.
+ */
+export function accessChecks(i: AccessInput): AccessCheck[] {
+  const out = new Map<string, AccessCheck>()
+  const add = (verbs: string[], r: Pick<AccessCheck, 'group' | 'resource' | 'namespace'>, why: string) => {
+    for (const verb of verbs) {
+      const k = `${verb}|${r.group}|${r.resource}|${r.namespace}`
+      if (!out.has(k)) out.set(k, { verb, ...r, why })
+    }
+  }
+  const core = (resource: string, namespace: string) => ({ group: '', resource, namespace })
+  const apps = (resource: string, namespace: string) => ({ group: 'apps', resource, namespace })
+  // helm 4 looks each object up, creates the new ones and server-side applies (PATCH) the rest.
+  for (const o of i.rendered) add(['get', 'create', 'patch'], resourceOf(o), 'helm upgrade')
+  for (const o of i.dropped ?? [])
+    add(['delete'], resourceOf(o), 'helm upgrade (it deletes what the chart no longer renders)')
+  // The release store: helm lists the revisions, reads the deployed one, writes the new one and marks the old superseded.
+  add(['get', 'list', 'create', 'update'], core('secrets', i.releaseNamespace), 'helm upgrade (its release records)')
+  for (const ns of i.restartNamespaces) {
+    const why = `the restart in ${ns}`
+    if (i.restart === 'auto') {
+      add(['list', 'get', 'watch'], apps('deployments', ns), why)
+      add(['list', 'delete'], core('pods', ns), why)
+      add(['list'], apps('replicasets', ns), why)
+    } else if (i.restart === 'delete') add(['list', 'delete'], core('pods', ns), why)
+    else if (i.restart === 'rollout') add(['list', 'get', 'patch', 'watch'], apps('deployments', ns), why)
+  }
+  if (i.plugins) {
+    const why = '--recreate-plugins'
+    add(['list'], apps('deployments', i.pluginNamespace), 'the plugin check')
+    add(['list'], core('services', i.pluginNamespace), 'the plugin check')
+    if (i.recreatePlugins) {
+      add(['delete'], apps('deployments', i.pluginNamespace), why)
+      add(['delete'], core('services', i.pluginNamespace), why)
+    }
+  }
+  return [...out.values()]
+}
+
+/** `list pods in namespace spaceone` / `create clusterroles` (cluster-wide): how a refusal is named. */
+export function describeAccess(a: Pick<AccessCheck, 'verb' | 'group' | 'resource' | 'namespace'>): string {
+  const resource = a.group ? `${a.resource}.${a.group}` : a.resource
+  return `${a.verb} ${resource}${a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)'}`
 }

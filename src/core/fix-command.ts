@@ -17,6 +17,10 @@ export interface FixContext extends InstallOptions {
   manifest?: string
   kubeconfig?: string
   context?: string
+  /** The chart reference (--chart), when not the default: apply renders the same one. */
+  chartRef?: string
+  /** The private CA the registries use (--registry-ca): apply's pull check needs it too. */
+  registryCa?: string
 }
 
 /**
@@ -196,21 +200,125 @@ export function deleteSecretCommand(ctx: FixContext, name: string, namespace: st
   return commandLine(['kubectl', 'delete', 'secret', name, '-n', namespace, ...clusterArgs(ctx)])
 }
 
-/** `cfpull apply -n NS -f FILE …` aimed at the same release and cluster. */
-export function applyCommand(ctx: FixContext, extra: string[] = []): string {
-  return commandLine([
-    'cfpull',
-    'apply',
-    '-n',
-    ctx.releaseNamespace ?? '<release namespace>',
-    '-f',
-    ctx.files[0]!,
-    ...(ctx.release && ctx.release !== 'cloudforet' ? ['--release', ctx.release] : []),
-    ...(ctx.chart.source === 'flag' ? ['--version', ctx.chart.version] : []),
-    ...narrowingArgs(ctx),
-    ...clusterArgs(ctx),
-    ...extra,
-  ])
+/**
+ * The options of one `cfpull apply` run as the user gave them: each one shapes what apply decides
+ * (which values, which chart, which checks, which cluster), so a line that repeats the run must
+ * repeat every one. `ApplyOptions` of the command is this shape.
+ */
+export interface ApplyInvocation {
+  namespace: string
+  values: string
+  release: string
+  chart: string
+  version?: string
+  restart: 'auto' | 'delete' | 'rollout' | 'none'
+  recreatePlugins: boolean
+  reuseValues?: boolean
+  resetValues?: boolean
+  timeout: string
+  dryRun: boolean
+  allowUnpatched: boolean
+  forceGitopsOwner?: boolean
+  pullCheck?: boolean
+  registryCa?: string
+  onlyPresent?: boolean
+  services?: string[]
+  exclude?: string[]
+  context?: string
+  kubeconfig?: string
+  helmArgs: string[]
+}
+
+/** apply's defaults: a flag at its default is left out of a printed line. */
+export const APPLY_DEFAULTS = { release: 'cloudforet', chart: 'cloudforet/spaceone', restart: 'auto', timeout: '10m' }
+
+// Every option of apply, spelled as its flag. A mapped type over all keys: an option added to
+// ApplyInvocation without a spelling here does not compile, so no printed line can forget it.
+// helmArgs stays last: what follows `--` ends the line.
+const APPLY_FLAGS: { [K in keyof Required<ApplyInvocation>]: (v: ApplyInvocation[K]) => string[] } = {
+  namespace: (v) => ['-n', v],
+  values: (v) => ['-f', v],
+  release: (v) => (v === APPLY_DEFAULTS.release ? [] : ['--release', v]),
+  chart: (v) => (v === APPLY_DEFAULTS.chart ? [] : ['--chart', v]),
+  version: (v) => (v ? ['--version', v] : []),
+  restart: (v) => (v === APPLY_DEFAULTS.restart ? [] : ['--restart', v]),
+  recreatePlugins: (v) => (v ? ['--recreate-plugins'] : []),
+  reuseValues: (v) => (v ? ['--reuse-values'] : []),
+  resetValues: (v) => (v ? ['--reset-values'] : []),
+  timeout: (v) => (v === APPLY_DEFAULTS.timeout ? [] : ['--timeout', v]),
+  allowUnpatched: (v) => (v ? ['--allow-unpatched'] : []),
+  forceGitopsOwner: (v) => (v ? ['--force-gitops-owner'] : []),
+  pullCheck: (v) => (v === false ? ['--no-pull-check'] : []),
+  registryCa: (v) => (v ? ['--registry-ca', v] : []),
+  onlyPresent: (v) => (v ? ['--only-present'] : []),
+  services: (v) => (v?.length ? ['--services', v.join(',')] : []),
+  exclude: (v) => (v?.length ? ['--exclude', v.join(',')] : []),
+  dryRun: (v) => (v ? ['--dry-run'] : []),
+  context: (v) => (v ? ['--context', v] : []),
+  kubeconfig: (v) => (v ? ['--kubeconfig', v] : []),
+  helmArgs: (v) => (v.length ? ['--', ...v] : []),
+}
+
+/**
+ * The same `cfpull apply` run with `change` made to it: every other option as given. The one
+ * builder of every apply line cfpull prints, so following a fix never drops an earlier choice
+ * (`--reuse-values`, `--no-pull-check`, the cluster) and loops. Choosing one of
+ * `--reuse-values`/`--reset-values` clears the other: they exclude each other.
+ */
+export function sameApplyCommand(given: ApplyInvocation, change: Partial<ApplyInvocation> = {}): string {
+  const o: ApplyInvocation = { ...given, ...change }
+  if (change.reuseValues) o.resetValues = false
+  if (change.resetValues) o.reuseValues = false
+  const argv = ['cfpull', 'apply']
+  for (const k of Object.keys(APPLY_FLAGS) as Array<keyof ApplyInvocation>)
+    argv.push(...(APPLY_FLAGS[k] as (v: unknown) => string[])(o[k]))
+  return commandLine(argv)
+}
+
+/**
+ * The apply run doctor's findings lead to: doctor's release, file, chart version, narrowing, CA
+ * and cluster, apply's defaults for the rest, changed by `change`.
+ */
+export function applyCommand(ctx: FixContext, change: Partial<ApplyInvocation> = {}): string {
+  return sameApplyCommand(
+    {
+      namespace: ctx.releaseNamespace ?? '<release namespace>',
+      values: ctx.files[0]!,
+      release: ctx.release ?? APPLY_DEFAULTS.release,
+      chart: ctx.chartRef ?? APPLY_DEFAULTS.chart,
+      ...(ctx.chart.source === 'flag' && { version: ctx.chart.version }),
+      restart: 'auto',
+      recreatePlugins: false,
+      timeout: APPLY_DEFAULTS.timeout,
+      dryRun: false,
+      allowUnpatched: false,
+      ...(ctx.registryCa && { registryCa: ctx.registryCa }),
+      ...(ctx.onlyPresent && { onlyPresent: true }),
+      ...(ctx.services?.length && { services: ctx.services }),
+      ...(ctx.exclude?.length && { exclude: ctx.exclude }),
+      ...(ctx.context && { context: ctx.context }),
+      ...(ctx.kubeconfig && { kubeconfig: ctx.kubeconfig }),
+      helmArgs: [],
+    },
+    change,
+  )
+}
+
+/** helm's spelling of the cluster flags (--kube-context, not --context). */
+function helmClusterArgs(ctx: Pick<FixContext, 'kubeconfig' | 'context'>): string[] {
+  return [
+    ...(ctx.kubeconfig ? ['--kubeconfig', ctx.kubeconfig] : []),
+    ...(ctx.context ? ['--kube-context', ctx.context] : []),
+  ]
+}
+
+/** `helm ARGS… -n NS` aimed at the same cluster: `helm status`, `helm rollback`, `helm install` as printed. */
+export function helmCommand(
+  ctx: Pick<FixContext, 'kubeconfig' | 'context'>,
+  namespace: string,
+  args: string[],
+): string {
+  return commandLine(['helm', ...args, '-n', namespace, ...helmClusterArgs(ctx)])
 }
 
 /**

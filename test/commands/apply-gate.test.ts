@@ -5,6 +5,12 @@ import { registrySecret, releaseRecord, useApplyEnv, type ApplyEnv } from '../he
 
 const e = useApplyEnv()
 
+const isAccessReview = (input?: string) => {
+  if (!input?.startsWith('{')) return false
+  const doc = JSON.parse(input) as { kind?: string; items?: Array<{ kind?: string }> }
+  return doc.kind === 'List' && !!doc.items?.every((i) => i.kind === 'SelfSubjectAccessReview')
+}
+
 // Each case breaks exactly one thing of a working install. The gate: exit 3 (4 for a missing
 // tool, as in every command), the one finding that names it, and not a single write request
 // reached the API server.
@@ -126,7 +132,8 @@ describe('cfpull apply: the gate', () => {
       ])
       expect(doc.changed).toEqual([])
       // The preflight only read (no helm upgrade/rollback, no kubectl delete/apply/patch/rollout restart).
-      for (const call of r.calls)
+      // (An access review is created, never stored: it is a question, not a write.)
+      for (const call of r.calls.filter((x) => !isAccessReview(x.input)))
         expect(call.args.join(' '), 'a cluster-changing call').not.toMatch(
           /^(upgrade|rollback|install|uninstall)\b|(^| )(delete|apply|patch|replace|create|rollout restart)( |$)/,
         )
@@ -142,7 +149,7 @@ describe('cfpull apply: the gate', () => {
       [
         'error: preflight found 2 problems; nothing was changed',
         '  ✖ release nope not found in namespace spaceone: cfpull apply upgrades an existing release and never installs one',
-        '    fix: helm install nope <chart> -n spaceone -f <tmp>/values.yaml --kubeconfig <tmp>/kubeconfig',
+        '    fix: helm install nope <chart> -f <tmp>/values.yaml -n spaceone --kubeconfig <tmp>/kubeconfig',
         '  ✖ Secret my-credential is missing in namespace cloudforet-plugin',
         '    fix: cfpull create-secret --name my-credential --values <tmp>/values.yaml --docker-server "${REGISTRY:?set REGISTRY to your registry host}" --docker-username "${REGISTRY_USER:?set REGISTRY_USER to your registry user name}" --password-stdin --kubeconfig <tmp>/kubeconfig',
         '',
@@ -151,12 +158,12 @@ describe('cfpull apply: the gate', () => {
     expect(e.tidy(r.stdout)).toBe('✖ preflight (t)\n')
   })
 
-  it('the fix for dropped values is the same command with --reuse-values', async () => {
+  it('the fix for dropped values is the same command with --reuse-values, --no-pull-check kept', async () => {
     cases.find((c) => c.kind === 'dropped values')!.breakIt!(e)
     const r = await e.apply(['--restart', 'none'])
     expect(r.code).toBe(3)
     expect(e.tidy(r.stderr)).toContain(
-      'Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --kubeconfig <tmp>/kubeconfig --reuse-values\n',
+      'Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --no-pull-check --kubeconfig <tmp>/kubeconfig\n',
     )
   })
 })

@@ -141,9 +141,9 @@ describe('cfpull apply: the pull check', () => {
     expect(out).toContain(
       'down-registry/cloudforet/mongodb:1.12.0 cannot be checked: registry unreachable from here (ECONNREFUSED: connect ECONNREFUSED down-registry); mongodb in cloudforet pull it. If only this runner cannot reach down-registry (the nodes can), skip the check',
     )
-    const fix = /fix: (cfpull apply .*--no-pull-check)/.exec(out)?.[1]
+    const fix = /fix: (cfpull apply .*--no-pull-check.*)$/m.exec(out)?.[1]
     expect(fix).toBe(
-      'cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --dry-run --kubeconfig <tmp>/kubeconfig --registry-ca <tmp>/ca.pem --no-pull-check',
+      'cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --no-pull-check --registry-ca <tmp>/ca.pem --dry-run --kubeconfig <tmp>/kubeconfig',
     )
     const again = await e.apply(['--dry-run', ...ca(), '--no-pull-check'], { pullCheck: true })
     expect(again.code, again.stderr).toBe(0)

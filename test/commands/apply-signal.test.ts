@@ -79,7 +79,7 @@ describe('cfpull apply interrupted during helm upgrade', () => {
     )
     // (execa strips the final newline.)
     expect(e.tidy(r.stderr)).toContain(
-      'error: interrupted by SIGINT: helm upgrade was left to finish; helm status: revision 2, deployed\n  the restarts and the plugin step did not run; check with: helm status cloudforet -n spaceone --kubeconfig <tmp>/kubeconfig, then run cfpull apply again',
+      'error: interrupted by SIGINT: helm upgrade was left to finish; helm status: revision 2, deployed\n  the restarts and the plugin step did not run; check with: helm status cloudforet -n spaceone --kubeconfig <tmp>/kubeconfig, then run cfpull apply again: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --no-pull-check --kubeconfig <tmp>/kubeconfig',
     )
     expect(e.tidy(r.stdout)).toMatch(
       /\n! helm upgrade \(t\): cloudforet upgraded with local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml$/,

@@ -51,7 +51,7 @@ describe('cfpull apply keeps what the release has', () => {
     expect(r.code).toBe(3)
     expect(e.api.writes().length).toBe(writesBefore)
     expect(e.tidy(r.stderr)).toContain(
-      '  ✖ <tmp>/values.yaml drops or changes 2 values that revision 1 of cloudforet was installed with: global.namespace (dropped), console.replicas (dropped); helm upgrade with the file alone would move pods to other namespaces and lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --kubeconfig <tmp>/kubeconfig --reuse-values\n',
+      '  ✖ <tmp>/values.yaml drops or changes 2 values that revision 1 of cloudforet was installed with: global.namespace (dropped), console.replicas (dropped); helm upgrade with the file alone would move pods to other namespaces and lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --reuse-values --no-pull-check --kubeconfig <tmp>/kubeconfig\n',
     )
     expect(e.api.get('Deployment', 'prod', 'console').spec.replicas).toBe(3)
   })

@@ -161,7 +161,7 @@ describe('cfpull doctor --cluster (real kubectl, loopback API server)', () => {
       '  ⚠ images from harbor.example.com run in cloudforet, but my-credential there has credentials only for quay.example.com\n',
     )
     expect(r.stdout).toContain(
-      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (by name: deleting by plugin_id alone also removes the versions that work) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --kubeconfig ${kubeconfig} --recreate-plugins\n`,
+      `  ⚠ plugin deployments plugin-aws-ec2 lack my-credential; the supervisor reuses an installed plugin (it goes by the Service) as it is, so each one's Deployment AND Service must go (by name: deleting by plugin_id alone also removes the versions that work) for it to be recreated with the secret: apply --recreate-plugins does that and waits for it\n    fix: cfpull apply -n spaceone -f ${values} --recreate-plugins --kubeconfig ${kubeconfig}\n`,
     )
     // Reading the Secret is the one way credentials reach cfpull: only kubectl get, never printed.
     expect(r.calls.every((c) => !c.args.join(' ').includes(SENTINEL))).toBe(true)

@@ -57,6 +57,19 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     )
   })
 
+  it('helm upgrade refused by an operation in progress: the hint is the rollback line itself, revision and cluster included', async () => {
+    const helm = tool(
+      'helm',
+      `${HELM_LIST}\n[ "$1" = upgrade ] && { echo 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress' >&2; exit 1; }`,
+      toolPath('helm'),
+    )
+    const r = await apply({ CFPULL_HELM: helm }, ['--context', 'fake'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain(
+      `hint: a pending revision blocks the release: roll back to the deployed revision with helm rollback cloudforet 1 -n spaceone --kubeconfig ${kubeconfig} --kube-context fake\n`,
+    )
+  })
+
   it('helm killed by a signal', async () => {
     const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && kill -9 $$`, toolPath('helm'))
     const r = await apply({ CFPULL_HELM: helm })

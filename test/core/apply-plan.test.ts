@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
+  accessChecks,
   changedReleaseValues,
+  describeAccess,
+  droppedObjects,
+  manifestObjects,
   mergeValues,
   namedObjects,
   planFromHistory,
@@ -137,5 +141,95 @@ describe('stuckReleasePods', () => {
       { kind: 'StatefulSet', name: 'redis' },
     ]
     expect(stuckReleasePods(pods, sets, workloads)).toEqual(['a', 'd', 'f', 'h'])
+  })
+})
+
+// Issue 24, item 7: the rights the run needs, from the plan.
+describe('accessChecks: every (verb, resource, namespace) the steps after the preflight use', () => {
+  const manifest = [
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: console\n  namespace: cloudforet',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: console\n  namespace: cloudforet',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: ignored',
+    'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: console\n  namespace: cloudforet',
+  ].join('\n---\n')
+  const rendered = manifestObjects(manifest, 'spaceone')
+  const line = (a: { verb: string; group: string; resource: string; namespace: string }) => describeAccess(a)
+
+  it('reads the manifest as helm addresses it: unset namespaces are the release namespace, cluster kinds have none', () => {
+    expect(rendered).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'console', namespace: 'cloudforet' },
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'conf', namespace: 'spaceone' },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'console', namespace: 'cloudforet' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'reader', namespace: '' },
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name: 'console', namespace: 'cloudforet' },
+    ])
+  })
+
+  it('--restart auto, plugins checked, not recreated: the render, the release store, the restart, the plugin list', () => {
+    const checks = accessChecks({
+      releaseNamespace: 'spaceone',
+      rendered,
+      dropped: droppedObjects(
+        [...rendered, ...manifestObjects('apiVersion: v1\nkind: Service\nmetadata:\n  name: old', 'spaceone')],
+        rendered,
+      ),
+      restart: 'auto',
+      restartNamespaces: ['cloudforet'],
+      pluginNamespace: 'cloudforet-plugin',
+      plugins: true,
+      recreatePlugins: false,
+    })
+    expect(checks.map((c) => `${line(c)} (${c.why})`)).toEqual([
+      'get deployments.apps in namespace cloudforet (helm upgrade)',
+      'create deployments.apps in namespace cloudforet (helm upgrade)',
+      'patch deployments.apps in namespace cloudforet (helm upgrade)',
+      'get configmaps in namespace spaceone (helm upgrade)',
+      'create configmaps in namespace spaceone (helm upgrade)',
+      'patch configmaps in namespace spaceone (helm upgrade)',
+      'get ingresses.networking.k8s.io in namespace cloudforet (helm upgrade)',
+      'create ingresses.networking.k8s.io in namespace cloudforet (helm upgrade)',
+      'patch ingresses.networking.k8s.io in namespace cloudforet (helm upgrade)',
+      'get clusterroles.rbac.authorization.k8s.io (cluster-wide) (helm upgrade)',
+      'create clusterroles.rbac.authorization.k8s.io (cluster-wide) (helm upgrade)',
+      'patch clusterroles.rbac.authorization.k8s.io (cluster-wide) (helm upgrade)',
+      'get poddisruptionbudgets.policy in namespace cloudforet (helm upgrade)',
+      'create poddisruptionbudgets.policy in namespace cloudforet (helm upgrade)',
+      'patch poddisruptionbudgets.policy in namespace cloudforet (helm upgrade)',
+      'delete services in namespace spaceone (helm upgrade (it deletes what the chart no longer renders))',
+      'get secrets in namespace spaceone (helm upgrade (its release records))',
+      'list secrets in namespace spaceone (helm upgrade (its release records))',
+      'create secrets in namespace spaceone (helm upgrade (its release records))',
+      'update secrets in namespace spaceone (helm upgrade (its release records))',
+      'list deployments.apps in namespace cloudforet (the restart in cloudforet)',
+      'watch deployments.apps in namespace cloudforet (the restart in cloudforet)',
+      'list pods in namespace cloudforet (the restart in cloudforet)',
+      'delete pods in namespace cloudforet (the restart in cloudforet)',
+      'list replicasets.apps in namespace cloudforet (the restart in cloudforet)',
+      'list deployments.apps in namespace cloudforet-plugin (the plugin check)',
+      'list services in namespace cloudforet-plugin (the plugin check)',
+    ])
+  })
+
+  it('--recreate-plugins adds delete of plugin Deployments and Services; --restart none asks nothing of the restart', () => {
+    const checks = accessChecks({
+      releaseNamespace: 'spaceone',
+      rendered: [],
+      restart: 'none',
+      restartNamespaces: ['cloudforet'],
+      pluginNamespace: 'cloudforet-plugin',
+      plugins: true,
+      recreatePlugins: true,
+    }).map(line)
+    expect(checks).toEqual([
+      'get secrets in namespace spaceone',
+      'list secrets in namespace spaceone',
+      'create secrets in namespace spaceone',
+      'update secrets in namespace spaceone',
+      'list deployments.apps in namespace cloudforet-plugin',
+      'list services in namespace cloudforet-plugin',
+      'delete deployments.apps in namespace cloudforet-plugin',
+      'delete services in namespace cloudforet-plugin',
+    ])
   })
 })

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest'
 import {
   applyCommand,
   commandLine,
+  helmCommand,
+  sameApplyCommand,
+  type ApplyInvocation,
   createSecretCommand,
   patchCommand,
   shellQuote,
@@ -190,9 +193,139 @@ describe('printed lines, run by a real shell', () => {
       '/srv/my values/values.yaml',
       '--version',
       '1.12.16',
+      '--context',
+      "prod's",
       '--kubeconfig',
       '/home/ops/my cluster/kube config',
-      '--context',
+    ])
+  })
+})
+
+// Issue 24, item 6: a fix line repeats the run that printed it with one change, and nothing else
+// changed. Following "drops values" without --no-pull-check, or "registry unreachable" without
+// --reuse-values, looped for ever.
+describe('the same apply run, changed', () => {
+  const given: ApplyInvocation = {
+    namespace: 'spaceone',
+    values: '/srv/my values/values.yaml',
+    release: 'cloudforet',
+    chart: 'cloudforet/spaceone',
+    restart: 'auto',
+    recreatePlugins: false,
+    timeout: '10m',
+    dryRun: false,
+    allowUnpatched: false,
+    pullCheck: true,
+    registryCa: '/srv/my ca.pem',
+    kubeconfig: '/home/ops/my cluster/kube config',
+    context: "prod's",
+    helmArgs: [],
+  }
+  const cluster =
+    "--registry-ca '/srv/my ca.pem' --context 'prod'\\''s' --kubeconfig '/home/ops/my cluster/kube config'"
+
+  it('"drops values" after --no-pull-check keeps --no-pull-check, the CA and the cluster', () => {
+    expect(sameApplyCommand({ ...given, pullCheck: false }, { reuseValues: true })).toBe(
+      `cfpull apply -n spaceone -f '/srv/my values/values.yaml' --reuse-values --no-pull-check ${cluster}`,
+    )
+  })
+
+  it('"registry unreachable" after --reuse-values keeps --reuse-values', () => {
+    expect(sameApplyCommand({ ...given, reuseValues: true }, { pullCheck: false })).toBe(
+      `cfpull apply -n spaceone -f '/srv/my values/values.yaml' --reuse-values --no-pull-check ${cluster}`,
+    )
+  })
+
+  it('choosing --reuse-values drops a --reset-values given before (they exclude each other), and back', () => {
+    expect(sameApplyCommand({ ...given, resetValues: true }, { reuseValues: true })).toContain(' --reuse-values ')
+    expect(sameApplyCommand({ ...given, resetValues: true }, { reuseValues: true })).not.toContain('--reset-values')
+    expect(sameApplyCommand({ ...given, reuseValues: true }, { resetValues: true })).not.toContain('--reuse-values')
+  })
+
+  it('every option, each away from its default, is on the line, and a shell hands each one over whole', () => {
+    const every: Required<ApplyInvocation> = {
+      namespace: 'space one',
+      values: '/srv/my values/values.yaml',
+      release: 'cf',
+      chart: './my chart',
+      version: '1.12.16',
+      restart: 'rollout',
+      recreatePlugins: true,
+      reuseValues: true,
+      resetValues: false,
+      timeout: '5m',
+      dryRun: true,
+      allowUnpatched: true,
+      forceGitopsOwner: true,
+      pullCheck: false,
+      registryCa: '/srv/my ca.pem',
+      onlyPresent: true,
+      services: ['console', 'identity'],
+      exclude: ['mongodb'],
+      context: "prod's",
+      kubeconfig: '/home/ops/my cluster/kube config',
+      helmArgs: ['--set', 'a=b c'],
+    }
+    const line = sameApplyCommand(every)
+    expect(line).toBe(
+      "cfpull apply -n 'space one' -f '/srv/my values/values.yaml' --release cf --chart './my chart' --version 1.12.16 --restart rollout --recreate-plugins --reuse-values --timeout 5m --allow-unpatched --force-gitops-owner --no-pull-check --registry-ca '/srv/my ca.pem' --only-present --services console,identity --exclude mongodb --dry-run --context 'prod'\\''s' --kubeconfig '/home/ops/my cluster/kube config' -- --set 'a=b c'",
+    )
+    for (const shell of SHELLS)
+      expect(runIn(shell, line).argv, shell).toEqual([
+        'cfpull',
+        'apply',
+        '-n',
+        'space one',
+        '-f',
+        '/srv/my values/values.yaml',
+        '--release',
+        'cf',
+        '--chart',
+        './my chart',
+        '--version',
+        '1.12.16',
+        '--restart',
+        'rollout',
+        '--recreate-plugins',
+        '--reuse-values',
+        '--timeout',
+        '5m',
+        '--allow-unpatched',
+        '--force-gitops-owner',
+        '--no-pull-check',
+        '--registry-ca',
+        '/srv/my ca.pem',
+        '--only-present',
+        '--services',
+        'console,identity',
+        '--exclude',
+        'mongodb',
+        '--dry-run',
+        '--context',
+        "prod's",
+        '--kubeconfig',
+        '/home/ops/my cluster/kube config',
+        '--',
+        '--set',
+        'a=b c',
+      ])
+  })
+
+  it('helm status and rollback lines carry -n, --kubeconfig and --kube-context (helm spells it so)', () => {
+    expect(helmCommand(ctx, 'spaceone', ['status', 'cloudforet'])).toBe(
+      "helm status cloudforet -n spaceone --kubeconfig '/home/ops/my cluster/kube config' --kube-context 'prod'\\''s'",
+    )
+    const rollback = helmCommand(ctx, 'spaceone', ['rollback', 'cloudforet', '3'])
+    expect(runIn('sh', rollback).argv).toEqual([
+      'helm',
+      'rollback',
+      'cloudforet',
+      '3',
+      '-n',
+      'spaceone',
+      '--kubeconfig',
+      '/home/ops/my cluster/kube config',
+      '--kube-context',
       "prod's",
     ])
   })

@@ -34,6 +34,11 @@
 // - Reads of a namespaced object in a missing namespace answer `<plural> "x" not found` and lists
 //   are empty, as a real API server does; writes (create, server-side apply create) answer
 //   `namespaces "x" not found`.
+// - RBAC is a deny list (`denyAccess`), not Roles and bindings: everything is allowed except the
+//   (verb, resource, namespace) rules a test denies. A denied rule answers a
+//   SelfSubjectAccessReview with allowed: false and the request itself with 403 Forbidden, worded
+//   as a real server words it. A rule without a namespace denies it in every namespace and at the
+//   cluster scope; there are no resourceNames, subresources or non-resource URLs.
 import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
@@ -92,6 +97,8 @@ export interface FakeApiServer {
   afterNext(match: RequestMatch, fn: () => void, times?: number): void
   /** The requests that could change something (POST, PUT, PATCH, DELETE), `kubectl auth can-i` reviews left out. */
   writes(): RecordedRequest[]
+  /** Denies a verb on a resource from now on (see "RBAC denials"): its reviews say no, its requests get 403. */
+  denyAccess(rule: AccessRule): void
   /** Puts an object in the store (filling uid, resourceVersion, creationTimestamp, ...). */
   seed(obj: any): any
   /** The stored object, or undefined. */
@@ -1627,6 +1634,35 @@ function objectKey(kind: string, namespace: string | undefined, name: string): s
   return `${kind}/${namespace ?? ''}/${name}`
 }
 
+// ---------------------------------------------------------------------------------------------
+// RBAC denials (issue 24): the one place that decides what the fake user may not do. Reviews
+// (SelfSubjectAccessReview) and real requests both ask `denied`, so a permission check that
+// passes here cannot be followed by a 403, and one that fails names exactly what the request
+// would have hit.
+
+export interface AccessRule {
+  verb: string
+  /** Plural resource (`pods`). */
+  resource: string
+  /** API group; '' (the default) is the core group. */
+  group?: string
+  /** Omitted: every namespace and the cluster scope. */
+  namespace?: string
+}
+
+function denied(
+  rules: readonly AccessRule[],
+  a: { verb?: string; resource?: string; group?: string; namespace?: string },
+): boolean {
+  return rules.some(
+    (rule) =>
+      rule.verb === a.verb &&
+      rule.resource === a.resource &&
+      (rule.group ?? '') === (a.group ?? '') &&
+      (rule.namespace === undefined || rule.namespace === (a.namespace ?? '')),
+  )
+}
+
 export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const requests: RecordedRequest[] = []
   const unhandled: RecordedRequest[] = []
@@ -1638,6 +1674,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const watchers = new Set<Watcher>()
   const sockets = new Set<Socket>()
   const autoRollout = options.autoRollout ?? true
+  const denials: AccessRule[] = []
   let rv = 1000
 
   const openapiDocs = new Map<string, { body: string; hash: string }>()
@@ -2060,11 +2097,22 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (!def.verbs.includes(verb))
       throw fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
 
+    // RBAC denials: the request itself is refused as a real authorizer refuses it.
+    if (
+      def.kind !== 'SelfSubjectAccessReview' &&
+      denied(denials, { verb, resource: def.plural, group: def.group, namespace: r.namespace ?? '' })
+    )
+      throw fail(403, 'Forbidden', defaultFailureMessage(403, method, req.url?.split('?')[0] ?? ''), {
+        ...(r.name !== undefined && { name: r.name }),
+        group: def.group,
+        kind: def.plural,
+      })
+
     if (def.kind === 'SelfSubjectAccessReview') {
       const review = parseBody(false)
       const attributes: Record<string, string> =
         review?.spec?.resourceAttributes ?? review?.spec?.nonResourceAttributes ?? {}
-      const allowed = options.authorize ? options.authorize(attributes) : true
+      const allowed = (options.authorize ? options.authorize(attributes) : true) && !denied(denials, attributes)
       return {
         code: 201,
         body: {
@@ -2748,6 +2796,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     },
     afterNext(match, fn, times = 1) {
       afters.push({ match, fn, remaining: times })
+    },
+    denyAccess(rule) {
+      denials.push(rule)
     },
     writes() {
       return requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && !r.path.includes('selfsubjectaccessreviews'))

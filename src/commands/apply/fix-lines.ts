@@ -1,7 +1,14 @@
 // The commands apply prints (fix lines, helm status, doctor): each aimed at the same release and
 // cluster, with every option that shaped the decision.
 import { chooseChart } from '../../core/cloudforet/install-model.js'
-import { commandLine, type FixContext } from '../../core/fix-command.js'
+import {
+  APPLY_DEFAULTS,
+  commandLine,
+  helmCommand,
+  sameApplyCommand,
+  type ApplyInvocation,
+  type FixContext,
+} from '../../core/fix-command.js'
 import type { RenderedWorkload } from '../../core/images/rendered-images.js'
 import type { Facts } from './preflight/context.js'
 import type { ApplyOptions } from './types.js'
@@ -37,13 +44,6 @@ export function targetFlags(opts: ApplyOptions): string[] {
   ]
 }
 
-export function helmTargetFlags(opts: ApplyOptions): string[] {
-  return [
-    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
-    ...(opts.context ? ['--kube-context', opts.context] : []),
-  ]
-}
-
 // The pull check asks from where cfpull runs; the kubelet pulls from the nodes.
 export function skipIfOnlyHere(host: string): string {
   return `If only this runner cannot reach ${host} (the nodes can), skip the check`
@@ -53,29 +53,44 @@ export function describe(w: RenderedWorkload): string {
   return `${w.kind} ${w.name} in ${w.namespace}`
 }
 
-/** The `cfpull apply` command line of these options plus `extra`: what a fix line prints, runnable as is. */
-export function applyCommandLine(opts: ApplyOptions, extra: string[]): string {
-  const argv = ['cfpull', 'apply', '-n', opts.namespace, '-f', opts.values]
-  if (opts.release !== 'cloudforet') argv.push('--release', opts.release)
-  if (opts.chart !== 'cloudforet/spaceone') argv.push('--chart', opts.chart)
-  if (opts.version) argv.push('--version', opts.version)
-  if (opts.restart !== 'auto') argv.push('--restart', opts.restart)
-  if (opts.recreatePlugins) argv.push('--recreate-plugins')
-  if (opts.timeout !== '10m') argv.push('--timeout', opts.timeout)
-  if (opts.allowUnpatched) argv.push('--allow-unpatched')
-  if (opts.onlyPresent) argv.push('--only-present')
-  if (opts.services) argv.push('--services', opts.services.join(','))
-  if (opts.exclude) argv.push('--exclude', opts.exclude.join(','))
-  if (opts.dryRun) argv.push('--dry-run')
-  if (opts.context) argv.push('--context', opts.context)
-  if (opts.kubeconfig) argv.push('--kubeconfig', opts.kubeconfig)
-  if (opts.registryCa) argv.push('--registry-ca', opts.registryCa)
-  argv.push(...extra)
-  if (opts.helmArgs.length) argv.push('--', ...opts.helmArgs)
-  return commandLine(argv)
+// ApplyOptions is the invocation every printed apply line repeats (core's ApplyInvocation): an
+// option of the command that ApplyInvocation lacks fails to compile here, so no line can leave it out.
+type Unprinted = Exclude<keyof ApplyOptions, keyof ApplyInvocation>
+export const EVERY_OPTION_PRINTED: [Unprinted] extends [never] ? true : Unprinted = true
+
+/** The same `cfpull apply` run with `change` made to it: what a fix line prints, runnable as is. */
+export function applyCommandLine(opts: ApplyOptions, change: Partial<ApplyInvocation> = {}): string {
+  return sameApplyCommand(opts, change)
+}
+
+/**
+ * `cfpull doctor --cluster` of the same release, file, chart version, narrowing and cluster: the
+ * check apply points to for what happens after it (plugins the supervisor has yet to recreate).
+ */
+export function doctorClusterLine(opts: ApplyOptions): string {
+  return commandLine([
+    'cfpull',
+    'doctor',
+    '--cluster',
+    '-n',
+    opts.namespace,
+    '-f',
+    opts.values,
+    ...(opts.release !== APPLY_DEFAULTS.release ? ['--release', opts.release] : []),
+    ...(opts.version ? ['--chart-version', opts.version] : []),
+    ...(opts.onlyPresent ? ['--only-present'] : []),
+    ...(opts.services?.length ? ['--services', opts.services.join(',')] : []),
+    ...(opts.exclude?.length ? ['--exclude', opts.exclude.join(',')] : []),
+    ...targetFlags(opts),
+  ])
 }
 
 /** `helm status RELEASE -n NS` aimed at the same cluster (helm spells the flags --kube-context, --kubeconfig). */
 export function helmStatusLine(opts: ApplyOptions): string {
-  return commandLine(['helm', 'status', opts.release, '-n', opts.namespace, ...helmTargetFlags(opts)])
+  return helmCommand(opts, opts.namespace, ['status', opts.release])
+}
+
+/** `helm rollback RELEASE REVISION -n NS`, to the revision the upgrade started from, on the same cluster. */
+export function helmRollbackLine(opts: ApplyOptions, revision: number): string {
+  return helmCommand(opts, opts.namespace, ['rollback', opts.release, String(revision)])
 }

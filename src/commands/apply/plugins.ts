@@ -10,14 +10,13 @@ import {
   pluginLabel,
   pluginObjects,
   pluginPairs,
-  shellLine,
   staleReasons,
   type PluginObject,
   type PluginPair,
 } from '../../core/apply-plan.js'
 import { kubectlCommand } from '../../core/fix-command.js'
 import { MAX_TIMER_MS, formatDuration } from './duration.js'
-import { targetFlags } from './fix-lines.js'
+import { doctorClusterLine } from './fix-lines.js'
 import { FINISH_UNIT_MS, Interrupt, runUnit, type UnitWrite } from './journal.js'
 import { kube, type RunContext } from './run-context.js'
 import type { StepResult } from './types.js'
@@ -155,16 +154,7 @@ async function waitForSupervisor(ctx: RunContext, s: StepResult, stale: PluginPa
   if (pending.size) {
     s.status = 'warning'
     const within = formatDuration(Math.min(ctx.timeoutMs, MAX_TIMER_MS))
-    const doctorLine = shellLine([
-      'cfpull',
-      'doctor',
-      '--cluster',
-      '-n',
-      opts.namespace,
-      '-f',
-      opts.values,
-      ...targetFlags(opts),
-    ])
+    const doctorLine = doctorClusterLine(opts)
     const notYet = `the supervisor has not recreated ${[...pending.values()].join(', ')} in ${p.pluginNamespace} within ${within}`
     result.warnings.push(`${notYet}: it installs a plugin again the next time it is used (check with ${doctorLine})`)
   }

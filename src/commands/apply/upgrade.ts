@@ -4,6 +4,7 @@ import { helmStatus, helmUpgradeArgs, helmUpgradeLogFiles } from '../../adapters
 import type { RunResult } from '../../adapters/run.js'
 import { describeChart } from '../../core/apply-plan.js'
 import { ToolFailedError } from '../../core/errors.js'
+import { helmRollbackLine } from './fix-lines.js'
 import type { RunContext } from './run-context.js'
 
 /** The argv of the upgrade the plan describes (binary first). */
@@ -72,7 +73,8 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
         s.detail = `cfpull stopped waiting; helm upgrade goes on by itself (its output: ${logs.stdoutFile}, ${logs.stderrFile})`
         return
       }
-      if (r.exitCode !== 0) throw new ToolFailedError('helm', r.exitCode, r.stderr, 'helm upgrade', helmHint(r.stderr))
+      if (r.exitCode !== 0)
+        throw new ToolFailedError('helm', r.exitCode, r.stderr, 'helm upgrade', helmHint(ctx, r.stderr))
       s.detail = `${opts.release} upgraded with ${describeChart(p)}`
       if (result.interrupted) s.status = 'interrupted'
     } finally {
@@ -87,8 +89,8 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
   return upgraded
 }
 
-function helmHint(stderr: string): string | undefined {
+function helmHint(ctx: RunContext, stderr: string): string | undefined {
   if (/another operation \(install\/upgrade\/rollback\) is in progress/.test(stderr))
-    return 'a pending revision blocks the release: roll back to the deployed revision with helm rollback RELEASE REVISION -n NS'
+    return `a pending revision blocks the release: roll back to the deployed revision with ${helmRollbackLine(ctx.opts, ctx.plan.deployedRevision)}`
   return undefined
 }

@@ -62,6 +62,8 @@ export interface Facts {
   /** How the values build managed plugin references (core/cloudforet/plugin-images.ts), when known. */
   pluginRoute?: ManagedPluginRoute
   rendered?: RenderedImages
+  /** What helm template printed: every object the upgrade will write (the permission check reads it). */
+  manifest?: string
   /** `${namespace}/${name}` → the Secret's entries (kept in memory only), null when absent or unreadable. */
   secrets: Map<string, CredentialEntry[] | null>
   /** The same Secrets as the pull check reads them, credentials included (memory only, never printed). */

@@ -2,8 +2,8 @@ import { count } from '../../../core/apply-plan.js'
 import { matchingKeys } from '../../../core/credentials/docker-config.js'
 import { ImageRefError, parseImageRef } from '../../../core/credentials/image-ref.js'
 import type { Finding } from '../../../core/errors.js'
-import { commandLine } from '../../../core/fix-command.js'
-import { describe, targetFlags } from '../fix-lines.js'
+import { createSecretCommand } from '../../../core/fix-command.js'
+import { describe, fixContext } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
 // Every rendered image, against the entries of the Secrets its pod pulls with, by the kubelet's rules.
@@ -52,20 +52,7 @@ export const checkCredentials: PreflightCheck = ({ opts, facts }) => {
     const entries = `the Secret has entries for ${u.keys.join(', ') || 'no registry'}`
     findings.push({
       message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${pulled}; ${entries}`,
-      fix: commandLine([
-        'cfpull',
-        'create-secret',
-        '--name',
-        u.secrets[0]!,
-        '-n',
-        u.ns,
-        '--docker-server',
-        u.host,
-        '--docker-username',
-        '<user>',
-        '--password-stdin',
-        ...targetFlags(opts),
-      ]),
+      fix: createSecretCommand(fixContext(opts, facts), u.secrets[0]!, { namespaces: [u.ns], server: u.host }),
     })
   }
   facts.imageCount = checked

@@ -9,6 +9,7 @@ import { checkGitOpsOwner } from './gitops-owner.js'
 import { deriveInstallModel } from './install-model.js'
 import { checkKeptValues } from './kept-values.js'
 import { checkPatched } from './patched.js'
+import { checkPermissions } from './permissions.js'
 import { checkPull } from './pull.js'
 import { checkRelease } from './release.js'
 import { checkRender } from './render.js'
@@ -33,5 +34,6 @@ export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkSecrets,
   checkCredentials,
   checkPull,
+  checkPermissions,
   readGenerations,
 ]

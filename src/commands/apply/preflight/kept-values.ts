@@ -38,7 +38,7 @@ export const checkKeptValues: PreflightCheck = async ({ opts, deps, t, helmBin, 
   return [
     {
       message: `${opts.values}${facts.passthrough.values.length ? ' with the values after --' : ''} drops or changes ${dropped}: ${shown.join(', ')}${more}; helm upgrade with ${facts.passthrough.values.length ? 'these values' : 'the file'} alone would ${moves}lose them. ${choice}`,
-      fix: applyCommandLine(opts, ['--reuse-values']),
+      fix: applyCommandLine(opts, { reuseValues: true }),
     },
   ]
 }

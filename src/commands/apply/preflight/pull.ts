@@ -43,7 +43,7 @@ export const checkPull: PreflightCheck = async ({ opts, deps, t, step, result, f
       l.status === 'unreachable'
         ? {
             message: `${l.image} cannot be checked: registry unreachable from here${detail}; ${where} pull it. ${skipIfOnlyHere(l.host)}`,
-            fix: applyCommandLine(opts, ['--no-pull-check']),
+            fix: applyCommandLine(opts, { pullCheck: false }),
           }
         : {
             message: `${l.image} will not pull: ${l.text}${detail}; used by ${where}`,

@@ -1,8 +1,9 @@
 import { helmHistory, helmHistoryArgs, helmListAllArgs, helmReleasesEverywhere } from '../../../adapters/helm.js'
-import { chartVersionOf, planFromHistory, shellLine } from '../../../core/apply-plan.js'
+import { chartVersionOf, planFromHistory } from '../../../core/apply-plan.js'
 import type { Finding } from '../../../core/errors.js'
 import { CfpullError } from '../../../core/errors.js'
-import { applyCommandLine, helmTargetFlags } from '../fix-lines.js'
+import { helmCommand } from '../../../core/fix-command.js'
+import { applyCommandLine, helmRollbackLine } from '../fix-lines.js'
 import type { PreflightCheck } from './context.js'
 
 // The release exists, has a deployed revision to start from and nothing pending; the chart version the upgrade pins.
@@ -26,24 +27,14 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
         {
           message: `${notFound}; helm list -A finds it in namespace${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')}: upgrade it where it is, with -n ${elsewhere.length === 1 ? elsewhere[0] : 'the one you mean'}`,
           // One place to point at; of several, the user knows which one this values file is for.
-          ...(elsewhere.length === 1 && { fix: applyCommandLine({ ...opts, namespace: elsewhere[0]! }, []) }),
+          ...(elsewhere.length === 1 && { fix: applyCommandLine(opts, { namespace: elsewhere[0]! }) }),
         },
       ]
     const unknown = elsewhere ? '' : ' (helm list -A could not be run, so other namespaces were not checked)'
     return [
       {
         message: `${notFound}${unknown}: cfpull apply upgrades an existing release and never installs one`,
-        fix: shellLine([
-          'helm',
-          'install',
-          opts.release,
-          opts.chart,
-          '-n',
-          opts.namespace,
-          '-f',
-          opts.values,
-          ...helmTargetFlags(opts),
-        ]),
+        fix: helmCommand(opts, opts.namespace, ['install', opts.release, opts.chart, '-f', opts.values]),
       },
     ]
   }
@@ -57,15 +48,7 @@ export const checkRelease: PreflightCheck = async ({ opts, deps, t, helmBin, ste
     findings.push({
       message: `release ${opts.release} is ${h.pending.status} at revision ${h.pending.revision}: ${refuses}${deployed}`,
       ...(h.deployed && {
-        fix: shellLine([
-          'helm',
-          'rollback',
-          opts.release,
-          String(h.deployed.revision),
-          '-n',
-          opts.namespace,
-          ...helmTargetFlags(opts),
-        ]),
+        fix: helmRollbackLine(opts, h.deployed.revision),
       }),
     })
   }

@@ -28,6 +28,7 @@ export const checkRender: PreflightCheck = async ({ opts, deps, helmBin, step, f
     ]
   }
   facts.rendered = renderedImages(r.stdout, opts.namespace)
+  facts.manifest = r.stdout
   const findings: Finding[] = facts.rendered.unreadable.map((u) => ({
     message: `helm template printed a document cfpull cannot read (${u.source ?? `document ${u.index + 1}`}: ${u.reason}): its images cannot be checked`,
   }))
