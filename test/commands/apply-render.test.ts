@@ -61,7 +61,7 @@ describe('cfpull apply renders what helm upgrade installs', () => {
     ])
     const out = e.tidy(r.stdout)
     expect(out).toContain(
-      '✔ preflight (t): chart spaceone-mini-0.2.0; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images\n',
+      '✔ preflight (t): chart spaceone-mini-0.2.0; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images\n',
     )
     expect(out).toContain('✔ helm upgrade (t): cloudforet upgraded with chart spaceone-mini-0.2.0\n')
     expect(stored(2)).toEqual(['deployed', 'spaceone-mini-0.2.0'])
@@ -85,7 +85,7 @@ describe('cfpull apply renders what helm upgrade installs', () => {
     expect(r.calls.find((c) => c.args[0] === 'upgrade')!.args).not.toContain('--version')
     const out = e.tidy(r.stdout)
     expect(out).toContain(
-      '✔ preflight (t): local chart <tmp>/chart-local, spaceone-mini-0.3.0 from its Chart.yaml (revision 1, deployed, runs spaceone-mini-0.1.0); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 6 images\n',
+      '✔ preflight (t): local chart <tmp>/chart-local, spaceone-mini-0.3.0 from its Chart.yaml (revision 1, deployed, runs spaceone-mini-0.1.0); secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images\n',
     )
     expect(out).toContain(
       '✔ helm upgrade (t): cloudforet upgraded with local chart <tmp>/chart-local, spaceone-mini-0.3.0 from its Chart.yaml\n',
@@ -137,7 +137,7 @@ describe('cfpull apply: a release that lives in another namespace', () => {
       [
         'error: preflight found 1 problem; nothing was changed',
         '  ✖ release cloudforet not found in namespace spaceone; helm list -A finds it in namespace cloudforet: upgrade it where it is, with -n cloudforet',
-        '    fix: cfpull apply -n cloudforet -f <tmp>/values.yaml --chart <chart> --kubeconfig <tmp>/kubeconfig',
+        '    fix: cfpull apply -n cloudforet -f <tmp>/values.yaml --chart <chart> --no-pull-check --kubeconfig <tmp>/kubeconfig',
         '',
       ].join('\n'),
     )
@@ -149,7 +149,7 @@ describe('cfpull apply: a release that lives in another namespace', () => {
     expect(r.code).toBe(3)
     expect(e.api.writes()).toEqual([])
     expect(e.tidy(r.stderr)).toContain(
-      '  ✖ release cloudforet not found in namespace spaceone: cfpull apply upgrades an existing release and never installs one\n    fix: helm install cloudforet <chart> -n spaceone -f <tmp>/values.yaml --kubeconfig <tmp>/kubeconfig\n',
+      '  ✖ release cloudforet not found in namespace spaceone: cfpull apply upgrades an existing release and never installs one\n    fix: helm install cloudforet <chart> -f <tmp>/values.yaml -n spaceone --kubeconfig <tmp>/kubeconfig\n',
     )
   })
 })

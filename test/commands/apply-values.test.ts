@@ -98,7 +98,7 @@ describe('cfpull apply keeps what the release has', () => {
     expect(r.code).toBe(3)
     expect(e.api.writes().length).toBe(writesBefore)
     expect(e.tidy(r.stderr)).toContain(
-      '  ✖ <tmp>/values.yaml with the values after -- drops or changes 1 value that revision 1 of cloudforet was installed with: global.namespace (dropped); helm upgrade with these values alone would move pods to other namespaces and lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --kubeconfig <tmp>/kubeconfig --reuse-values -- --set console.replicas=3\n',
+      '  ✖ <tmp>/values.yaml with the values after -- drops or changes 1 value that revision 1 of cloudforet was installed with: global.namespace (dropped); helm upgrade with these values alone would move pods to other namespaces and lose them. Keep them with --reuse-values (the file merged over them), or take the file alone with --reset-values\n    fix: cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --reuse-values --no-pull-check --kubeconfig <tmp>/kubeconfig -- --set console.replicas=3\n',
     )
   })
 

@@ -20,6 +20,13 @@ const e = useApplyEnv()
 const BIN = join(import.meta.dirname, '../../bin/cfpull.js')
 const SERVICES = ['console', 'identity', 'repository', 'supervisor', 'mongodb']
 const TAG = '1.12.0'
+// The fixture chart's other images, at the tags it runs them with (name-only sections run :latest).
+const EXTRA: Array<[string[], string, string]> = [
+  [['console-api', 'image'], 'cloudforet/console-api', '1.12.0'],
+  [['console-api', 'nginx_proxy', 'image'], 'nginx', 'stable'],
+  [['supervisor', 'sidecar', 'redis', 'image'], 'redis', 'latest'],
+  [['redis', 'image'], 'redis', 'latest'],
+]
 /** More steps than any scenario needs: a line that loses an option loops until this. */
 const BOUND = 4
 let reg: TestRegistry
@@ -31,7 +38,11 @@ beforeAll(async () => {
     startRegistry({ mode: 'htpasswd', users: { robot: PASSWORD } }),
   ])
   await down.stop()
-  await Promise.all(SERVICES.map((s) => reg.seedImage(`cloudforet/${s}`, TAG)))
+  await Promise.all([
+    ...SERVICES.map((s) => reg.seedImage(`cloudforet/${s}`, TAG)),
+    ...EXTRA.map(([, repo, tag]) => reg.seedImage(repo, tag)),
+    reg.seedImage('cloudforet/mongodb', 'latest'),
+  ])
 })
 afterAll(async () => {
   await reg?.stop()
@@ -55,6 +66,7 @@ async function setUp(mongodbHost: string): Promise<Setup> {
     doc.setIn([s, 'image', 'name'], `${s === 'mongodb' ? mongodbHost : reg.host}/cloudforet/${s}`)
     if (s !== 'supervisor') doc.setIn([s, 'image', 'version'], TAG)
   }
+  for (const [path, repo] of EXTRA) doc.setIn([...path, 'name'], `${reg.host}/${repo}`)
   writeFileSync(e.values, doc.toString())
   for (const ns of ['cloudforet', 'cloudforet-plugin']) {
     e.api.objects.delete(`Secret/${ns}/my-credential`)
