@@ -1,6 +1,6 @@
 import type { ApplyDeps, ApplyOptions, ApplyResult } from '../commands/apply/apply.js'
 import type { CreateSecretDeps, CreateSecretOptions, CreateSecretResult } from '../commands/create-secret/types.js'
-import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
+import type { DoctorOptions, DoctorResult } from '../commands/doctor/doctor.js'
 import type { DoctorPullDeps, DoctorPullOptions, DoctorPullResult } from '../commands/doctor-pull.js'
 import type { ImagesResult, InventoryOptions } from '../commands/images.js'
 import type { MirrorDeps, MirrorOptions, MirrorResult } from '../commands/mirror/types.js'
@@ -69,7 +69,7 @@ export function makeCommands(ambient: Ambient): Commands {
       })
     },
     doctor: async (opts) => {
-      const [{ doctor }, run] = await Promise.all([import('../commands/doctor.js'), runner()])
+      const [{ doctor }, run] = await Promise.all([import('../commands/doctor/doctor.js'), runner()])
       return doctor(opts, { run, env: ambient.env })
     },
     doctorPull: async (opts, onProgress) => {

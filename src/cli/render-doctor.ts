@@ -1,4 +1,4 @@
-import type { DoctorOptions, DoctorResult } from '../commands/doctor.js'
+import type { DoctorOptions, DoctorResult } from '../commands/doctor/doctor.js'
 import type { Severity } from '../core/diagnose.js'
 import { errorJson, printError } from './errors.js'
 import { enabledByDefault } from '../core/cloudforet/service-defaults.js'

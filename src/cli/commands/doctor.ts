@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { LATEST_CHART_VERSION } from '../../core/cloudforet/charts.js'
 import { UsageError } from '../../core/errors.js'
 import { configureOutput, outputFormatOption } from '../output-format.js'
-import type { DoctorOptions } from '../../commands/doctor.js'
+import type { DoctorOptions } from '../../commands/doctor/doctor.js'
 import type { DoctorPullOptions } from '../../commands/doctor-pull.js'
 import {
   globalFlags,
