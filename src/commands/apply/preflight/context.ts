@@ -66,6 +66,8 @@ export interface Facts {
   manifest?: string
   /** `${namespace}/${name}` → the Secret's entries (kept in memory only), null when absent or unreadable. */
   secrets: Map<string, CredentialEntry[] | null>
+  /** `${namespace}/${name}` → the type of each Secret read (a legacy dockercfg one is replaced to be fixed). */
+  secretTypes: Map<string, string | undefined>
   /** The same Secrets as the pull check reads them, credentials included (memory only, never printed). */
   keyrings: Map<string, SecretLookup>
   /** Distinct images the registries were asked for; undefined when the pull check did not run. */
@@ -101,6 +103,7 @@ export function initialFacts(opts: ApplyOptions, read = readPassthrough(opts)): 
     pluginNamespace: chart.pluginNamespace,
     pluginSecrets: [],
     secrets: new Map(),
+    secretTypes: new Map(),
     keyrings: new Map(),
     imageCount: 0,
     generations: new Map(),

@@ -50,9 +50,13 @@ export const checkCredentials: PreflightCheck = ({ opts, facts }) => {
     const examples = `${images.slice(0, 3).join(', ')}${images.length > 3 ? ', …' : ''}`
     const pulled = `${count(images.length, 'image')} of the upgraded release come${images.length === 1 ? 's' : ''} from (${examples})`
     const entries = `the Secret has entries for ${u.keys.join(', ') || 'no registry'}`
+    const name = u.secrets[0]!
+    // create-secret refuses to write over a legacy kubernetes.io/dockercfg Secret (its type cannot
+    // change in place) unless told --replace, which converts it and keeps every registry it held.
+    const legacy = facts.secretTypes.get(`${u.ns}/${name}`) === 'kubernetes.io/dockercfg'
     findings.push({
       message: `no entry of Secret ${u.secrets.join(', ')} in namespace ${u.ns} covers ${u.host}, where ${pulled}; ${entries}`,
-      fix: createSecretCommand(fixContext(opts, facts), u.secrets[0]!, { namespaces: [u.ns], server: u.host }),
+      fix: createSecretCommand(fixContext(opts, facts), name, { namespaces: [u.ns], server: u.host, replace: legacy }),
     })
   }
   facts.imageCount = checked

@@ -36,6 +36,7 @@ export const checkSecrets: PreflightCheck = async ({ opts, deps, t, step, facts 
       facts.secrets.set(`${ns}/${name}`, null)
       continue
     }
+    facts.secretTypes.set(`${ns}/${name}`, secret.type)
     const keyring = keyringOfSecret(secret)
     facts.keyrings.set(
       `${ns}/${name}`,
