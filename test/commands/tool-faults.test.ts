@@ -70,6 +70,35 @@ describe('tool faults get one line, exit 4 and the step, never a stack trace', (
     )
   })
 
+  // The real helm, with a repository config of its own that has no repository: the chart reference
+  // names one helm does not have, as on a machine where `helm repo add` was never run.
+  const noRepos = () =>
+    tool(
+      'helm',
+      `export HELM_REPOSITORY_CONFIG=${JSON.stringify(join(dir, 'repositories.yaml'))} HELM_REPOSITORY_CACHE=${JSON.stringify(join(dir, 'repository'))}\n${HELM_LIST}`,
+      toolPath('helm'),
+    )
+
+  it('helm upgrade of a chart whose repository helm does not have: the hint gives helm repo add and helm repo update', async () => {
+    const r = await apply({ CFPULL_HELM: noRepos() })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe(
+      `error: helm upgrade: helm exited with 1: Error: repo cloudforet not found\n` +
+        'hint: helm has no repository named cloudforet; add it, then run the command again:\n' +
+        '  helm repo add cloudforet https://cloudforet-io.github.io/charts\n' +
+        '  helm repo update\n' +
+        `  helm upgrade ran and failed, so the release may be partly changed: helm status cloudforet -n spaceone --kubeconfig ${kubeconfig}; no step after it ran\n`,
+    )
+  })
+
+  it('helm upgrade of a chart from a repository cfpull does not know the URL of: the hint says what is missing', async () => {
+    const r = await apply({ CFPULL_HELM: noRepos() }, ['--chart', 'mycharts/spaceone'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain(
+      'hint: helm has no repository named mycharts: add it with helm repo add mycharts and its URL, then run helm repo update\n',
+    )
+  })
+
   it('helm killed by a signal', async () => {
     const helm = tool('helm', `${HELM_LIST}\n[ "$1" = upgrade ] && kill -9 $$`, toolPath('helm'))
     const r = await apply({ CFPULL_HELM: helm })

@@ -1,6 +1,6 @@
 // helm upgrade, pinned. helm runs in its own process group and is never killed by cfpull: a helm
 // stopped half-way leaves a failed or pending revision, which is the outage.
-import { helmStatus, helmUpgradeArgs, helmUpgradeLogFiles } from '../../adapters/helm.js'
+import { helmRepoHint, helmStatus, helmUpgradeArgs, helmUpgradeLogFiles } from '../../adapters/helm.js'
 import type { RunResult } from '../../adapters/run.js'
 import { describeChart } from '../../core/apply-plan.js'
 import { ToolFailedError } from '../../core/errors.js'
@@ -92,5 +92,6 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
 function helmHint(ctx: RunContext, stderr: string): string | undefined {
   if (/another operation \(install\/upgrade\/rollback\) is in progress/.test(stderr))
     return `a pending revision blocks the release: roll back to the deployed revision with ${helmRollbackLine(ctx.opts, ctx.plan.deployedRevision)}`
-  return undefined
+  // The chart reference names a repository helm does not have (`Error: repo cloudforet not found`).
+  return helmRepoHint(stderr)
 }
