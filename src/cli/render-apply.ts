@@ -141,7 +141,9 @@ export function renderApply(
       `interrupted by ${i.signal} during ${i.step}: ${
         i.stoppedWaiting
           ? 'cfpull stopped at once on the second signal'
-          : 'cfpull finished what was under way, then stopped'
+          : r.units.some((u) => u.step === i.step && u.status === 'half-done')
+            ? 'what was under way did not finish in the time it had, so cfpull stopped and left it half-done'
+            : 'cfpull finished what was under way, then stopped'
       }`,
     )
     const before = changedSteps(r).filter((n) => n !== i.step)

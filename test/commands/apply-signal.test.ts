@@ -152,6 +152,37 @@ describe('cfpull apply interrupted during --recreate-plugins', () => {
     )
   })
 
+  it('one SIGINT and a delete that hangs: the unit gets at most 10 s, then cfpull stops, listing it half-done with its command', async () => {
+    seedStale()
+    // The Deployment's DELETE, and the one run again after the signal, hang far past the bound.
+    e.api.delayNext(deleteOfA, 30_000, 2)
+    const child = startApply(['--recreate-plugins'])
+    await until('the first plugin delete', arrived)
+    process.kill(-child.pid!, 'SIGINT')
+    const signalled = Date.now()
+    const r = await child
+    const took = Date.now() - signalled
+    expect(r.exitCode, r.stderr).toBe(130)
+    // The bound, not the server's 30 s: stopped 10 s after the signal (with some slack for the exit).
+    expect(took).toBeGreaterThanOrEqual(9_500)
+    expect(took).toBeLessThan(15_000)
+    const kc = e.kubeconfig
+    expect(r.stderr).toContain(
+      [
+        'error: interrupted by SIGINT during plugins cloudforet-plugin: what was under way did not finish in the time it had, so cfpull stopped and left it half-done',
+        '  changed before it: helm upgrade',
+        `  half-done: plugin-aws-ec2-inven 1.0: Deployment plugin-aws-ec2-inven-a1b2c3 and Service plugin-aws-ec2-inven-a1b2c3 may remain; complete it with: kubectl delete -n ${ns} deployment/plugin-aws-ec2-inven-a1b2c3 service/plugin-aws-ec2-inven-a1b2c3 --ignore-not-found --kubeconfig ${kc}`,
+        `  not started: plugin-google-cloud-inven 1.0: kubectl delete -n ${ns} deployment/plugin-google-cloud-inven-a1b2c3 service/plugin-google-cloud-inven-a1b2c3 --ignore-not-found --kubeconfig ${kc}`,
+      ].join('\n'),
+    )
+    expect(r.stdout).toMatch(
+      /^! plugins cloudforet-plugin \(\d+\.\ds\): deleted the Deployment and Service of none; stopped by SIGINT$/m,
+    )
+    // Nothing of the second plugin was touched.
+    expect(e.api.get('Deployment', ns, 'plugin-google-cloud-inven-a1b2c3')).toBeTruthy()
+    expect(e.api.get('Service', ns, 'plugin-google-cloud-inven-a1b2c3')).toBeTruthy()
+  })
+
   it('a second SIGINT stops at once: the unit is listed half-done with the one command that completes it, and that command does', async () => {
     seedStale()
     // The first DELETE and the one run again after the signal both hang.

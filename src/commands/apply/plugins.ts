@@ -114,7 +114,10 @@ async function recreatePlugins(ctx: RunContext, s: StepResult): Promise<void> {
       const outcome = await runUnit(s.name, target.label, writes, complete, interrupt)
       ctx.journal.units.push(outcome.record)
       if (outcome.changed) s.changed = true
-      if (outcome.error !== undefined) throw outcome.error
+      // After an interrupt, a write that ran out of the time to finish leaves its unit half-done (the
+      // record says so, with the command that completes it) and the rest not started: the report
+      // of the interrupt, not an error that would hide both.
+      if (outcome.error !== undefined && interrupt.signal === undefined) throw outcome.error
       if (outcome.record.status === 'done') deleted.push(target.label)
     }
   } finally {
