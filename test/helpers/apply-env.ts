@@ -28,6 +28,28 @@ export const connectorNamespace =
 export const releaseRecord = (o: Partial<Parameters<typeof helmReleaseSecret>[0]> = {}) =>
   helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0', ...o })
 
+/**
+ * The release cloudforet as `helm install` leaves it: every object of the rendered manifest, stamped
+ * with the owner helm checks before it adopts or updates, and the release record holding that manifest.
+ */
+export function seedHelmInstall(api: FakeApiServer, manifest: string): void {
+  for (const doc of parseAllDocuments(manifest)) {
+    const o = doc.toJS() as {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
+    } | null
+    if (!o) continue
+    o.metadata ??= {}
+    o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
+    o.metadata.annotations = {
+      ...o.metadata.annotations,
+      'meta.helm.sh/release-name': 'cloudforet',
+      'meta.helm.sh/release-namespace': 'spaceone',
+    }
+    api.seed(o)
+  }
+  api.seed(releaseRecord({ manifest }))
+}
+
 /** my-credential with the robot's credentials for each server (Docker Hub by default). */
 export const registrySecret = (
   namespace: string,
@@ -178,23 +200,7 @@ export function useApplyEnv(): ApplyEnv {
     e.install = async () => {
       const before = join(e.dir, 'values-before-patch.yaml')
       writeFileSync(before, unpatched)
-      const manifest = await e.helm(['template', 'cloudforet', chart, '-n', 'spaceone', '-f', before])
-      for (const doc of parseAllDocuments(manifest)) {
-        const o = doc.toJS() as {
-          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
-        } | null
-        if (!o) continue
-        // What helm stamps on what it installs: the owner it checks before it adopts or updates.
-        o.metadata ??= {}
-        o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
-        o.metadata.annotations = {
-          ...o.metadata.annotations,
-          'meta.helm.sh/release-name': 'cloudforet',
-          'meta.helm.sh/release-namespace': 'spaceone',
-        }
-        e.api.seed(o)
-      }
-      e.api.seed(releaseRecord({ manifest }))
+      seedHelmInstall(e.api, await e.helm(['template', 'cloudforet', chart, '-n', 'spaceone', '-f', before]))
     }
     expect((await runCli(['patch', e.values, '--secret', 'my-credential', '-q'])).code).toBe(0)
     e.apply = async (args, o = {}) => {
