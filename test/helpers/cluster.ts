@@ -35,3 +35,32 @@ export async function startCluster(namespaces: string[], o: { helm?: boolean } =
   })
   return { api, dir, kubeconfig: writeKubeconfig(dir, api.url), env }
 }
+
+/**
+ * A pod of the release cloudforet as the kubelet reports it: one container `main` running `image`,
+ * or, with `waiting` (ImagePullBackOff, ErrImagePull), stuck pulling it.
+ */
+export const cloudforetPod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
+  spec: {
+    containers: [{ name: 'main', image }],
+    ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
+  },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'main',
+        image,
+        ready: false,
+        restartCount: 0,
+        imageID: '',
+        state: waiting
+          ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } }
+          : { running: {} },
+      },
+    ],
+  },
+})
