@@ -154,6 +154,28 @@ async function follow(first: string, s: Setup): Promise<string[]> {
   return followed
 }
 
+/** The apply line a user types first: the release through the named context, the registry's CA, `extra` after --restart none. */
+const applyLine = (s: Setup, extra: string[] = []) =>
+  commandLine([
+    'cfpull',
+    'apply',
+    '-n',
+    'spaceone',
+    '-f',
+    e.values,
+    '--chart',
+    chart,
+    '--restart',
+    'none',
+    ...extra,
+    '--registry-ca',
+    s.ca,
+    '--context',
+    'loop back',
+    '--kubeconfig',
+    s.kubeconfig,
+  ])
+
 const tidy = (s: Setup, line: string) =>
   line.replaceAll(e.dir, '<tmp>').replaceAll(chart, '<chart>').replaceAll(s.ca, '<ca>')
 
@@ -165,24 +187,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(reg.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s)
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
@@ -201,24 +206,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(down.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s)
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
@@ -234,25 +222,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(down.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--reuse-values',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s, ['--reuse-values'])
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --no-pull-check --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
