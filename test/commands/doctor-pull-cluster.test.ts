@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { linuxNode as node, startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { authEntry as auth, pullSecret } from '../helpers/pull-secret.js'
 import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
@@ -42,12 +42,6 @@ const deployment = (
       },
     },
   },
-})
-const node = (name: string, architecture: string) => ({
-  apiVersion: 'v1',
-  kind: 'Node',
-  metadata: { name },
-  status: { nodeInfo: { operatingSystem: 'linux', architecture } },
 })
 
 beforeAll(async () => {

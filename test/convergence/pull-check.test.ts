@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDocument, stringify } from 'yaml'
 import { commandLine } from '../../src/core/fix-command.js'
-import { chart, registrySecret, releaseRecord, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
+import { chart, releaseRecord, replaceRegistrySecrets, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
+import { linuxNode } from '../helpers/cluster.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { toolPath } from '../helpers/tools.js'
 
@@ -68,16 +69,8 @@ async function setUp(mongodbHost: string): Promise<Setup> {
   }
   for (const [path, repo] of EXTRA) doc.setIn([...path, 'name'], `${reg.host}/${repo}`)
   writeFileSync(e.values, doc.toString())
-  for (const ns of ['cloudforet', 'cloudforet-plugin']) {
-    e.api.objects.delete(`Secret/${ns}/my-credential`)
-    e.api.seed(registrySecret(ns, [reg.host, down.host]))
-  }
-  e.api.seed({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'n1' },
-    status: { nodeInfo: { operatingSystem: 'linux', architecture: 'amd64' } },
-  })
+  replaceRegistrySecrets(e.api, [reg.host, down.host])
+  e.api.seed(linuxNode('n1', 'amd64'))
   const manifest = await e.helm(['get', 'manifest', 'cloudforet', '-n', 'spaceone'])
   e.api.objects.delete('Secret/spaceone/sh.helm.release.v1.cloudforet.v1')
   e.api.seed(releaseRecord({ manifest, config: { console: { podAnnotations: { team: 'ops' } } } }))

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { connectorNamespace, seedHelmInstall } from '../helpers/apply-env.js'
-import { startCluster } from '../helpers/cluster.js'
+import { linuxNode, startCluster } from '../helpers/cluster.js'
 import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
 import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
@@ -214,12 +214,7 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
     const helm = await bash(`helm template cloudforet ./spaceone-mini -n spaceone -f values.yaml`, work, env)
     expect(helm.code, helm.output).toBe(0)
     seedHelmInstall(cluster.api, helm.output)
-    cluster.api.seed({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: 'node-1' },
-      status: { nodeInfo: { operatingSystem: 'linux', architecture: 'amd64' } },
-    })
+    cluster.api.seed(linuxNode('node-1', 'amd64'))
 
     const real = (s: string) => s.replaceAll(PLACEHOLDERS.hub, hub.host).replaceAll(PLACEHOLDERS.mirror, mirror.host)
     const shown = (s: string) =>

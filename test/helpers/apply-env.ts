@@ -57,6 +57,14 @@ export const registrySecret = (
   type = 'kubernetes.io/dockerconfigjson',
 ) => pullSecret(namespace, Object.fromEntries(servers.map((s) => [s, kubectlEntry('robot', PASSWORD)])), { type })
 
+/** my-credential in cloudforet and cloudforet-plugin replaced by one with the robot's credentials for `servers`. */
+export function replaceRegistrySecrets(api: FakeApiServer, servers: string[]): void {
+  for (const ns of ['cloudforet', 'cloudforet-plugin']) {
+    api.objects.delete(`Secret/${ns}/my-credential`)
+    api.seed(registrySecret(ns, servers))
+  }
+}
+
 /** A pod as the kubelet reports it: running, or waiting to pull. */
 export const pod = (
   namespace: string,

@@ -64,3 +64,11 @@ export const cloudforetPod = (namespace: string, name: string, image: string, se
     ],
   },
 })
+
+/** A Linux node of `architecture` (amd64, arm64): what the pull check reads for the platforms an image needs. */
+export const linuxNode = (name: string, architecture: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name },
+  status: { nodeInfo: { operatingSystem: 'linux', architecture } },
+})
