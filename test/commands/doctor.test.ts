@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { cloudforetPod as pod, startCluster } from '../helpers/cluster.js'
+import { cloudforetPod as pod, deploymentOf, startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { kubectlEntry, pullSecret } from '../helpers/pull-secret.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
@@ -16,22 +16,11 @@ let values: string
 
 const secret = (namespace: string, registry: string, type = 'kubernetes.io/dockerconfigjson') =>
   pullSecret(namespace, { [registry]: kubectlEntry('robot', SENTINEL) }, { type })
-const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace, labels },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        containers: [{ name: 'c', image: 'x' }],
-        ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
-      },
-    },
-  },
-})
+const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) =>
+  deploymentOf(namespace, name, labels, {
+    containers: [{ name: 'c', image: 'x' }],
+    ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
+  })
 
 beforeEach(async () => {
   ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin'], { helm: true }))

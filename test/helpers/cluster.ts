@@ -72,3 +72,15 @@ export const linuxNode = (name: string, architecture: string) => ({
   metadata: { name },
   status: { nodeInfo: { operatingSystem: 'linux', architecture } },
 })
+
+/** A Deployment of one replica whose pods (labelled app: `name`) run `podSpec`. */
+export const deploymentOf = (namespace: string, name: string, labels: Record<string, string>, podSpec: object) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace, labels },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: podSpec },
+  },
+})
