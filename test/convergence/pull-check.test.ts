@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDocument, stringify } from 'yaml'
 import { commandLine } from '../../src/core/fix-command.js'
-import { chart, releaseRecord, replaceRegistrySecrets, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
+import { applyArgs, chart, releaseRecord, replaceRegistrySecrets, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
 import { linuxNode } from '../helpers/cluster.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { toolPath } from '../helpers/tools.js'
@@ -151,13 +151,7 @@ async function follow(first: string, s: Setup): Promise<string[]> {
 const applyLine = (s: Setup, extra: string[] = []) =>
   commandLine([
     'cfpull',
-    'apply',
-    '-n',
-    'spaceone',
-    '-f',
-    e.values,
-    '--chart',
-    chart,
+    ...applyArgs(e.values),
     '--restart',
     'none',
     ...extra,

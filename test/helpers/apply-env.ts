@@ -24,6 +24,9 @@ export const PASSWORD = 'pa55-w0rd-never-printed'
 export const connectorNamespace =
   'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
 
+/** `apply` of the release cloudforet in spaceone from `values` and the fixture chart: how every apply test's line starts. */
+export const applyArgs = (values: string) => ['apply', '-n', 'spaceone', '-f', values, '--chart', chart]
+
 /** A record of the release the apply tests upgrade: cloudforet in spaceone, revision 1, deployed, spaceone-mini-0.1.0. */
 export const releaseRecord = (o: Partial<Parameters<typeof helmReleaseSecret>[0]> = {}) =>
   helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0', ...o })
@@ -216,10 +219,10 @@ export function useApplyEnv(): ApplyEnv {
       // The install's images are on Docker Hub, which tests cannot reach: the pull check (tested
       // against real registries in apply-pull.test.ts) is skipped here, as on such a runner.
       const skip = o.pullCheck ? [] : ['--no-pull-check']
-      const r = await runCli(
-        ['apply', '-n', 'spaceone', '-f', e.values, '--chart', chart, '--kubeconfig', e.kubeconfig, ...skip, ...args],
-        { run: rec.run, env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm'), ...o.env } },
-      )
+      const r = await runCli([...applyArgs(e.values), '--kubeconfig', e.kubeconfig, ...skip, ...args], {
+        run: rec.run,
+        env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm'), ...o.env },
+      })
       // Whatever happened, the password never reached an output.
       expect(r.stdout + r.stderr).not.toContain(PASSWORD)
       return { ...r, calls: rec.calls }
