@@ -7,6 +7,8 @@ import { buildSync } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { readText, writeTextAtomic, type FsOps } from '../../src/adapters/files.js'
 import { FileError } from '../../src/core/errors.js'
+import { nodeAsNobody } from '../helpers/as-nobody.js'
+import type { CliRun } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const ORIGINAL = 'console:\n  enabled: true\n'
@@ -158,9 +160,8 @@ function bundledFiles(): string {
   return out
 }
 
-// writeTextAtomic run as nobody (uid and gid 65534, no other groups): tests run as root, where
-// every permission check passes.
-function writeAsNobody(file: string, text: string): { status: number | null; stdout: string; stderr: string } {
+// writeTextAtomic run as nobody (uid and gid 65534, no other groups).
+function writeAsNobody(file: string, text: string): CliRun {
   const script = `
     import { writeTextAtomic } from ${JSON.stringify(pathToFileURL(bundledFiles()).href)}
     try {
@@ -169,11 +170,7 @@ function writeAsNobody(file: string, text: string): { status: number | null; std
       console.log(JSON.stringify({ error: err.message, exitCode: err.exitCode }))
     }
   `
-  return spawnSync(
-    'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', script],
-    { encoding: 'utf8' },
-  )
+  return nodeAsNobody(['--input-type=module', '-e', script])
 }
 
 describe('writeTextAtomic keeps what the file was: its links, owner, group and mode', () => {

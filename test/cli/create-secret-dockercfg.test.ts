@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { cloudforetPod } from '../helpers/cluster.js'
 import { createSecretEnv, HARBOR_ROBOT, type CreateSecretEnv } from '../helpers/create-secret-env.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -125,25 +126,7 @@ describe('create-secret and a kubernetes.io/dockercfg Secret', () => {
       (await runCli(['patch', join(repo, 'examples/values.yaml'), '-s', 'my-credential', '-o', values, '-q'])).code,
     ).toBe(0)
     const image = 'harbor.example.com/cloudforet/console:2.0.1'
-    api.seed({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'console-1', namespace: 'cloudforet', labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
-      spec: { containers: [{ name: 'main', image }], imagePullSecrets: [{ name: 'my-credential' }] },
-      status: {
-        phase: 'Pending',
-        containerStatuses: [
-          {
-            name: 'main',
-            image,
-            ready: false,
-            restartCount: 0,
-            imageID: '',
-            state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
-          },
-        ],
-      },
-    })
+    api.seed(cloudforetPod('cloudforet', 'console-1', image, ['my-credential'], 'ImagePullBackOff'))
     const doctor = () =>
       runCli(['doctor', '-f', values, '--cluster', '--kubeconfig', kubeconfig, '--json'], {
         env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm') },

@@ -1,6 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { HARBOR_ROBOT, SECRET_NAME } from '../helpers/create-secret-env.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 import type { Runner } from '../../src/adapters/run.js'
@@ -20,11 +21,8 @@ describe('cfpull create-secret without a cluster', () => {
       [
         'create-secret',
         '--name',
-        'my-credential',
-        '--docker-server',
-        'harbor.example.com',
-        '--docker-username',
-        'robot',
+        SECRET_NAME,
+        ...HARBOR_ROBOT,
         '--password-stdin',
         '--values',
         example,

@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { Runner } from '../../src/adapters/run.js'
+import { HARBOR_ROBOT, SECRET_NAME } from '../helpers/create-secret-env.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
@@ -56,11 +57,8 @@ describe('short flags', () => {
     const args = (flag: string) => [
       'create-secret',
       '--name',
-      'my-credential',
-      '--docker-server',
-      'harbor.example.com',
-      '--docker-username',
-      'robot',
+      SECRET_NAME,
+      ...HARBOR_ROBOT,
       '--password-stdin',
       flag,
       example,

@@ -2,10 +2,10 @@
 // unprivileged user (tests run as root, where every permission check passes). A file the user
 // may not write is refused untouched; a hard-linked file stays linked and the report says why
 // it was written in place.
-import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, linkSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { nodeAsNobody } from '../helpers/as-nobody.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const bin = join(import.meta.dirname, '../../bin/cfpull.js')
@@ -15,12 +15,7 @@ function cfpullAsNobody(cwd: string, args: string[]) {
   // A HOME of its own, so the code cache stays out of the directory under test.
   const home = tempDir()
   chmodSync(home, 0o777)
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' },
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  return nodeAsNobody([bin, ...args], { cwd, env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' } })
 }
 
 // A directory nobody may write in, holding values.yaml with this owner and mode.

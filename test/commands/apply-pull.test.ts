@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDocument } from 'yaml'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
-import { PASSWORD, registrySecret, useApplyEnv } from '../helpers/apply-env.js'
+import { PASSWORD, registrySecret, replaceRegistrySecrets, useApplyEnv } from '../helpers/apply-env.js'
+import { linuxNode } from '../helpers/cluster.js'
 
 const e = useApplyEnv()
 let reg: TestRegistry
@@ -61,16 +62,8 @@ function moveImages(hosts: Record<string, string> = {}, tags: Record<string, str
   writeFileSync(e.values, doc.toString())
   const ca = join(e.dir, 'ca.pem')
   writeFileSync(ca, reg.caPem)
-  for (const ns of ['cloudforet', 'cloudforet-plugin']) {
-    e.api.objects.delete(`Secret/${ns}/my-credential`)
-    e.api.seed(registrySecret(ns, [reg.host, down.host]))
-  }
-  e.api.seed({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'n1' },
-    status: { nodeInfo: { operatingSystem: 'linux', architecture: 'amd64' } },
-  })
+  replaceRegistrySecrets(e.api, [reg.host, down.host])
+  e.api.seed(linuxNode('n1', 'amd64'))
 }
 const ca = () => ['--registry-ca', join(e.dir, 'ca.pem')]
 const tidy = (s: string) => e.tidy(s).replaceAll(reg.host, 'registry').replaceAll(down.host, 'down-registry')
@@ -108,12 +101,7 @@ describe('cfpull apply: the pull check', () => {
 
   it('a platform the nodes need is missing, and a rotated password: both reported, nothing written', async () => {
     moveImages()
-    e.api.seed({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: 'n2' },
-      status: { nodeInfo: { operatingSystem: 'linux', architecture: 'arm64' } },
-    })
+    e.api.seed(linuxNode('n2', 'arm64'))
     e.api.objects.delete('Secret/cloudforet-plugin/my-credential')
     const stale = registrySecret('cloudforet-plugin', [reg.host])
     stale.data['.dockerconfigjson'] = Buffer.from(

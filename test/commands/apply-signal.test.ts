@@ -3,7 +3,7 @@ import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { readHelmRelease } from '../helpers/helm-release.js'
 import { toolPath } from '../helpers/tools.js'
-import { chart, plugin, useApplyEnv } from '../helpers/apply-env.js'
+import { applyArgs, plugin, useApplyEnv } from '../helpers/apply-env.js'
 
 // The built CLI in a process group of its own, interrupted the way a terminal's Ctrl-C does it:
 // SIGINT to the whole foreground group. helm upgrade must not be in that group (a helm that gets
@@ -16,13 +16,7 @@ function startApply(extra: string[] = []) {
     process.execPath,
     [
       bin,
-      'apply',
-      '-n',
-      'spaceone',
-      '-f',
-      e.values,
-      '--chart',
-      chart,
+      ...applyArgs(e.values),
       '--kubeconfig',
       e.kubeconfig,
       '--restart',

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { deploymentOf, linuxNode as node, startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { authEntry as auth, pullSecret } from '../helpers/pull-secret.js'
 import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
@@ -27,28 +27,11 @@ const deployment = (
   images: string[],
   secrets: string[] = ['my-credential'],
   labels: Record<string, string> = { 'app.kubernetes.io/instance': 'cloudforet' },
-) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace, labels },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
-        containers: images.map((image, i) => ({ name: `c${i}`, image })),
-      },
-    },
-  },
-})
-const node = (name: string, architecture: string) => ({
-  apiVersion: 'v1',
-  kind: 'Node',
-  metadata: { name },
-  status: { nodeInfo: { operatingSystem: 'linux', architecture } },
-})
+) =>
+  deploymentOf(namespace, name, labels, {
+    ...(secrets.length && { imagePullSecrets: secrets.map((s) => ({ name: s })) }),
+    containers: images.map((image, i) => ({ name: `c${i}`, image })),
+  })
 
 beforeAll(async () => {
   registries = await startRegistries([

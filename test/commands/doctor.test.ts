@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { cloudforetPod as pod, deploymentOf, startCluster } from '../helpers/cluster.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { kubectlEntry, pullSecret } from '../helpers/pull-secret.js'
 import { recordingRunner } from '../helpers/recording-runner.js'
@@ -16,46 +16,11 @@ let values: string
 
 const secret = (namespace: string, registry: string, type = 'kubernetes.io/dockerconfigjson') =>
   pullSecret(namespace, { [registry]: kubectlEntry('robot', SENTINEL) }, { type })
-const pod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace, labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
-  spec: {
-    containers: [{ name: 'main', image }],
+const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) =>
+  deploymentOf(namespace, name, labels, {
+    containers: [{ name: 'c', image: 'x' }],
     ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
-  },
-  status: {
-    phase: 'Pending',
-    containerStatuses: [
-      {
-        name: 'main',
-        image,
-        ready: false,
-        restartCount: 0,
-        imageID: '',
-        state: waiting
-          ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } }
-          : { running: {} },
-      },
-    ],
-  },
-})
-const deployment = (namespace: string, name: string, labels: Record<string, string>, secrets: string[]) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace, labels },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        containers: [{ name: 'c', image: 'x' }],
-        ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
-      },
-    },
-  },
-})
+  })
 
 beforeEach(async () => {
   ;({ api, dir, kubeconfig } = await startCluster(['default', 'cloudforet', 'cloudforet-plugin'], { helm: true }))

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { parse, stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { deploymentOf, startCluster } from '../helpers/cluster.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -154,16 +154,8 @@ describe('--plugin-tags and -o skopeo-sync with the real registry and skopeo', (
   })
 })
 
-const deployment = (namespace: string, name: string, image: string, labels: Record<string, string>) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace, labels },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
-  },
-})
+const deployment = (namespace: string, name: string, image: string, labels: Record<string, string>) =>
+  deploymentOf(namespace, name, labels, { containers: [{ name, image }] })
 
 describe('--cluster and --chart', () => {
   it('adds what runs now: a hotfix image, and the plugin tags running', async () => {

@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDocument, stringify } from 'yaml'
 import { commandLine } from '../../src/core/fix-command.js'
-import { chart, registrySecret, releaseRecord, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
+import { applyArgs, chart, releaseRecord, replaceRegistrySecrets, useApplyEnv, PASSWORD } from '../helpers/apply-env.js'
+import { linuxNode } from '../helpers/cluster.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 import { toolPath } from '../helpers/tools.js'
 
@@ -68,16 +69,8 @@ async function setUp(mongodbHost: string): Promise<Setup> {
   }
   for (const [path, repo] of EXTRA) doc.setIn([...path, 'name'], `${reg.host}/${repo}`)
   writeFileSync(e.values, doc.toString())
-  for (const ns of ['cloudforet', 'cloudforet-plugin']) {
-    e.api.objects.delete(`Secret/${ns}/my-credential`)
-    e.api.seed(registrySecret(ns, [reg.host, down.host]))
-  }
-  e.api.seed({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'n1' },
-    status: { nodeInfo: { operatingSystem: 'linux', architecture: 'amd64' } },
-  })
+  replaceRegistrySecrets(e.api, [reg.host, down.host])
+  e.api.seed(linuxNode('n1', 'amd64'))
   const manifest = await e.helm(['get', 'manifest', 'cloudforet', '-n', 'spaceone'])
   e.api.objects.delete('Secret/spaceone/sh.helm.release.v1.cloudforet.v1')
   e.api.seed(releaseRecord({ manifest, config: { console: { podAnnotations: { team: 'ops' } } } }))
@@ -154,6 +147,22 @@ async function follow(first: string, s: Setup): Promise<string[]> {
   return followed
 }
 
+/** The apply line a user types first: the release through the named context, the registry's CA, `extra` after --restart none. */
+const applyLine = (s: Setup, extra: string[] = []) =>
+  commandLine([
+    'cfpull',
+    ...applyArgs(e.values),
+    '--restart',
+    'none',
+    ...extra,
+    '--registry-ca',
+    s.ca,
+    '--context',
+    'loop back',
+    '--kubeconfig',
+    s.kubeconfig,
+  ])
+
 const tidy = (s: Setup, line: string) =>
   line.replaceAll(e.dir, '<tmp>').replaceAll(chart, '<chart>').replaceAll(s.ca, '<ca>')
 
@@ -165,24 +174,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(reg.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s)
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
@@ -201,24 +193,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(down.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s)
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",
@@ -234,25 +209,7 @@ describe('following apply’s fix: lines converges with the pull check on', () =
     },
     async () => {
       const s = await setUp(down.host)
-      const first = commandLine([
-        'cfpull',
-        'apply',
-        '-n',
-        'spaceone',
-        '-f',
-        e.values,
-        '--chart',
-        chart,
-        '--restart',
-        'none',
-        '--reuse-values',
-        '--registry-ca',
-        s.ca,
-        '--context',
-        'loop back',
-        '--kubeconfig',
-        s.kubeconfig,
-      ])
+      const first = applyLine(s, ['--reuse-values'])
       const followed = await follow(first, s)
       expect(followed.map((l) => tidy(s, l))).toEqual([
         "cfpull apply -n spaceone -f <tmp>/values.yaml --chart <chart> --restart none --reuse-values --no-pull-check --registry-ca <tmp>/ca.pem --context 'loop back' --kubeconfig '<tmp>/my cluster/kube config'",

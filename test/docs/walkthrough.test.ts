@@ -19,10 +19,9 @@ import { spawn } from 'node:child_process'
 import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse, parseAllDocuments } from 'yaml'
-import { connectorNamespace } from '../helpers/apply-env.js'
-import { startCluster } from '../helpers/cluster.js'
-import { helmReleaseSecret } from '../helpers/helm-release.js'
+import { parse } from 'yaml'
+import { connectorNamespace, seedHelmInstall } from '../helpers/apply-env.js'
+import { linuxNode, startCluster } from '../helpers/cluster.js'
 import { startRegistries, type RegistrySet, type TestRegistry } from '../helpers/registry.js'
 import { tempDir } from '../helpers/tmp.js'
 import { toolPath } from '../helpers/tools.js'
@@ -214,35 +213,8 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
     writeFileSync(join(work, 'registry-ca.pem'), mirror.caPem)
     const helm = await bash(`helm template cloudforet ./spaceone-mini -n spaceone -f values.yaml`, work, env)
     expect(helm.code, helm.output).toBe(0)
-    for (const doc of parseAllDocuments(helm.output)) {
-      const o = doc.toJS() as {
-        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
-      } | null
-      if (!o) continue
-      o.metadata ??= {}
-      o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
-      o.metadata.annotations = {
-        ...o.metadata.annotations,
-        'meta.helm.sh/release-name': 'cloudforet',
-        'meta.helm.sh/release-namespace': 'spaceone',
-      }
-      cluster.api.seed(o)
-    }
-    cluster.api.seed(
-      helmReleaseSecret({
-        release: 'cloudforet',
-        namespace: 'spaceone',
-        chart: 'spaceone-mini',
-        version: '0.1.0',
-        manifest: helm.output,
-      }),
-    )
-    cluster.api.seed({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: 'node-1' },
-      status: { nodeInfo: { operatingSystem: 'linux', architecture: 'amd64' } },
-    })
+    seedHelmInstall(cluster.api, helm.output)
+    cluster.api.seed(linuxNode('node-1', 'amd64'))
 
     const real = (s: string) => s.replaceAll(PLACEHOLDERS.hub, hub.host).replaceAll(PLACEHOLDERS.mirror, mirror.host)
     const shown = (s: string) =>

@@ -24,9 +24,34 @@ export const PASSWORD = 'pa55-w0rd-never-printed'
 export const connectorNamespace =
   'supervisor:\n  application_scheduler:\n    CONNECTORS:\n      KubernetesConnector:\n        namespace: cloudforet-plugin\n'
 
+/** `apply` of the release cloudforet in spaceone from `values` and the fixture chart: how every apply test's line starts. */
+export const applyArgs = (values: string) => ['apply', '-n', 'spaceone', '-f', values, '--chart', chart]
+
 /** A record of the release the apply tests upgrade: cloudforet in spaceone, revision 1, deployed, spaceone-mini-0.1.0. */
 export const releaseRecord = (o: Partial<Parameters<typeof helmReleaseSecret>[0]> = {}) =>
   helmReleaseSecret({ release: 'cloudforet', namespace: 'spaceone', chart: 'spaceone-mini', version: '0.1.0', ...o })
+
+/**
+ * The release cloudforet as `helm install` leaves it: every object of the rendered manifest, stamped
+ * with the owner helm checks before it adopts or updates, and the release record holding that manifest.
+ */
+export function seedHelmInstall(api: FakeApiServer, manifest: string): void {
+  for (const doc of parseAllDocuments(manifest)) {
+    const o = doc.toJS() as {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
+    } | null
+    if (!o) continue
+    o.metadata ??= {}
+    o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
+    o.metadata.annotations = {
+      ...o.metadata.annotations,
+      'meta.helm.sh/release-name': 'cloudforet',
+      'meta.helm.sh/release-namespace': 'spaceone',
+    }
+    api.seed(o)
+  }
+  api.seed(releaseRecord({ manifest }))
+}
 
 /** my-credential with the robot's credentials for each server (Docker Hub by default). */
 export const registrySecret = (
@@ -34,6 +59,14 @@ export const registrySecret = (
   servers = ['https://index.docker.io/v1/'],
   type = 'kubernetes.io/dockerconfigjson',
 ) => pullSecret(namespace, Object.fromEntries(servers.map((s) => [s, kubectlEntry('robot', PASSWORD)])), { type })
+
+/** my-credential in cloudforet and cloudforet-plugin replaced by one with the robot's credentials for `servers`. */
+export function replaceRegistrySecrets(api: FakeApiServer, servers: string[]): void {
+  for (const ns of ['cloudforet', 'cloudforet-plugin']) {
+    api.objects.delete(`Secret/${ns}/my-credential`)
+    api.seed(registrySecret(ns, servers))
+  }
+}
 
 /** A pod as the kubelet reports it: running, or waiting to pull. */
 export const pod = (
@@ -178,23 +211,7 @@ export function useApplyEnv(): ApplyEnv {
     e.install = async () => {
       const before = join(e.dir, 'values-before-patch.yaml')
       writeFileSync(before, unpatched)
-      const manifest = await e.helm(['template', 'cloudforet', chart, '-n', 'spaceone', '-f', before])
-      for (const doc of parseAllDocuments(manifest)) {
-        const o = doc.toJS() as {
-          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }
-        } | null
-        if (!o) continue
-        // What helm stamps on what it installs: the owner it checks before it adopts or updates.
-        o.metadata ??= {}
-        o.metadata.labels = { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }
-        o.metadata.annotations = {
-          ...o.metadata.annotations,
-          'meta.helm.sh/release-name': 'cloudforet',
-          'meta.helm.sh/release-namespace': 'spaceone',
-        }
-        e.api.seed(o)
-      }
-      e.api.seed(releaseRecord({ manifest }))
+      seedHelmInstall(e.api, await e.helm(['template', 'cloudforet', chart, '-n', 'spaceone', '-f', before]))
     }
     expect((await runCli(['patch', e.values, '--secret', 'my-credential', '-q'])).code).toBe(0)
     e.apply = async (args, o = {}) => {
@@ -202,10 +219,10 @@ export function useApplyEnv(): ApplyEnv {
       // The install's images are on Docker Hub, which tests cannot reach: the pull check (tested
       // against real registries in apply-pull.test.ts) is skipped here, as on such a runner.
       const skip = o.pullCheck ? [] : ['--no-pull-check']
-      const r = await runCli(
-        ['apply', '-n', 'spaceone', '-f', e.values, '--chart', chart, '--kubeconfig', e.kubeconfig, ...skip, ...args],
-        { run: rec.run, env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm'), ...o.env } },
-      )
+      const r = await runCli([...applyArgs(e.values), '--kubeconfig', e.kubeconfig, ...skip, ...args], {
+        run: rec.run,
+        env: { CFPULL_KUBECTL: toolPath('kubectl'), CFPULL_HELM: toolPath('helm'), ...o.env },
+      })
       // Whatever happened, the password never reached an output.
       expect(r.stdout + r.stderr).not.toContain(PASSWORD)
       return { ...r, calls: rec.calls }

@@ -35,3 +35,52 @@ export async function startCluster(namespaces: string[], o: { helm?: boolean } =
   })
   return { api, dir, kubeconfig: writeKubeconfig(dir, api.url), env }
 }
+
+/**
+ * A pod of the release cloudforet as the kubelet reports it: one container `main` running `image`,
+ * or, with `waiting` (ImagePullBackOff, ErrImagePull), stuck pulling it.
+ */
+export const cloudforetPod = (namespace: string, name: string, image: string, secrets: string[], waiting?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { 'app.kubernetes.io/instance': 'cloudforet' } },
+  spec: {
+    containers: [{ name: 'main', image }],
+    ...(secrets.length && { imagePullSecrets: secrets.map((n) => ({ name: n })) }),
+  },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'main',
+        image,
+        ready: false,
+        restartCount: 0,
+        imageID: '',
+        state: waiting
+          ? { waiting: { reason: waiting, message: `Back-off pulling image "${image}"` } }
+          : { running: {} },
+      },
+    ],
+  },
+})
+
+/** A Linux node of `architecture` (amd64, arm64): what the pull check reads for the platforms an image needs. */
+export const linuxNode = (name: string, architecture: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name },
+  status: { nodeInfo: { operatingSystem: 'linux', architecture } },
+})
+
+/** A Deployment of one replica whose pods (labelled app: `name`) run `podSpec`. */
+export const deploymentOf = (namespace: string, name: string, labels: Record<string, string>, podSpec: object) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace, labels },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: podSpec },
+  },
+})

@@ -4,6 +4,7 @@
 // and error messages can rely on them.
 import { execa } from 'execa'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { deploymentOf } from './cluster.js'
 import { type FakeApiServer, type FakeApiServerOptions, startFakeApiServer } from './fake-apiserver.js'
 import { kubectlEnv, writeKubeconfig } from './kubeconfig.js'
 import { tempDir } from './tmp.js'
@@ -54,19 +55,7 @@ function credential(namespace: string, dockerconfig = DOCKERCONFIG) {
 const APPLY = ['apply', '--server-side', '--field-manager=cfpull', '--force-conflicts', '-f', '-']
 
 function deployment(name: string, namespace: string, labels: Record<string, string>) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name, image: `cloudforet/${name}:2.0.0` }] },
-      },
-    },
-  }
+  return deploymentOf(namespace, name, labels, { containers: [{ name, image: `cloudforet/${name}:2.0.0` }] })
 }
 
 function pod(name: string, namespace: string, labels: Record<string, string>) {
