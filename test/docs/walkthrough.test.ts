@@ -1,6 +1,7 @@
 // README "From Docker Hub to your own registry": the walkthrough's command lines run here, as
 // written, in bash with the built CLI (bin/cfpull.js) against real parts, and each block of
-// README.md and README.ko.md must equal what they print:
+// README.md and README.ko.md must equal what they print (so must the blocks of README "cfpull
+// mirror", run once the walkthrough is done):
 //
 // - two Distribution registries on 127.0.0.1 (test/helpers/registry.ts): a stand-in for Docker
 //   Hub (token auth that lets anyone pull, as Docker Hub does), seeded with a small image under
@@ -41,6 +42,8 @@ interface Step {
   id: string
   /** Command lines as README shows them (placeholders in), run in turn, each in its own bash. */
   commands: string[]
+  /** The last command's exit code when it is not 0: README shows it as `$ echo $?` after the output. */
+  exitCode?: number
 }
 
 // One line of a command per entry; README shows them joined with ` \` and a 4-space indent.
@@ -101,6 +104,28 @@ const STEPS: Step[] = [
         `--services ${SERVICES}`,
       ),
     ],
+  },
+]
+
+// README "cfpull mirror" shows the walkthrough's mirror step again, once it is done: a line is added
+// to its list for a tag the stand-in does not have, so the same command skips the 8 images already in
+// place and fails that one; and the list given with an inventory flag, a usage error.
+const MIRROR_SECTION: Step[] = [
+  {
+    id: 'mirror-rerun',
+    commands: [
+      `echo ${PLACEHOLDERS.hub}/cloudforet/identity:1.13.0 >> list.txt`,
+      cmd(
+        `echo "$REGISTRY_PASSWORD" | cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet --images list.txt`,
+        '--dest-username robot --dest-password-stdin --src-ca hub-ca.pem --dest-ca registry-ca.pem',
+      ),
+    ],
+    exitCode: 6,
+  },
+  {
+    id: 'mirror-usage',
+    commands: [`cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet --images list.txt -f values.yaml`],
+    exitCode: 2,
   },
 ]
 
@@ -253,17 +278,22 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
         .replaceAll(cluster.kubeconfig, '~/.kube/config')
 
     const blocks = new Map<string, string>()
-    for (const step of STEPS) {
-      const ran: { command: string; output: string }[] = []
-      for (const command of step.commands) {
-        const r = await bash(real(command), work, env)
-        expect(r.output).not.toContain(PASSWORD)
-        expect(r.code, `${command}\n${r.output}`).toBe(0)
-        ran.push({ command, output: shown(r.output) })
-        if (step.id === 'stand-in') await seedHub(join(work, 'list.txt'))
+    const runSteps = async (steps: Step[]) => {
+      for (const step of steps) {
+        const ran: { command: string; output: string }[] = []
+        for (const [i, command] of step.commands.entries()) {
+          const r = await bash(real(command), work, env)
+          expect(r.output).not.toContain(PASSWORD)
+          const code = i === step.commands.length - 1 ? (step.exitCode ?? 0) : 0
+          expect(r.code, `${command}\n${r.output}`).toBe(code)
+          ran.push({ command, output: shown(r.output) })
+          if (code) ran.push({ command: 'echo $?', output: `${code}\n` })
+          if (step.id === 'stand-in') await seedHub(join(work, 'list.txt'))
+        }
+        blocks.set(step.id, block(ran))
       }
-      blocks.set(step.id, block(ran))
     }
+    await runSteps(STEPS)
 
     // What README says of the result. The patched values name exactly the images mirror pushed
     // (its destinations: the last path part under --to) ...
@@ -285,6 +315,8 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
       expect(spec.imagePullSecrets, d.metadata.name).toEqual([{ name: 'my-credential' }])
       for (const c of spec.containers) expect(c.image.startsWith(`${mirror.host}/cloudforet/`), c.image).toBe(true)
     }
+
+    await runSteps(MIRROR_SECTION)
 
     for (const name of ['README.md', 'README.ko.md']) {
       const file = join(repo, name)
