@@ -109,7 +109,9 @@ const STEPS: Step[] = [
 
 // README "cfpull mirror" shows the walkthrough's mirror step again, once it is done: a line is added
 // to its list for a tag the stand-in does not have, so the same command skips the 8 images already in
-// place and fails that one; and the list given with an inventory flag, a usage error.
+// place and fails that one. Then the inventory flags with --cluster: the services already name the
+// mirror, and the plugins Cloudforet installed before still pull from the stand-in (PLUGINS), one of
+// them as `latest`, which is never pushed. Last, the list given with an inventory flag: exit 2.
 const MIRROR_SECTION: Step[] = [
   {
     id: 'mirror-rerun',
@@ -123,10 +125,27 @@ const MIRROR_SECTION: Step[] = [
     exitCode: 6,
   },
   {
+    id: 'mirror-cluster',
+    commands: [
+      cmd(
+        `echo "$REGISTRY_PASSWORD" | cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet`,
+        `-f values.yaml ${MINI} --cluster -n spaceone --plugin-images cluster`,
+        '--dest-username robot --dest-password-stdin --src-ca hub-ca.pem --dest-ca registry-ca.pem',
+      ),
+    ],
+    exitCode: 6,
+  },
+  {
     id: 'mirror-usage',
     commands: [`cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet --images list.txt -f values.yaml`],
     exitCode: 2,
   },
+]
+
+/** Plugin Deployments the supervisor made before the walkthrough, from the stand-in: id, image path, tag. */
+const PLUGINS: Array<[string, string, string]> = [
+  ['plugin-email-noti-protocol', 'spaceone/plugin-email-noti-protocol', '1.12.1'],
+  ['plugin-aws-ec2-inven-collector', 'spaceone/plugin-aws-ec2-inven-collector', 'latest'],
 ]
 
 let set: RegistrySet
@@ -316,6 +335,26 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
       for (const c of spec.containers) expect(c.image.startsWith(`${mirror.host}/cloudforet/`), c.image).toBe(true)
     }
 
+    for (const [id, path, tag] of PLUGINS) {
+      await hub.seedImage(path, tag)
+      cluster.api.seed({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: `${id}-x7k2p`,
+          namespace: 'cloudforet-plugin',
+          labels: { supervisor_name: 'root', plugin_id: id },
+        },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: id } },
+          template: {
+            metadata: { labels: { app: id } },
+            spec: { containers: [{ name: id, image: `${hub.host}/${path}:${tag}` }] },
+          },
+        },
+      })
+    }
     await runSteps(MIRROR_SECTION)
 
     for (const name of ['README.md', 'README.ko.md']) {
