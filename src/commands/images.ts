@@ -158,8 +158,13 @@ export async function gatherInventory(opts: InventoryOptions, deps: InventoryDep
   let cluster: ClusterWorkload[] | undefined
   if (opts.cluster) {
     cluster = []
-    for (const n of [...new Set([namespaces.core, namespaces.supervisor])])
-      cluster.push(...workloadsOf(await listDeployments(deps.run, t, n, []), n, 'core'))
+    for (const n of [...new Set([namespaces.core, namespaces.supervisor])]) {
+      // Where the plugins share a namespace with the supervisor (or the core), the plugin query
+      // below lists them: listed here too they would merge as services, and lose the rules for
+      // plugins (a tag that is not a version is never mirrored).
+      const core = workloadsOf(await listDeployments(deps.run, t, n, []), n, 'core', n === namespaces.plugins)
+      cluster.push(...core)
+    }
     const plugins = await listDeployments(deps.run, t, namespaces.plugins, ['-l', PLUGIN_LABEL])
     cluster.push(...workloadsOf(plugins, namespaces.plugins, 'plugin'))
   }
@@ -230,13 +235,19 @@ async function listDeployments(run: Runner, t: KubeTarget, namespace: string, ex
   )
 }
 
-function workloadsOf(list: unknown, namespace: string, kind: ClusterWorkload['kind']): ClusterWorkload[] {
+function workloadsOf(
+  list: unknown,
+  namespace: string,
+  kind: ClusterWorkload['kind'],
+  skipPlugins = false,
+): ClusterWorkload[] {
   const items = isObject(list) && Array.isArray(list.items) ? (list.items as unknown[]) : []
   return items.flatMap((item) => {
-    const w = renderedImages(JSON.stringify(item), namespace).workloads[0]
-    if (!w) return []
     const meta: unknown = isObject(item) ? item.metadata : undefined
     const labels: unknown = isObject(meta) ? meta.labels : undefined
+    if (skipPlugins && isObject(labels) && labels[PLUGIN_LABEL] !== undefined) return []
+    const w = renderedImages(JSON.stringify(item), namespace).workloads[0]
+    if (!w) return []
     const pluginId = isObject(labels) && typeof labels.plugin_id === 'string' ? labels.plugin_id : undefined
     return [{ kind, name: w.name, namespace: w.namespace, ...(pluginId && { pluginId }), containers: w.containers }]
   })

@@ -192,6 +192,66 @@ describe('--cluster and --chart', () => {
     expect(api.writes()).toEqual([])
   })
 
+  it("plugins in the supervisor's namespace are listed once, as plugins (their tag rules apply), not as services", async () => {
+    const { api, kubeconfig } = await startCluster(['spaceone', 'spaceone-plugin'])
+    const values = join(tempDir(), 'values.yaml')
+    writeFileSync(
+      values,
+      stringify({
+        global: { supervisor_namespace: 'spaceone-plugin' },
+        supervisor: {
+          application_scheduler: { CONNECTORS: { KubernetesConnector: { namespace: 'spaceone-plugin' } } },
+        },
+      }),
+    )
+    api.seed(deployment('spaceone-plugin', 'supervisor', 'cloudforet/supervisor:2.0.dev19', { app: 'supervisor' }))
+    const ec2 = 'registry.hub.docker.com/cloudforet/plugin-aws-ec2-inven-collector:latest'
+    api.seed(
+      deployment('spaceone-plugin', 'plugin-aws-ec2-inven-collector-x1y2', ec2, {
+        supervisor_name: 'root',
+        plugin_id: 'plugin-aws-ec2-inven-collector',
+      }),
+    )
+    const r = await runCli(
+      [
+        'images',
+        '--chart-version',
+        '2.0.0-dev35',
+        '-f',
+        values,
+        '--cluster',
+        '--kubeconfig',
+        kubeconfig,
+        '--plugin-images',
+        'cluster',
+        '--json',
+      ],
+      { env: { CFPULL_KUBECTL: toolPath('kubectl') } },
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.images.find((i: { reference: string }) => i.reference === ec2)).toMatchObject({
+      source: ['cluster'],
+      tagSource: 'cluster',
+      uses: [
+        {
+          service: 'plugin-aws-ec2-inven-collector',
+          role: 'plugin',
+          namespace: 'spaceone-plugin',
+          source: 'cluster',
+        },
+      ],
+    })
+    expect(
+      doc.images.find((i: { reference: string }) => i.reference === 'cloudforet/supervisor:2.0.dev19').uses,
+    ).toContainEqual({
+      service: 'supervisor',
+      role: 'container:supervisor',
+      namespace: 'spaceone-plugin',
+      source: 'cluster',
+    })
+  })
+
   it('--chart lists every container helm renders, and says where the table disagrees', async () => {
     const r = await runCli(
       [

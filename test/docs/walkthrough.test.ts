@@ -1,6 +1,7 @@
 // README "From Docker Hub to your own registry": the walkthrough's command lines run here, as
 // written, in bash with the built CLI (bin/cfpull.js) against real parts, and each block of
-// README.md and README.ko.md must equal what they print:
+// README.md and README.ko.md must equal what they print (so must the blocks of README "cfpull
+// mirror", run once the walkthrough is done):
 //
 // - two Distribution registries on 127.0.0.1 (test/helpers/registry.ts): a stand-in for Docker
 //   Hub (token auth that lets anyone pull, as Docker Hub does), seeded with a small image under
@@ -40,6 +41,8 @@ interface Step {
   id: string
   /** Command lines as README shows them (placeholders in), run in turn, each in its own bash. */
   commands: string[]
+  /** The last command's exit code when it is not 0: README shows it as `$ echo $?` after the output. */
+  exitCode?: number
 }
 
 // One line of a command per entry; README shows them joined with ` \` and a 4-space indent.
@@ -101,6 +104,47 @@ const STEPS: Step[] = [
       ),
     ],
   },
+]
+
+// README "cfpull mirror" shows the walkthrough's mirror step again, once it is done: a line is added
+// to its list for a tag the stand-in does not have, so the same command skips the 8 images already in
+// place and fails that one. Then the inventory flags with --cluster: the services already name the
+// mirror, and the plugins Cloudforet installed before still pull from the stand-in (PLUGINS), one of
+// them as `latest`, which is never pushed. Last, the list given with an inventory flag: exit 2.
+const MIRROR_SECTION: Step[] = [
+  {
+    id: 'mirror-rerun',
+    commands: [
+      `echo ${PLACEHOLDERS.hub}/cloudforet/identity:1.13.0 >> list.txt`,
+      cmd(
+        `echo "$REGISTRY_PASSWORD" | cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet --images list.txt`,
+        '--dest-username robot --dest-password-stdin --src-ca hub-ca.pem --dest-ca registry-ca.pem',
+      ),
+    ],
+    exitCode: 6,
+  },
+  {
+    id: 'mirror-cluster',
+    commands: [
+      cmd(
+        `echo "$REGISTRY_PASSWORD" | cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet`,
+        `-f values.yaml ${MINI} --cluster -n spaceone --plugin-images cluster`,
+        '--dest-username robot --dest-password-stdin --src-ca hub-ca.pem --dest-ca registry-ca.pem',
+      ),
+    ],
+    exitCode: 6,
+  },
+  {
+    id: 'mirror-usage',
+    commands: [`cfpull mirror --to ${PLACEHOLDERS.mirror}/cloudforet --images list.txt -f values.yaml`],
+    exitCode: 2,
+  },
+]
+
+/** Plugin Deployments the supervisor made before the walkthrough, from the stand-in: id, image path, tag. */
+const PLUGINS: Array<[string, string, string]> = [
+  ['plugin-email-noti-protocol', 'spaceone/plugin-email-noti-protocol', '1.12.1'],
+  ['plugin-aws-ec2-inven-collector', 'spaceone/plugin-aws-ec2-inven-collector', 'latest'],
 ]
 
 let set: RegistrySet
@@ -225,17 +269,22 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
         .replaceAll(cluster.kubeconfig, '~/.kube/config')
 
     const blocks = new Map<string, string>()
-    for (const step of STEPS) {
-      const ran: { command: string; output: string }[] = []
-      for (const command of step.commands) {
-        const r = await bash(real(command), work, env)
-        expect(r.output).not.toContain(PASSWORD)
-        expect(r.code, `${command}\n${r.output}`).toBe(0)
-        ran.push({ command, output: shown(r.output) })
-        if (step.id === 'stand-in') await seedHub(join(work, 'list.txt'))
+    const runSteps = async (steps: Step[]) => {
+      for (const step of steps) {
+        const ran: { command: string; output: string }[] = []
+        for (const [i, command] of step.commands.entries()) {
+          const r = await bash(real(command), work, env)
+          expect(r.output).not.toContain(PASSWORD)
+          const code = i === step.commands.length - 1 ? (step.exitCode ?? 0) : 0
+          expect(r.code, `${command}\n${r.output}`).toBe(code)
+          ran.push({ command, output: shown(r.output) })
+          if (code) ran.push({ command: 'echo $?', output: `${code}\n` })
+          if (step.id === 'stand-in') await seedHub(join(work, 'list.txt'))
+        }
+        blocks.set(step.id, block(ran))
       }
-      blocks.set(step.id, block(ran))
     }
+    await runSteps(STEPS)
 
     // What README says of the result. The patched values name exactly the images mirror pushed
     // (its destinations: the last path part under --to) ...
@@ -257,6 +306,28 @@ describe('README walkthrough: from Docker Hub to your own registry', () => {
       expect(spec.imagePullSecrets, d.metadata.name).toEqual([{ name: 'my-credential' }])
       for (const c of spec.containers) expect(c.image.startsWith(`${mirror.host}/cloudforet/`), c.image).toBe(true)
     }
+
+    for (const [id, path, tag] of PLUGINS) {
+      await hub.seedImage(path, tag)
+      cluster.api.seed({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: `${id}-x7k2p`,
+          namespace: 'cloudforet-plugin',
+          labels: { supervisor_name: 'root', plugin_id: id },
+        },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: id } },
+          template: {
+            metadata: { labels: { app: id } },
+            spec: { containers: [{ name: id, image: `${hub.host}/${path}:${tag}` }] },
+          },
+        },
+      })
+    }
+    await runSteps(MIRROR_SECTION)
 
     for (const name of ['README.md', 'README.ko.md']) {
       const file = join(repo, name)
