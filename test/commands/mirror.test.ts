@@ -286,6 +286,9 @@ function inventoryValues(): string {
     file,
     stringify({
       console: { image: { name: `${src.host}/cloudforet/console`, version: '2.0.dev31' } },
+      // The fixture chart's Docker Hub images (console-api and its nginx, redis) are not at this source.
+      'console-api': { enabled: false },
+      redis: { enabled: false },
       identity: { enabled: false },
       repository: {
         enabled: false,
