@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder'
 import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
 
 export interface RunResult {
@@ -28,6 +29,11 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Aborting it stops the child (SIGTERM), e.g. on an interrupt. */
   cancelSignal?: AbortSignal
+  /**
+   * Called with each line of the child's stderr as it is written (without its newline), e.g. for
+   * a progress display that names what the child is doing. The result's stderr still holds all of it.
+   */
+  onStderrLine?: (line: string) => void
 }
 
 /** cfpull's own password variables: never passed on to a child process. */
@@ -83,7 +89,7 @@ export function toolNotFound(tool: string, file: string): ToolNotFoundError {
 export const execaRunner: Runner = async (file, args, opts = {}) => {
   const { execa } = await import('execa')
   if (opts.keepRunning) return runKeptRunning(file, args, opts.keepRunning, opts.cwd, opts.withhold)
-  const r = await execa(file, args, {
+  const child = execa(file, args, {
     reject: false,
     stripFinalNewline: false,
     extendEnv: false,
@@ -93,6 +99,8 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
     ...(opts.timeout && { timeout: opts.timeout }),
     ...(opts.cancelSignal && { cancelSignal: opts.cancelSignal }),
   })
+  if (opts.onStderrLine) streamLines(child.stderr, opts.onStderrLine)
+  const r = await child
   const tool = file.split('/').pop()!
   if (r.failed && r.exitCode === undefined) {
     if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw toolNotFound(tool, file)
@@ -106,6 +114,24 @@ export const execaRunner: Runner = async (file, args, opts = {}) => {
     throw new ToolFailedError(tool, undefined, String(r.stderr ?? ''), undefined, undefined, stopped)
   }
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 }
+}
+
+/** Calls `onLine` with each complete line of a stream (UTF-8 split across chunks kept whole), then the rest. */
+function streamLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
+  const emit = (text: string) => {
+    const lines = (rest + text).split('\n')
+    rest = lines.pop()!
+    for (const line of lines) onLine(line)
+  }
+  stream.on('data', (chunk: Buffer) => emit(decoder.write(chunk)))
+  stream.on('end', () => {
+    emit(decoder.end())
+    if (rest) onLine(rest)
+    rest = ''
+  })
 }
 
 async function runKeptRunning(
@@ -157,11 +183,12 @@ function formatMs(ms: number): string {
 export function redactingRunner(run: Runner, redact: (s: string) => string, withhold: string[] = []): Runner {
   return async (file, args, opts) => {
     try {
-      const r = await run(
-        file,
-        args,
-        withhold.length ? { ...opts, withhold: [...(opts?.withhold ?? []), ...withhold] } : opts,
-      )
+      const onLine = opts?.onStderrLine
+      const r = await run(file, args, {
+        ...opts,
+        ...(withhold.length && { withhold: [...(opts?.withhold ?? []), ...withhold] }),
+        ...(onLine && { onStderrLine: (line: string) => onLine(redact(line)) }),
+      })
       return { ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) }
     } catch (err) {
       if (err instanceof ToolFailedError)

@@ -10,9 +10,10 @@
 // skopeo cannot fall back on the user's ~/.docker/config.json for a registry cfpull was told to
 // reach anonymously. The directory is removed by `remove()`, and on process exit whatever happened.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { ToolFailedError, ToolNotFoundError } from '../core/errors.js'
 import type { Platform } from '../core/images/pull-check.js'
 import { toolNotFound, type Runner } from './run.js'
@@ -85,17 +86,27 @@ async function certDir(dir: string, name: string, pem: string): Promise<string> 
   return path
 }
 
-/** `skopeo --version`: fails with exit 4 and how to install it when skopeo cannot be started. */
-export async function skopeoVersion(run: Runner, bin: string): Promise<string> {
-  let r
-  try {
-    r = await run(bin, ['--version'], { timeout: 30_000 })
-  } catch (err) {
-    if (err instanceof ToolNotFoundError) throw toolNotFound('skopeo', bin)
-    throw err
+/**
+ * Finds the skopeo binary as the runner would start it (a path, or a name looked up on PATH),
+ * without starting it: a missing skopeo is exit 4 with how to install it, before anything is
+ * copied. Not `skopeo --version`: a Go process start costs more than every check of a small run.
+ */
+export async function findSkopeo(bin: string, env: Record<string, string | undefined>): Promise<string> {
+  const candidates = bin.includes('/')
+    ? [bin]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, bin))
+  for (const file of candidates) {
+    try {
+      await access(file, constants.X_OK)
+      if ((await stat(file)).isFile()) return file
+    } catch {
+      // not there, or not executable: the next one
+    }
   }
-  if (r.exitCode !== 0) throw new ToolFailedError('skopeo', r.exitCode, r.stderr, 'skopeo --version')
-  return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim()
+  throw toolNotFound('skopeo', bin)
 }
 
 /** denied: the destination refused the push; auth: credentials asked for or refused. */
@@ -209,7 +220,13 @@ export async function skopeoSync(
   bin: string,
   ws: SkopeoWorkspace,
   req: SyncRequest,
-  options: { cancelSignal?: AbortSignal; withhold?: string[]; name?: string } = {},
+  options: {
+    cancelSignal?: AbortSignal
+    withhold?: string[]
+    name?: string
+    /** Each line of skopeo's log that names an image, as it is written. */
+    onEvent?: (event: SyncEvent) => void
+  } = {},
 ): Promise<SyncOutcome> {
   const file = join(ws.dir, `${options.name ?? 'sync'}.yaml`)
   await writeFile(file, skopeoSyncFile(ws, req.sources), { mode: 0o600 })
@@ -221,6 +238,7 @@ export async function skopeoSync(
       env: { DOCKER_CONFIG: ws.dir },
       ...(options.cancelSignal && { cancelSignal: options.cancelSignal }),
       ...(options.withhold && { withhold: options.withhold }),
+      ...(options.onEvent && { onStderrLine: (line: string) => notify(line, options.onEvent!) }),
     })
     stderr = r.stderr
     exitCode = r.exitCode
@@ -238,22 +256,47 @@ export async function skopeoSync(
   }
 }
 
+/**
+ * One line of skopeo sync's log that says something about an image: it `started` copying it (so
+ * the one before it in the same sync is over), or the copy `failed`; or the sync is `fatal`.
+ */
+export type SyncEvent =
+  | { kind: 'started'; source: string }
+  | { kind: 'failed'; source: string; reason: string; failure: CopyFailureKind }
+  | { kind: 'fatal'; reason: string }
+
+/** Reads one line of skopeo sync's log (logfmt on stderr); undefined for the lines about nothing in particular. */
+export function syncEvent(line: string): SyncEvent | undefined {
+  const msg = field(line, 'msg')
+  if (msg === undefined) return undefined
+  if (msg.startsWith('Copying image ref ')) {
+    const from = field(line, 'from')
+    return from ? { kind: 'started', source: from } : undefined
+  }
+  if (/level=error/.test(line)) {
+    const ref = /^Error copying ref "(.+)"$/.exec(msg)?.[1]
+    const reason = (field(line, 'error') ?? msg).trim()
+    return ref ? { kind: 'failed', source: ref, reason, failure: errorKind(reason) } : undefined
+  }
+  if (/level=fatal/.test(line)) return { kind: 'fatal', reason: msg.trim() }
+  return undefined
+}
+
+function notify(line: string, onEvent: (event: SyncEvent) => void): void {
+  const event = syncEvent(line)
+  if (event) onEvent(event)
+}
+
 /** Reads skopeo sync's log: the images it started, the error of each one that failed, the fatal line. */
 export function parseSyncLog(stderr: string): Pick<SyncOutcome, 'failures' | 'started' | 'fatal'> {
   const failures: SyncOutcome['failures'] = new Map()
   const started: string[] = []
   let fatal: string | undefined
   for (const line of stderr.split('\n')) {
-    const msg = field(line, 'msg')
-    if (msg === undefined) continue
-    if (msg.startsWith('Copying image ref ')) {
-      const from = field(line, 'from')
-      if (from) started.push(from)
-    } else if (/level=error/.test(line)) {
-      const ref = /^Error copying ref "(.+)"$/.exec(msg)?.[1]
-      const reason = (field(line, 'error') ?? msg).trim()
-      if (ref) failures.set(ref, { reason, kind: errorKind(reason) })
-    } else if (/level=fatal/.test(line)) fatal = msg.trim()
+    const e = syncEvent(line)
+    if (e?.kind === 'started') started.push(e.source)
+    else if (e?.kind === 'failed') failures.set(e.source, { reason: e.reason, kind: e.failure })
+    else if (e?.kind === 'fatal') fatal = e.reason
   }
   return { failures, started, ...(fatal !== undefined && { fatal }) }
 }

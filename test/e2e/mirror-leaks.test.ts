@@ -57,7 +57,6 @@ for a in "$@"; do
   case "$a" in *.yaml) { printf 'SYNCFILE %s\\n' "$(stat -c %a "$a")"; cat "$a"; } >> "${log}" ;; esac
   prev="$a"
 done
-[ "$1" = --version ] && exec skopeo --version
 ${then}
 `,
   )
@@ -125,7 +124,8 @@ describe('cfpull mirror: credentials never leak', () => {
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
     const log = readFileSync(w.log, 'utf8')
-    expect(log).toMatch(/^ARGV --version$/m)
+    // skopeo is found on disk, not started to ask its version: one process, the sync.
+    expect(log.match(/^ARGV /gm)).toHaveLength(1)
     expect(log).toMatch(
       /^ARGV sync --src yaml --dest docker --keep-going --all --preserve-digests --retry-times 2 --authfile \S+\/auth\.json --dest-cert-dir \S+ \S+\/sync-0\.yaml \S+\/leak$/m,
     )

@@ -5,20 +5,25 @@
 //   1. check: one manifest request per image at each registry (the destination's digest, the
 //      source's); an image already there with the source's digest is skipped, and that answer is
 //      its proof. Credentials refused on either side stop here, before anything is pushed (exit 5).
-//   2. copy: one `skopeo sync --keep-going` for every image that needs copying (one process and one
-//      connection setup per registry, not one per image); a failure does not stop the others.
-//   3. proof: each image of the batch asked of the mirror as a node would ask (doctor --pull's
-//      check): its digest must be the source's. An image that is not there failed, with
-//      skopeo's line for it as the reason.
+//   2. copy: `skopeo sync --keep-going` of the images that need copying, one process per
+//      --concurrency batch (one connection setup per registry, not one per image); a failure
+//      does not stop the others. skopeo's log is read as it is written: it names the image
+//      being copied (the progress line), and when skopeo moves on from an image that one's
+//   3. proof starts at once, beside the copies still running: the image asked of the mirror
+//      as a node would ask (doctor --pull's check), with the destination credentials, for each
+//      platform asked for; its digest must be the source's. An image that is not there failed,
+//      with skopeo's line for it as the reason.
 import { readText } from '../../adapters/files.js'
 import { RegistryClient, fetchManifest, probeManifest, registryEndpoint } from '../../adapters/registry.js'
 import { redactingRunner, toolBinary } from '../../adapters/run.js'
 import {
   createSkopeoWorkspace,
+  findSkopeo,
   skopeoSync,
-  skopeoVersion,
   syncSourceName,
+  type CopyFailureKind,
   type SkopeoWorkspace,
+  type SyncEvent,
   type SyncOutcome,
 } from '../../adapters/skopeo.js'
 import { ExitCode, UsageError } from '../../core/errors.js'
@@ -103,10 +108,8 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
   // Every password form is withheld from skopeo's environment and redacted from its output.
   const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
-  // Asked while the read-only checks run, and awaited before anything is copied: a missing skopeo
-  // is exit 4 with the install command, not 40 failed copies.
-  const version = opts.dryRun ? undefined : skopeoVersion(run, bin)
-  version?.catch(() => {})
+  // A missing skopeo is exit 4 with the install command, not 40 failed copies.
+  if (!opts.dryRun) await findSkopeo(bin, deps.env)
   if (opts.images === undefined) {
     // The plugins' tag lists are read with the source credentials, so those are for
     // --src-registry, else Docker Hub (where Cloudforet's images are).
@@ -176,7 +179,6 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
   }
 
-  const skopeo = await version
   const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
   const abort = new AbortController()
   let interrupted = false
@@ -185,8 +187,7 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     abort.abort()
   })
   let ws: SkopeoWorkspace | undefined
-  const outcomes = new Map<Checked, SyncOutcome>()
-  let sizes = new Map<Checked, number | null>()
+  done = checked.length - toCopy.length
   try {
     if (toCopy.length) {
       ws = await createSkopeoWorkspace({
@@ -200,80 +201,78 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
         ...(creds.destCa !== undefined && { destCa: creds.destCa }),
       })
       const workspace = ws
-      done = checked.length - toCopy.length
       // skopeo sync copies one image after the other: --concurrency batches run side by side, each
       // one skopeo process (images dealt round-robin), so at most that many images move at once.
       const batches = Array.from({ length: Math.min(concurrency, toCopy.length) }, (_, i) =>
         toCopy.filter((_c, k) => k % concurrency === i),
       )
-      progress(
-        'copy',
-        `${toCopy.length} image${toCopy.length === 1 ? '' : 's'} in ${batches.length} skopeo sync${batches.length === 1 ? '' : 's'}`,
-      )
       // The sizes are read from the source meanwhile (read-only, so the wall time is skopeo's).
-      const [, sized] = await Promise.all([
-        Promise.all(
-          batches.map(async (batch, i) => {
-            const outcome = await skopeoSync(
-              run,
-              bin,
-              workspace,
-              {
-                sources: batch.map((c) => c.entry.from),
-                destination: `${target.host}/${target.path}`,
-                ...(platform && { platform }),
-              },
-              { cancelSignal: abort.signal, name: `sync-${i}` },
-            )
-            for (const c of batch) outcomes.set(c, outcome)
-          }),
-        ),
-        mapLimit(toCopy, concurrency, async (c) => [c, await sourceBytes(c, clients, platform)] as const),
-      ])
-      sizes = new Map(sized)
+      const sizes = new Map<Checked, Promise<number | null>>()
+      const sizing = mapLimit(toCopy, concurrency, async (c) => {
+        const size = sourceBytes(c, clients, platform)
+        sizes.set(c, size)
+        await size
+      })
+      const current = new Map<number, string>()
+      const prove = async (c: Checked, failure: SyncFailure | undefined, outcome: Promise<SyncOutcome>) => {
+        const r = await proof(c, failure, outcome, clients.dest, target.host, !!creds.dest, () => interrupted)
+        const size = r.status === 'copied' ? await waitSize(sizes, c, sizing) : null
+        bytes += size ?? 0
+        record(c, { ...r, bytes: size })
+        done++
+        progress(current.size ? 'copy' : 'proof', [...current.values()].at(-1))
+      }
+      progress('copy')
+      const proofs: Promise<void>[] = []
+      await Promise.all(
+        batches.map(async (batch, i) => {
+          const bySource = new Map(batch.map((c) => [syncSourceName(c.entry.from), c]))
+          const failures = new Map<string, SyncFailure>()
+          const proven = new Set<Checked>()
+          let last: Checked | undefined
+          let ended!: (o: SyncOutcome) => void
+          const outcome = new Promise<SyncOutcome>((resolve) => (ended = resolve))
+          // Each image is proven as soon as skopeo moves on from it (its copy is over, whatever
+          // came of it), while the rest of the batch is still copying: only the last one waits.
+          const settle = (c: Checked) => {
+            if (proven.has(c)) return
+            proven.add(c)
+            proofs.push(prove(c, failures.get(syncSourceName(c.entry.from)), outcome))
+          }
+          const onEvent = (e: SyncEvent) => {
+            if (e.kind === 'failed') failures.set(e.source, { reason: e.reason, kind: e.failure })
+            if (e.kind !== 'started') return
+            const c = bySource.get(e.source)
+            if (last && last !== c) settle(last)
+            last = c
+            if (!c) return
+            current.set(i, c.entry.image)
+            progress('copy', c.entry.image)
+          }
+          const result = skopeoSync(
+            run,
+            bin,
+            workspace,
+            {
+              sources: batch.map((c) => c.entry.from),
+              destination: `${target.host}/${target.path}`,
+              ...(platform && { platform }),
+            },
+            { cancelSignal: abort.signal, name: `sync-${i}`, onEvent },
+          )
+          // A skopeo that cannot be started rejects: no proof waits on it then.
+          result.then(ended, () => {})
+          const o = await result
+          current.delete(i)
+          for (const c of batch) settle(c)
+          return o
+        }),
+      )
+      await Promise.all([...proofs, sizing])
     }
   } finally {
     unsubscribe?.()
     await ws?.remove()
-  }
-
-  // Phase 3: each image of the batch asked of the mirror, as a node asks for it: in place when the
-  // digest pulled back is the source's, for each platform asked for. That is the proof, and it
-  // tells which images skopeo did not copy; skopeo's own line for that image says why.
-  if (outcomes.size) {
-    done = 0
-    progress('proof')
-    await mapLimit(toCopy, concurrency, async (c) => {
-      const sync = outcomes.get(c)!
-      const failure = sync.failures.get(syncSourceName(c.entry.from))
-      const got = await fetchManifest(clients.dest, c.entry.to.repository, c.entry.to.reference, 'GET')
-      const platforms = c.platforms ? c.platforms.map(parsePlatform) : []
-      const answer = answerFor(got.probe, {
-        host: target.host,
-        repository: c.entry.to.repository,
-        reference: c.entry.to.reference,
-        credentialed: !!creds.dest,
-        platforms,
-      })
-      const size = sizes.get(c) ?? null
-      if (got.digest === c.want && answer.status === 'pulls') {
-        bytes += size ?? 0
-        record(c, {
-          status: 'copied',
-          reason: interrupted ? 'copied before the interrupt; pulls from the mirror' : 'copied; pulls from the mirror',
-          bytes: size,
-        })
-      } else if (got.digest === c.want)
-        record(c, { status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` })
-      else if (got.digest && !failure && !sync.stopped)
-        record(c, {
-          status: 'failed',
-          reason: `copied, but the mirror serves ${got.digest}, not the source's ${c.want ?? 'digest'}`,
-        })
-      else record(c, { status: 'failed', reason: notCopied(c, failure, sync) })
-      done++
-      progress('proof', c.entry.image)
-    })
   }
 
   deps.onProgress?.({ phase: 'done', done: total, total, bytes })
@@ -284,13 +283,65 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     ...(platform && { platform: formatPlatform(platform) }),
     records: ordered,
     notes,
-    ...(skopeo && { skopeo }),
     interrupted,
     exitCode: interrupted ? ExitCode.Interrupted : mirrorExitCode(ordered, false),
   }
 }
 
 const REFUSED = 'refused: '
+
+type SyncFailure = { reason: string; kind: CopyFailureKind }
+
+/**
+ * The proof of one copied image: its manifest asked of the mirror as a node asks for it, with the
+ * destination credentials. In place when the digest pulled back is the source's and it pulls, for
+ * each platform asked for. An image that is not there failed: skopeo's line for it says why, else
+ * how its sync ended (waited for only then).
+ */
+async function proof(
+  c: Checked,
+  failure: SyncFailure | undefined,
+  outcome: Promise<SyncOutcome>,
+  dest: RegistryClient,
+  destHost: string,
+  credentialed: boolean,
+  interrupted: () => boolean,
+): Promise<Pick<MirrorRecord, 'status' | 'reason'>> {
+  const got = await fetchManifest(dest, c.entry.to.repository, c.entry.to.reference, 'GET')
+  const answer = answerFor(got.probe, {
+    host: destHost,
+    repository: c.entry.to.repository,
+    reference: c.entry.to.reference,
+    credentialed,
+    platforms: c.platforms ? c.platforms.map(parsePlatform) : [],
+  })
+  if (got.digest === c.want && answer.status === 'pulls')
+    return {
+      status: 'copied',
+      reason: interrupted() ? 'copied before the interrupt; pulls from the mirror' : 'copied; pulls from the mirror',
+    }
+  if (got.digest === c.want) return { status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` }
+  const sync = await outcome
+  const why = failure ?? sync.failures.get(syncSourceName(c.entry.from))
+  if (got.digest && !why && !sync.stopped)
+    return {
+      status: 'failed',
+      reason: `copied, but the mirror serves ${got.digest}, not the source's ${c.want ?? 'digest'}`,
+    }
+  return { status: 'failed', reason: notCopied(c, why, sync) }
+}
+
+/** The size of an image's copy once the source has said (sizing runs beside the copies). */
+async function waitSize(
+  sizes: Map<Checked, Promise<number | null>>,
+  c: Checked,
+  all: Promise<unknown>,
+): Promise<number | null> {
+  const known = sizes.get(c)
+  if (known) return known
+  await all
+  return (await sizes.get(c)) ?? null
+}
 
 /** Why an image of the batch is not at the destination: skopeo's line for it, else how skopeo ended. */
 function notCopied(c: Checked, failure: { reason: string; kind: string } | undefined, sync: SyncOutcome): string {
@@ -354,15 +405,21 @@ function describe(a: PullAnswer): string {
 }
 
 /**
- * Phase 1 for one image: the destination's manifest (HEAD), then the source's (HEAD, or GET when
- * one platform of an index is wanted). One request at each registry when the image is in place.
+ * Phase 1 for one image: the destination's manifest (HEAD) and the source's (HEAD, or GET when
+ * one platform of an index is wanted), side by side. One request at each registry when the image
+ * is in place. HEAD, not GET, at the source: Docker Hub counts a GET of a manifest as a pull.
  */
 async function check(entry: MirrorEntry, clients: Clients, platform: Platform | undefined): Promise<Checked> {
   const base = { entry, platforms: null }
   if (entry.alreadyThere)
     return { ...base, action: 'there', reason: `already under the mirror's path: not copied onto itself` }
   const { to, from } = entry
-  const dest = await fetchManifest(clients.dest, to.repository, to.reference, 'HEAD')
+  const method = platform ? 'GET' : 'HEAD'
+  // Both asked at once: neither answer changes what is asked of the other registry (read-only).
+  const [dest, src] = await Promise.all([
+    fetchManifest(clients.dest, to.repository, to.reference, 'HEAD'),
+    fetchManifest(clients.source(from.host), from.repository, from.reference, method),
+  ])
   const destAnswer = answerFor(dest.probe, {
     host: to.host,
     repository: to.repository,
@@ -379,8 +436,6 @@ async function check(entry: MirrorEntry, clients: Clients, platform: Platform | 
   if (destAnswer.status === 'unreachable')
     return { ...base, action: 'fail', reason: `the destination ${to.host} is unreachable: ${destAnswer.detail ?? ''}` }
 
-  const method = platform ? 'GET' : 'HEAD'
-  const src = await fetchManifest(clients.source(from.host), from.repository, from.reference, method)
   const srcCtx = {
     host: from.host,
     repository: from.repository,
