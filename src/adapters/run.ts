@@ -85,6 +85,14 @@ export function toolNotFound(tool: string, file: string): ToolNotFoundError {
   return new ToolNotFoundError(file, INSTALL_HINTS[tool] ?? 'check that it is installed and on PATH')
 }
 
+/**
+ * Loads execa now, while the caller waits on something else (the network), rather than when the
+ * first tool starts. Failing here changes nothing: the run loads it again and reports then.
+ */
+export function warmRunner(): void {
+  import('execa').catch(() => {})
+}
+
 /** The real runner: execa, loaded only when a command first runs a tool. */
 export const execaRunner: Runner = async (file, args, opts = {}) => {
   const { execa } = await import('execa')

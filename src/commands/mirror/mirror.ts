@@ -15,14 +15,13 @@
 //      with skopeo's line for it as the reason.
 import { readText } from '../../adapters/files.js'
 import { RegistryClient, fetchManifest, probeManifest, registryEndpoint } from '../../adapters/registry.js'
-import { redactingRunner, toolBinary } from '../../adapters/run.js'
+import { redactingRunner, toolBinary, warmRunner } from '../../adapters/run.js'
 import {
   createSkopeoWorkspace,
   findSkopeo,
   skopeoSync,
   syncSourceName,
   type CopyFailureKind,
-  type SkopeoWorkspace,
   type SyncEvent,
   type SyncOutcome,
 } from '../../adapters/skopeo.js'
@@ -61,9 +60,7 @@ interface Checked {
   reason: string
   /** The digest the destination must end up with: the source's (or its platform child's). */
   want?: string
-  /** The source manifest or index, when it was fetched with GET. */
-  body?: string
-  isIndex?: boolean
+  /** Those of the copy; null until known (an index asked for with HEAD: its proof fills them in). */
   platforms: string[] | null
 }
 
@@ -140,57 +137,20 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const progress = (phase: 'check' | 'copy' | 'proof', current?: string) =>
     deps.onProgress?.({ phase, done, total, bytes, ...(current && { current }) })
 
-  // Phase 1: where each image stands. Read-only, at both registries.
-  progress('check')
-  const checked = await mapLimit(entries, concurrency, async (entry) => {
-    const c = await check(entry, clients, platform)
-    done++
-    progress('check', entry.image)
-    return c
-  })
-  const refused = checked.filter((c) => c.action === 'fail' && c.reason.startsWith(REFUSED))
-  if (refused.length) {
-    const first = refused[0]!.reason.slice(REFUSED.length)
-    throw new RegistryRejectedError(
-      `${first}; nothing was pushed`,
-      'check the user and password (--src-username/--dest-username and their password sources); robot accounts need their full name, e.g. robot$project+ci',
-    )
-  }
-
-  const records = new Map<MirrorEntry, MirrorRecord>()
-  const record = (c: Checked, r: Partial<MirrorRecord> & Pick<MirrorRecord, 'status' | 'reason'>) => {
-    const full: MirrorRecord = {
-      source: c.entry.image,
-      destination: c.entry.destination,
-      platforms: c.platforms,
-      digest: c.want ?? null,
-      bytes: null,
-      ...(c.entry.tagReason !== undefined && { tagReason: c.entry.tagReason }),
-      ...r,
-    }
-    records.set(c.entry, full)
-    deps.onRecord?.(full)
-    return full
-  }
-  for (const c of checked) {
-    if (c.action === 'there') record(c, { status: 'skipped', reason: c.reason, digest: null })
-    else if (c.action === 'skip') record(c, { status: 'skipped', reason: c.reason })
-    else if (c.action === 'fail') record(c, { status: 'failed', reason: c.reason })
-    else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
-  }
-
-  const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
+  // The private directory for skopeo and execa are made ready while the checks wait on the
+  // registries, not after them. From here on an interrupt is ours to handle: it must not end the
+  // process with the credentials' directory still on disk.
   const abort = new AbortController()
   let interrupted = false
-  const unsubscribe = deps.signals?.(() => {
-    interrupted = true
-    abort.abort()
-  })
-  let ws: SkopeoWorkspace | undefined
-  done = checked.length - toCopy.length
-  try {
-    if (toCopy.length) {
-      ws = await createSkopeoWorkspace({
+  const unsubscribe = opts.dryRun
+    ? undefined
+    : deps.signals?.(() => {
+        interrupted = true
+        abort.abort()
+      })
+  const workspace = opts.dryRun
+    ? undefined
+    : createSkopeoWorkspace({
         credentials: [
           ...(creds.src ? [{ key: registryEndpoint(srcServer).host, ...userPass(creds.src) }] : []),
           // Keyed by HOST/PATH: skopeo picks the longest match, so these credentials are used for
@@ -200,25 +160,69 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
         ...(creds.srcCa !== undefined && { srcCa: creds.srcCa }),
         ...(creds.destCa !== undefined && { destCa: creds.destCa }),
       })
-      const workspace = ws
+  workspace?.catch(() => {})
+  // After the first requests are on their way (the checks start below), so it does not hold them up.
+  if (!opts.dryRun) setImmediate(warmRunner)
+  const records = new Map<MirrorEntry, MirrorRecord>()
+  // Phases 1 to 3; whatever ends them, the cleanup below runs.
+  const copyAndProve = async (): Promise<void> => {
+    // Phase 1: where each image stands. Read-only, at both registries.
+    progress('check')
+    const checked = await mapLimit(entries, concurrency, async (entry) => {
+      const c = await check(entry, clients, platform)
+      done++
+      progress('check', entry.image)
+      return c
+    })
+    const refused = checked.filter((c) => c.action === 'fail' && c.reason.startsWith(REFUSED))
+    if (refused.length) {
+      const first = refused[0]!.reason.slice(REFUSED.length)
+      throw new RegistryRejectedError(
+        `${first}; nothing was pushed`,
+        'check the user and password (--src-username/--dest-username and their password sources); robot accounts need their full name, e.g. robot$project+ci',
+      )
+    }
+
+    const record = (c: Checked, r: Partial<MirrorRecord> & Pick<MirrorRecord, 'status' | 'reason'>) => {
+      const full: MirrorRecord = {
+        source: c.entry.image,
+        destination: c.entry.destination,
+        platforms: c.platforms,
+        digest: c.want ?? null,
+        bytes: null,
+        ...(c.entry.tagReason !== undefined && { tagReason: c.entry.tagReason }),
+        ...r,
+      }
+      records.set(c.entry, full)
+      deps.onRecord?.(full)
+      return full
+    }
+    for (const c of checked) {
+      if (c.action === 'there') record(c, { status: 'skipped', reason: c.reason, digest: null })
+      else if (c.action === 'skip') record(c, { status: 'skipped', reason: c.reason })
+      else if (c.action === 'fail') record(c, { status: 'failed', reason: c.reason })
+      else if (opts.dryRun) record(c, { status: 'planned', reason: c.reason })
+    }
+
+    const toCopy = opts.dryRun ? [] : checked.filter((c) => c.action === 'copy')
+    done = checked.length - toCopy.length
+    if (interrupted) {
+      for (const c of toCopy)
+        record(c, { status: 'failed', reason: 'interrupted before its copy started: nothing of it was pushed' })
+      return
+    }
+    if (toCopy.length) {
+      const ws = (await workspace)!
       // skopeo sync copies one image after the other: --concurrency batches run side by side, each
       // one skopeo process (images dealt round-robin), so at most that many images move at once.
       const batches = Array.from({ length: Math.min(concurrency, toCopy.length) }, (_, i) =>
         toCopy.filter((_c, k) => k % concurrency === i),
       )
-      // The sizes are read from the source meanwhile (read-only, so the wall time is skopeo's).
-      const sizes = new Map<Checked, Promise<number | null>>()
-      const sizing = mapLimit(toCopy, concurrency, async (c) => {
-        const size = sourceBytes(c, clients, platform)
-        sizes.set(c, size)
-        await size
-      })
       const current = new Map<number, string>()
       const prove = async (c: Checked, failure: SyncFailure | undefined, outcome: Promise<SyncOutcome>) => {
         const r = await proof(c, failure, outcome, clients.dest, target.host, !!creds.dest, () => interrupted)
-        const size = r.status === 'copied' ? await waitSize(sizes, c, sizing) : null
-        bytes += size ?? 0
-        record(c, { ...r, bytes: size })
+        bytes += r.bytes ?? 0
+        record(c, r)
         done++
         progress(current.size ? 'copy' : 'proof', [...current.values()].at(-1))
       }
@@ -252,7 +256,7 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
           const result = skopeoSync(
             run,
             bin,
-            workspace,
+            ws,
             {
               sources: batch.map((c) => c.entry.from),
               destination: `${target.host}/${target.path}`,
@@ -268,11 +272,14 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
           return o
         }),
       )
-      await Promise.all([...proofs, sizing])
+      await Promise.all(proofs)
     }
+  }
+  try {
+    await copyAndProve()
   } finally {
     unsubscribe?.()
-    await ws?.remove()
+    await (await workspace?.catch(() => undefined))?.remove()
   }
 
   deps.onProgress?.({ phase: 'done', done: total, total, bytes })
@@ -306,8 +313,36 @@ async function proof(
   destHost: string,
   credentialed: boolean,
   interrupted: () => boolean,
-): Promise<Pick<MirrorRecord, 'status' | 'reason'>> {
-  const got = await fetchManifest(dest, c.entry.to.repository, c.entry.to.reference, 'GET')
+): Promise<Pick<MirrorRecord, 'status' | 'reason' | 'bytes'>> {
+  const { repository, reference } = c.entry.to
+  const got = await fetchManifest(dest, repository, reference, 'GET')
+  // The bytes of the copy, read back from the mirror: a manifest's config and layers; an index's
+  // children (those of each platform asked for), each of which must be there too.
+  let bytes: number | null = null
+  if (got.digest === c.want && got.body !== undefined) {
+    if (manifestKind(got.probe.kind === 'response' ? got.probe.contentType : undefined) !== 'index')
+      bytes = manifestBytes(got.body)
+    else {
+      const children = indexChildren(got.body)
+      c.platforms ??= children.map((ch) => formatPlatform(ch.platform))
+      const wanted = children.filter((ch) => c.platforms!.includes(formatPlatform(ch.platform)))
+      const parts = await mapLimit(wanted, 4, async (ch) => {
+        const child = await fetchManifest(dest, repository, ch.digest, 'GET')
+        return {
+          platform: formatPlatform(ch.platform),
+          bytes: child.body === undefined ? null : manifestBytes(child.body),
+        }
+      })
+      const missing = parts.filter((x) => x.bytes === null).map((x) => x.platform)
+      if (missing.length)
+        return {
+          status: 'failed',
+          reason: `copied, but the mirror does not serve its ${missing.join(', ')} manifest${missing.length === 1 ? '' : 's'}`,
+          bytes: null,
+        }
+      bytes = parts.reduce((sum, x) => sum + x.bytes!, 0)
+    }
+  }
   const answer = answerFor(got.probe, {
     host: destHost,
     repository: c.entry.to.repository,
@@ -319,28 +354,19 @@ async function proof(
     return {
       status: 'copied',
       reason: interrupted() ? 'copied before the interrupt; pulls from the mirror' : 'copied; pulls from the mirror',
+      bytes,
     }
-  if (got.digest === c.want) return { status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}` }
+  if (got.digest === c.want)
+    return { status: 'failed', reason: `copied, but it does not pull: ${describe(answer)}`, bytes: null }
   const sync = await outcome
   const why = failure ?? sync.failures.get(syncSourceName(c.entry.from))
   if (got.digest && !why && !sync.stopped)
     return {
       status: 'failed',
       reason: `copied, but the mirror serves ${got.digest}, not the source's ${c.want ?? 'digest'}`,
+      bytes: null,
     }
-  return { status: 'failed', reason: notCopied(c, why, sync) }
-}
-
-/** The size of an image's copy once the source has said (sizing runs beside the copies). */
-async function waitSize(
-  sizes: Map<Checked, Promise<number | null>>,
-  c: Checked,
-  all: Promise<unknown>,
-): Promise<number | null> {
-  const known = sizes.get(c)
-  if (known) return known
-  await all
-  return (await sizes.get(c)) ?? null
+  return { status: 'failed', reason: notCopied(c, why, sync), bytes: null }
 }
 
 /** Why an image of the batch is not at the destination: skopeo's line for it, else how skopeo ended. */
@@ -476,30 +502,10 @@ async function check(entry: MirrorEntry, clients: Clients, platform: Platform | 
     platforms = [formatPlatform(platform)]
   } else if (!isIndex) platforms = []
   else if (src.body !== undefined) platforms = indexChildren(src.body).map((ch) => formatPlatform(ch.platform))
-  const c = { ...base, want, isIndex, platforms, ...(src.body !== undefined && { body: src.body }) }
+  const c = { ...base, want, platforms }
   if (dest.digest === want) return { ...c, action: 'skip', reason: 'already at the destination with the same digest' }
   const destAt = dest.digest ? `the destination holds ${dest.digest}` : 'not at the destination'
   if (destAnswer.status === 'no-permission')
     return { ...c, action: 'copy', reason: `${destAt} (these credentials may not read it)` }
   return { ...c, action: 'copy', reason: destAt }
-}
-
-/**
- * The bytes a copy moves at most (configs and layers of the manifests copied), read from the
- * source; null when the source does not say. Also fills in an index's platforms.
- */
-async function sourceBytes(c: Checked, clients: Clients, platform: Platform | undefined): Promise<number | null> {
-  const { from } = c.entry
-  const client = clients.source(from.host)
-  const get = async (ref: string) => (await fetchManifest(client, from.repository, ref, 'GET')).body
-  const body = c.body ?? (await get(from.reference))
-  if (body === undefined) return null
-  if (!c.isIndex) return manifestBytes(body)
-  const children = indexChildren(body).filter((ch) => !platform || c.want === ch.digest)
-  if (!platform) c.platforms = children.map((ch) => formatPlatform(ch.platform))
-  const sizes = await mapLimit(children, 4, async (ch) => {
-    const b = await get(ch.digest)
-    return b === undefined ? null : manifestBytes(b)
-  })
-  return sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, s) => a + s!, 0)
 }
