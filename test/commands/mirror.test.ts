@@ -6,6 +6,10 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RegistryClient, fetchManifest } from '../../src/adapters/registry.js'
+import { execaRunner } from '../../src/adapters/run.js'
+import { mirror } from '../../src/commands/mirror/mirror.js'
+import type { MirrorProgress } from '../../src/commands/mirror/types.js'
+import { indexChildren, manifestBytes } from '../../src/core/images/mirror-plan.js'
 import { startDenyingProxy } from '../helpers/registry-proxy.js'
 import {
   startRegistries,
@@ -149,6 +153,54 @@ describe('cfpull mirror', () => {
     expect(destRun.length).toBe(7)
     expect(srcRun.length).toBe(7)
     expect(destRun.length / 6).toBeLessThanOrEqual(1.2)
+  })
+
+  it("names the image being copied from skopeo's log as it is written, and counts the images done and the bytes", async () => {
+    const file = listFile(list)
+    const events: MirrorProgress[] = []
+    const r = await mirror(
+      {
+        to: `${dst.host}/progress`,
+        images: file,
+        dryRun: false,
+        concurrency: 2,
+        src: { username: 'puller', passwordStdin: false, ca: src.caFile },
+        dest: { username: 'robot', passwordStdin: false, ca: dst.caFile },
+      },
+      { run: execaRunner, env: ENV(), readStdin: async () => '', onProgress: (p) => events.push({ ...p }) },
+    )
+    expect(r.exitCode).toBe(0)
+    // The bytes of each copy are those its manifests name at the source (an index: all its children).
+    const source = new RegistryClient(src.host, {
+      credentials: { username: 'puller', password: 'Src-Pa55' },
+      ca: [src.caPem],
+    })
+    const sizeAt = async (repository: string, reference: string): Promise<number> => {
+      const m = await fetchManifest(source, repository, reference, 'GET')
+      const children = m.body ? indexChildren(m.body) : []
+      if (!children.length) return manifestBytes(m.body!)
+      let sum = 0
+      for (const ch of children) sum += await sizeAt(repository, ch.digest)
+      return sum
+    }
+    const sizes = await Promise.all(
+      list.map((ref) => {
+        const [repository, tag] = ref.slice(src.host.length + 1).split(':') as [string, string | undefined]
+        return sizeAt(repository, tag ?? 'latest')
+      }),
+    )
+    expect(r.records.map((x) => x.bytes)).toEqual(sizes)
+    const total = sizes.reduce((a, b) => a + b, 0)
+    // Each image is named while it is copied, as skopeo starts it (two syncs side by side).
+    const named = events.filter((e) => e.phase === 'copy' && e.current).map((e) => e.current)
+    expect([...new Set(named)].sort()).toEqual([...list].sort())
+    // The checks count the images checked; then the images done only go up, to all of them, with
+    // the bytes of the copies proven so far.
+    expect(events.filter((e) => e.phase === 'check').map((e) => e.done)).toEqual([0, 1, 2, 3, 4, 5, 6])
+    const counts = events.filter((e) => e.phase !== 'check').map((e) => e.done)
+    expect(counts).toEqual([...counts].sort((a, b) => a - b))
+    expect(events.at(-1)).toEqual({ phase: 'done', done: 6, total: 6, bytes: total })
+    expect(events.filter((e) => e.phase !== 'check').every((e) => e.bytes <= total)).toBe(true)
   })
 
   it('prints the plan with --dry-run and writes nothing', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { execaRunner, redactingRunner } from '../../../src/adapters/run.js'
 import {
   parseSyncLog,
+  syncEvent,
   skopeoSyncArgs,
   skopeoSyncFile,
   syncSourceName,
@@ -203,5 +205,49 @@ describe('skopeo adapter', () => {
       ],
     ])
     expect(log.fatal).toBe('Sync failed due to previous reported error(s) for one or more images')
+    // The same lines one at a time, as they stream: only those about an image (or the end) count.
+    expect(stderr.split('\n').map(syncEvent)).toEqual([
+      undefined,
+      { kind: 'started', source: 'docker://127.0.0.1:36529/cf/console:1.0' },
+      { kind: 'started', source: 'docker://127.0.0.1:36529/cf/console:nope' },
+      {
+        kind: 'failed',
+        source: 'docker://127.0.0.1:36529/cf/console:nope',
+        reason:
+          'initializing source docker://127.0.0.1:36529/cf/console:nope: reading manifest nope in 127.0.0.1:36529/cf/console: manifest unknown: manifest unknown',
+        failure: 'not-found',
+      },
+      {
+        kind: 'failed',
+        source: 'docker://127.0.0.1:36529/cf/b:1',
+        reason:
+          'writing manifest: uploading manifest 1 to 127.0.0.1:44771/m/b: denied: requested access to the resource is denied',
+        failure: 'denied',
+      },
+      undefined,
+      { kind: 'fatal', reason: 'Sync failed due to previous reported error(s) for one or more images' },
+      undefined,
+    ])
+  })
+})
+
+describe('the runner streams stderr lines', () => {
+  it('hands over each line as it is written, a line split across writes whole, and keeps all of it in stderr', async () => {
+    const lines: string[] = []
+    // Two writes that split a line in the middle, then a last line without a newline.
+    const script = [
+      "process.stderr.write('first\\nsec')",
+      "setTimeout(() => process.stderr.write(Buffer.from('ond é\\nthird', 'utf8')), 50)",
+    ].join(';')
+    const r = await execaRunner(process.execPath, ['-e', script], { onStderrLine: (l) => lines.push(l) })
+    expect(lines).toEqual(['first', 'second é', 'third'])
+    expect(r.stderr).toBe('first\nsecond é\nthird')
+  })
+
+  it('redacts each streamed line as it redacts the output', async () => {
+    const lines: string[] = []
+    const run = redactingRunner(execaRunner, (s) => s.replaceAll('Pa55', '***'))
+    await run(process.execPath, ['-e', "process.stderr.write('login Pa55\\n')"], { onStderrLine: (l) => lines.push(l) })
+    expect(lines).toEqual(['login ***'])
   })
 })
