@@ -511,6 +511,9 @@ async function benchMirror() {
     }
     const runs = Math.max(3, Number.parseInt(opt['mirror-runs'], 10) || 7)
     progress(`6: cfpull mirror vs skopeo sync of ${seeds.length} images (${runs} rounds, interleaved)`)
+    // Other work on the machine moves both sides' times (each round is a pair, A B or B A, so the
+    // ratio is the median of pairs); the load is printed so a figure can be read against it.
+    const loadBefore = loadavg()[0]
     for (const side of sides) await timeOnce(side) // warm: the code cache, the file cache
     const got = sides.map(() => [])
     for (let i = 0; i < runs; i++) {
@@ -533,6 +536,8 @@ async function benchMirror() {
     return {
       images: seeds.length,
       runs,
+      load: [loadBefore, loadavg()[0]].map((l) => +l.toFixed(2)),
+      cores: cpus().length,
       skopeoMs: median(got[0]),
       cfpullMs: median(got[1]),
       ratio: median(got[1].map((ms, i) => ms / got[0][i])),
@@ -569,7 +574,7 @@ function printMirror(m) {
   }
   const x = (r) => `${r.toFixed(2)}×`
   console.log(
-    `6: \`cfpull mirror\` of ${m.images} images against \`skopeo sync\` of the same (${m.runs} interleaved rounds, each into a fresh path)`,
+    `6: \`cfpull mirror\` of ${m.images} images against \`skopeo sync\` of the same (${m.runs} interleaved rounds, each into a fresh path; 1-minute load ${m.load.join(' → ')} on ${m.cores} cores)`,
   )
   console.log()
   console.log('| measured | cfpull mirror | baseline | ratio / figure | target | met |')

@@ -62,6 +62,8 @@ interface Checked {
   want?: string
   /** Those of the copy; null until known (an index asked for with HEAD: its proof fills them in). */
   platforms: string[] | null
+  /** How long its copy takes next to a single manifest's (the manifests it copies). */
+  weight?: number
 }
 
 interface Clients {
@@ -102,7 +104,10 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     srcServer = opts.src.server ?? (hosts.length === 1 ? hosts[0]! : 'docker.io')
   } else srcServer = opts.src.server ?? 'docker.io'
   const creds = await resolveMirrorCredentials(opts, srcServer, target.host, deps, notes)
-  const clients = makeClients(creds, srcServer, target.host, concurrency, opts.timeoutMs, deps.env)
+  // The checks and proofs are one small read each: more of them in flight than copies (a copy
+  // moves layers), so a run's checks take one or two round trips, not total/concurrency.
+  const reads = Math.max(8, concurrency * 2)
+  const clients = makeClients(creds, srcServer, target.host, reads, opts.timeoutMs, deps.env)
   // Every password form is withheld from skopeo's environment and redacted from its output.
   const run = redactingRunner(deps.run, (s) => redact(s, creds.secrets), creds.secrets)
   // A missing skopeo is exit 4 with the install command, not 40 failed copies.
@@ -168,7 +173,7 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
   const copyAndProve = async (): Promise<void> => {
     // Phase 1: where each image stands. Read-only, at both registries.
     progress('check')
-    const checked = await mapLimit(entries, concurrency, async (entry) => {
+    const checked = await mapLimit(entries, reads, async (entry) => {
       const c = await check(entry, clients, platform)
       done++
       progress('check', entry.image)
@@ -214,10 +219,9 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
     if (toCopy.length) {
       const ws = (await workspace)!
       // skopeo sync copies one image after the other: --concurrency batches run side by side, each
-      // one skopeo process (images dealt round-robin), so at most that many images move at once.
-      const batches = Array.from({ length: Math.min(concurrency, toCopy.length) }, (_, i) =>
-        toCopy.filter((_c, k) => k % concurrency === i),
-      )
+      // one skopeo process, so at most that many images move at once. The run lasts as long as its
+      // longest batch, so an index (a manifest per platform) weighs as much as its platforms.
+      const batches = dealBatches(toCopy, concurrency, (c) => c.weight ?? 1)
       const current = new Map<number, string>()
       const prove = async (c: Checked, failure: SyncFailure | undefined, outcome: Promise<SyncOutcome>) => {
         const r = await proof(c, failure, outcome, clients.dest, target.host, !!creds.dest, () => interrupted)
@@ -296,6 +300,22 @@ export async function mirror(opts: MirrorOptions, deps: MirrorDeps): Promise<Mir
 }
 
 const REFUSED = 'refused: '
+
+/**
+ * Deals items into at most `n` batches so the heaviest batch is as light as it can be made simply:
+ * heaviest item first, each to the lightest batch so far (ties: the earlier batch). Each batch
+ * keeps the items' own order.
+ */
+export function dealBatches<T>(items: readonly T[], n: number, weight: (item: T) => number): T[][] {
+  const batches = Array.from({ length: Math.min(n, items.length) }, () => ({ load: 0, items: [] as number[] }))
+  const order = items.map((_, i) => i).sort((a, b) => weight(items[b]!) - weight(items[a]!) || a - b)
+  for (const i of order) {
+    const lightest = batches.reduce((best, b) => (b.load < best.load ? b : best))
+    lightest.load += weight(items[i]!)
+    lightest.items.push(i)
+  }
+  return batches.map((b) => b.items.sort((x, y) => x - y).map((i) => items[i]!))
+}
 
 type SyncFailure = { reason: string; kind: CopyFailureKind }
 
@@ -502,7 +522,10 @@ async function check(entry: MirrorEntry, clients: Clients, platform: Platform | 
     platforms = [formatPlatform(platform)]
   } else if (!isIndex) platforms = []
   else if (src.body !== undefined) platforms = indexChildren(src.body).map((ch) => formatPlatform(ch.platform))
-  const c = { ...base, want, platforms }
+  // What the copy costs next to a single manifest: each platform of an index is one (two when the
+  // HEAD did not say how many: the usual amd64 and arm64).
+  const weight = isIndex && !platform ? (platforms?.length ?? 2) : 1
+  const c = { ...base, want, platforms, weight }
   if (dest.digest === want) return { ...c, action: 'skip', reason: 'already at the destination with the same digest' }
   const destAt = dest.digest ? `the destination holds ${dest.digest}` : 'not at the destination'
   if (destAnswer.status === 'no-permission')

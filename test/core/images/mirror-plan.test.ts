@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { execaRunner, redactingRunner } from '../../../src/adapters/run.js'
+import { dealBatches } from '../../../src/commands/mirror/mirror.js'
 import {
   parseSyncLog,
   syncEvent,
@@ -228,6 +229,32 @@ describe('skopeo adapter', () => {
       { kind: 'fatal', reason: 'Sync failed due to previous reported error(s) for one or more images' },
       undefined,
     ])
+  })
+})
+
+describe('skopeo sync batches', () => {
+  it('deals the heaviest image first to the lightest batch, so no batch holds two indexes when it can be helped', () => {
+    // The bench's set: three indexes of two platforms, five single manifests.
+    const images = [
+      ['console', 2],
+      ['console-api', 1],
+      ['identity', 1],
+      ['inventory', 2],
+      ['supervisor', 1],
+      ['plugin', 1],
+      ['redis', 1],
+      ['mongo', 2],
+    ] as const
+    const batches = dealBatches(images, 4, (i) => i[1]).map((b) => b.map((i) => i[0]))
+    // Weights 3, 3, 3, 2 (round-robin by position gave 3, 2, 2, 4: inventory and mongo together).
+    expect(batches).toEqual([
+      ['console', 'supervisor'],
+      ['inventory', 'plugin'],
+      ['redis', 'mongo'],
+      ['console-api', 'identity'],
+    ])
+    expect(dealBatches(images, 1, (i) => i[1])).toEqual([images])
+    expect(dealBatches(images.slice(0, 2), 4, (i) => i[1])).toEqual([[images[0]], [images[1]]])
   })
 })
 
