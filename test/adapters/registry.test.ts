@@ -6,7 +6,8 @@ import {
   parseChallenge,
   registryEndpoint,
 } from '../../src/adapters/registry.js'
-import { closedPort, startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { closedPort, selfSigned, startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -120,6 +121,21 @@ describe('RegistryClient against the real Distribution registry', () => {
     const check = await client.checkLogin()
     expect(check).toMatchObject({ result: 'unverified', reason: 'tls' })
     expect(check.result === 'unverified' && check.detail).toContain('self-signed certificate')
+  })
+
+  it("a private CA is trusted on top of Node's roots and NODE_EXTRA_CA_CERTS, and only those", async () => {
+    const other = selfSigned(tempDir(), 'other', ['IP:127.0.0.1'])
+    const creds = { username: 'alice', password: 'basic-pass-1' }
+    // Another CA only: the registry's certificate is not trusted.
+    const untrusted = new RegistryClient(basic.host, { credentials: creds, ca: [other.certPem], env: {} })
+    expect(await untrusted.checkLogin()).toMatchObject({ result: 'unverified', reason: 'tls' })
+    // The registry's CA from NODE_EXTRA_CA_CERTS (as the env names it), next to another given CA.
+    const extra = new RegistryClient(basic.host, {
+      credentials: creds,
+      ca: [other.certPem],
+      env: { NODE_EXTRA_CA_CERTS: basic.caFile },
+    })
+    expect(await extra.checkLogin()).toEqual({ result: 'accepted', scheme: 'basic' })
   })
 
   it('a closed port is unreachable', async () => {
