@@ -1,7 +1,7 @@
 // mirror: every image of the install copied into the private registry, under the names `patch
 // --registry` writes, and proven to pull from there. This folder holds the command's parts: the
 // credentials of both sides (credentials.ts, through create-secret's password sources) and this
-// file, which runs three phases in order:
+// file, which runs three phases (the third beside the second):
 //   1. check: one manifest request per image at each registry (the destination's digest, the
 //      source's); an image already there with the source's digest is skipped, and that answer is
 //      its proof. Credentials refused on either side stop here, before anything is pushed (exit 5).
@@ -11,7 +11,8 @@
 //      being copied (the progress line), and when skopeo moves on from an image that one's
 //   3. proof starts at once, beside the copies still running: the image asked of the mirror
 //      as a node would ask (doctor --pull's check), with the destination credentials, for each
-//      platform asked for; its digest must be the source's. An image that is not there failed,
+//      platform asked for; its digest must be the source's, and an index's platform manifests
+//      must be there too (their sizes are the bytes shown). An image that is not there failed,
 //      with skopeo's line for it as the reason.
 import { readText } from '../../adapters/files.js'
 import { RegistryClient, fetchManifest, probeManifest, registryEndpoint } from '../../adapters/registry.js'

@@ -64,8 +64,6 @@ export interface MirrorResult {
   records: MirrorRecord[]
   /** Warnings: credential sources that lost, images not checked. */
   notes: string[]
-  /** skopeo's version, when it ran. */
-  skopeo?: string
   interrupted: boolean
   exitCode: ExitCodeValue
 }
