@@ -203,7 +203,7 @@ export function deleteSecretCommand(ctx: FixContext, name: string, namespace: st
 /**
  * The options of one `cfpull apply` run as the user gave them: each one shapes what apply decides
  * (which values, which chart, which checks, which cluster), so a line that repeats the run must
- * repeat every one. `ApplyOptions` of the command is this shape.
+ * repeat every one. `ApplyOptions` of the command is this type.
  */
 export interface ApplyInvocation {
   namespace: string
@@ -213,19 +213,27 @@ export interface ApplyInvocation {
   version?: string
   restart: 'auto' | 'delete' | 'rollout' | 'none'
   recreatePlugins: boolean
+  /** Merge the file over the deployed release's values (helm --reset-then-reuse-values). */
   reuseValues?: boolean
+  /** Take the file alone even when it drops values the release has (helm --reset-values). */
   resetValues?: boolean
+  /** Helm-style duration: 90s, 10m, 1h. */
   timeout: string
   dryRun: boolean
   allowUnpatched: boolean
+  /** Upgrade even though Flux's helm-controller owns the release (never under Argo CD, which keeps no release). */
   forceGitopsOwner?: boolean
+  /** Ask the registry for every image of the upgrade (default true; --no-pull-check). */
   pullCheck?: boolean
+  /** PEM of a private CA the registries use. */
   registryCa?: string
+  /** Narrowing, as patch and doctor take it: the services that must carry the secret. */
   onlyPresent?: boolean
   services?: string[]
   exclude?: string[]
   context?: string
   kubeconfig?: string
+  /** Passed to helm upgrade after cfpull's own arguments (what follows `--`). */
   helmArgs: string[]
 }
 

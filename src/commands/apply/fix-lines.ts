@@ -53,11 +53,6 @@ export function describe(w: RenderedWorkload): string {
   return `${w.kind} ${w.name} in ${w.namespace}`
 }
 
-// ApplyOptions is the invocation every printed apply line repeats (core's ApplyInvocation): an
-// option of the command that ApplyInvocation lacks fails to compile here, so no line can leave it out.
-type Unprinted = Exclude<keyof ApplyOptions, keyof ApplyInvocation>
-export const EVERY_OPTION_PRINTED: [Unprinted] extends [never] ? true : Unprinted = true
-
 /** The same `cfpull apply` run with `change` made to it: what a fix line prints, runnable as is. */
 export function applyCommandLine(opts: ApplyOptions, change: Partial<ApplyInvocation> = {}): string {
   return sameApplyCommand(opts, change)

@@ -1,40 +1,12 @@
 import type { Runner } from '../../adapters/run.js'
 import type { ExitCodeValue, Finding } from '../../core/errors.js'
+import type { ApplyInvocation } from '../../core/fix-command.js'
 import type { UnitRecord } from './journal.js'
 
-export type RestartMode = 'auto' | 'delete' | 'rollout' | 'none'
-
-export interface ApplyOptions {
-  namespace: string
-  values: string
-  release: string
-  chart: string
-  version?: string
-  restart: RestartMode
-  recreatePlugins: boolean
-  /** Merge the file over the deployed release's values (helm --reset-then-reuse-values). */
-  reuseValues?: boolean
-  /** Take the file alone even when it drops values the release has (helm --reset-values). */
-  resetValues?: boolean
-  /** Helm-style duration: 90s, 10m, 1h. */
-  timeout: string
-  dryRun: boolean
-  allowUnpatched: boolean
-  /** Upgrade even though Flux's helm-controller owns the release (never under Argo CD, which keeps no release). */
-  forceGitopsOwner?: boolean
-  /** Ask the registry for every image of the upgrade (default true; --no-pull-check). */
-  pullCheck?: boolean
-  /** PEM of a private CA the registries use. */
-  registryCa?: string
-  /** Narrowing, as patch and doctor take it: the services that must carry the secret. */
-  onlyPresent?: boolean
-  services?: string[]
-  exclude?: string[]
-  context?: string
-  kubeconfig?: string
-  /** Passed to helm upgrade after cfpull's own arguments (what follows `--`). */
-  helmArgs: string[]
-}
+// The run's options are the invocation every printed apply line repeats: one shape, kept in core
+// so that the fix-line builder's table of flags must name each option.
+export type ApplyOptions = ApplyInvocation
+export type RestartMode = ApplyInvocation['restart']
 
 export interface ApplyDeps {
   run: Runner
