@@ -3,12 +3,12 @@
 // deletes it and creates a `kubernetes.io/dockerconfigjson` one. The format is readable, so every
 // registry it held is kept; only --replace-all drops them, and then says which.
 import { join } from 'node:path'
-import { execa } from 'execa'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { cloudforetPod } from '../helpers/cluster.js'
 import { createSecretEnv, HARBOR_ROBOT, type CreateSecretEnv } from '../helpers/create-secret-env.js'
 import type { FakeApiServer } from '../helpers/fake-apiserver.js'
 import { runCli } from '../helpers/run-cli.js'
+import { pasteFixLine } from '../helpers/paste.js'
 import { toolPath } from '../helpers/tools.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -142,23 +142,10 @@ describe('create-secret and a kubernetes.io/dockercfg Secret', () => {
     )
 
     // As a user pastes it: sh, the placeholders set, the password on stdin, cfpull on PATH.
-    const shim = join(dir, 'bin')
-    await execa('sh', [
-      '-c',
-      `mkdir -p '${shim}' && printf '#!/bin/sh\\nexec node "%s" "$@"\\n' '${join(repo, 'bin/cfpull.js')}' > '${shim}/cfpull' && chmod +x '${shim}/cfpull'`,
-    ])
-    const sh = await execa('sh', ['-c', line], {
+    const sh = await pasteFixLine(line, {
+      dir,
       input: 'Harbor-Pa55\n',
-      reject: false,
-      env: {
-        PATH: `${shim}:${process.env.PATH ?? ''}`,
-        REGISTRY: 'harbor.example.com',
-        REGISTRY_USER: 'robot',
-        CFPULL_KUBECTL: toolPath('kubectl'),
-        KUBECACHEDIR: process.env.KUBECACHEDIR,
-        NO_COLOR: '1',
-      },
-      extendEnv: false,
+      env: { REGISTRY: 'harbor.example.com', REGISTRY_USER: 'robot' },
     })
     expect(sh.exitCode, sh.stderr).toBe(0)
     // The login check cannot reach harbor.example.com from a test: a warning, and the Secret is written anyway.

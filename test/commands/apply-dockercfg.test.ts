@@ -4,14 +4,11 @@
 // change in place; --replace converts it and keeps every registry), so the fix line apply prints
 // must carry it: pasted into sh as printed, it converges, and nothing the Secret held is lost.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { useApplyEnv } from '../helpers/apply-env.js'
-import { toolPath } from '../helpers/tools.js'
+import { pasteFixLine } from '../helpers/paste.js'
 
 const e = useApplyEnv()
-const repo = join(import.meta.dirname, '../..')
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 const GHCR = { username: 'octo', password: 'ghp-keep', email: 'octo@example.com', auth: b64('octo:ghp-keep') }
 const HUB = { auth: b64('hubuser:hub-keep') }
@@ -51,22 +48,10 @@ describe('cfpull apply and a kubernetes.io/dockercfg Secret that does not cover 
     ])
 
     // As a user pastes it: sh, the placeholder set, the password on stdin, cfpull on PATH.
-    const shim = join(e.dir, 'bin')
-    await execa('sh', [
-      '-c',
-      `mkdir -p '${shim}' && printf '#!/bin/sh\\nexec node "%s" "$@"\\n' '${join(repo, 'bin/cfpull.js')}' > '${shim}/cfpull' && chmod +x '${shim}/cfpull'`,
-    ])
-    const sh = await execa('sh', ['-c', doc.findings[0]!.fix!], {
+    const sh = await pasteFixLine(doc.findings[0]!.fix!, {
+      dir: e.dir,
       input: 'Harbor-Pa55\n',
-      reject: false,
-      env: {
-        PATH: `${shim}:${process.env.PATH ?? ''}`,
-        REGISTRY_USER: 'robot',
-        CFPULL_KUBECTL: toolPath('kubectl'),
-        KUBECACHEDIR: process.env.KUBECACHEDIR,
-        NO_COLOR: '1',
-      },
-      extendEnv: false,
+      env: { REGISTRY_USER: 'robot' },
     })
     expect(sh.exitCode, sh.stderr).toBe(0)
     expect(sh.stdout).toContain('✔ cloudforet: replaced (registries: ghcr.io, harbor.example.com, docker.io)')
