@@ -52,6 +52,16 @@ async function attempt(file: string, fsOps: FsOps, expected?: string): Promise<u
   }
 }
 
+// A write refused because another writer changed the file: theirs stays, cfpull's goes beside it.
+async function expectBothKept(file: string): Promise<void> {
+  const err = await attempt(file, fs, ORIGINAL)
+  expect((err as FileError).message).toBe(
+    `${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`,
+  )
+  expect(readFileSync(file, 'utf8')).toBe('someone: else\n')
+  expect(readFileSync(`${file}.cfpull-new`, 'utf8')).toBe(PATCHED)
+}
+
 describe('writeTextAtomic under faults: the original is byte-identical or fully replaced', () => {
   it.each([
     [
@@ -84,12 +94,7 @@ describe('writeTextAtomic under faults: the original is byte-identical or fully 
     const dir = tempDir()
     const file = join(dir, 'values.yaml')
     writeFileSync(file, 'someone: else\n')
-    const err = await attempt(file, fs, ORIGINAL)
-    expect((err as FileError).message).toBe(
-      `${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`,
-    )
-    expect(readFileSync(file, 'utf8')).toBe('someone: else\n')
-    expect(readFileSync(`${file}.cfpull-new`, 'utf8')).toBe(PATCHED)
+    await expectBothKept(file)
   })
 
   it('a process killed between the temp file and the rename leaves the original intact, and the next run cleans up', async () => {
@@ -195,12 +200,7 @@ describe('writeTextAtomic keeps what the file was: its links, owner, group and m
     const file = join(dir, 'values.yaml')
     writeFileSync(file, 'someone: else\n')
     linkSync(file, join(dir, 'other.yaml'))
-    const err = await attempt(file, fs, ORIGINAL)
-    expect((err as FileError).message).toBe(
-      `${file}: changed on disk since cfpull read it; it was left as it is and cfpull's result was written to ${file}.cfpull-new: compare them, then run cfpull again`,
-    )
-    expect(readFileSync(file, 'utf8')).toBe('someone: else\n')
-    expect(readFileSync(`${file}.cfpull-new`, 'utf8')).toBe(PATCHED)
+    await expectBothKept(file)
   })
 
   it('a write that fails midway in place puts the old bytes back', async () => {
