@@ -18,6 +18,8 @@ export interface HelmPassthrough {
   version?: string
   /** The value arguments alone (-f, --set, --set-string, --set-json, --set-file, --set-literal), in their order. */
   values: string[]
+  /** The files helm reads values from (`-f`, and the paths of `--set-file key=path`), in their order. */
+  files: string[]
 }
 
 type Kind = 'render' | 'upgrade' | 'values'
@@ -115,7 +117,7 @@ function refuse(arg: string, why: string): never {
  * cannot account for, or one it refuses (credentials, another cluster, a values mode of its own).
  */
 export function parseHelmPassthrough(args: readonly string[]): HelmPassthrough {
-  const out: HelmPassthrough = { render: [], upgrade: [], values: [] }
+  const out: HelmPassthrough = { render: [], upgrade: [], values: [], files: [] }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     let flag: string
@@ -165,11 +167,24 @@ export function parseHelmPassthrough(args: readonly string[]): HelmPassthrough {
               ? 'helm upgrade gets no stdin from cfpull: pass a file'
               : 'cfpull cannot read a values URL as helm will: download it and pass the file',
           )
+    if (long === '--values') out.files.push(...(value ?? '').split(',').filter(Boolean))
+    if (long === '--set-file') out.files.push(...setFilePaths(value ?? ''))
     if (spec.kind !== 'upgrade') out.render.push(...taken)
     if (spec.kind === 'values') out.values.push(...taken)
     out.upgrade.push(...taken)
   }
   return out
+}
+
+/**
+ * The paths of `--set-file a=x.txt,b=y.txt`: pairs split at commas that are not escaped with `\\`,
+ * the path after the first `=`, as helm's strvals parser reads them.
+ */
+function setFilePaths(value: string): string[] {
+  return value
+    .split(/(?<!\\),/)
+    .map((pair) => pair.slice(pair.indexOf('=') + 1).replaceAll('\\,', ','))
+    .filter((path, i, all) => path !== '' && all.indexOf(path) === i)
 }
 
 /** Where helm upgrade takes the chart from, as helm decides it. */

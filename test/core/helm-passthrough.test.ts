@@ -8,32 +8,51 @@ describe('parseHelmPassthrough: what follows -- as helm upgrade reads it', () =>
     render: string[]
     upgrade: string[]
     values: string[]
+    files: string[]
     repo?: string
     version?: string
   }> = [
-    { args: [], render: [], upgrade: [], values: [] },
+    { args: [], render: [], upgrade: [], values: [], files: [] },
     // The chart source and the pin: --version goes to the plan, never twice to helm.
     {
       args: ['--repo', 'http://charts.example', '--version', '0.2.0'],
       render: ['--repo', 'http://charts.example'],
       upgrade: ['--repo', 'http://charts.example'],
       values: [],
+      files: [],
       repo: 'http://charts.example',
       version: '0.2.0',
     },
-    { args: ['--version=0.2.0', '--version', '0.3.0'], render: [], upgrade: [], values: [], version: '0.3.0' },
+    {
+      args: ['--version=0.2.0', '--version', '0.3.0'],
+      render: [],
+      upgrade: [],
+      values: [],
+      files: [],
+      version: '0.3.0',
+    },
     // Values in every spelling pflag accepts, in their order.
     {
       args: ['-f', 'b.yaml', '-fc.yaml', '-f=d.yaml', '--values=e.yaml,g.yaml', '--set', 'a=1', '--set-string=b=2'],
       render: ['-f', 'b.yaml', '-fc.yaml', '-f=d.yaml', '--values=e.yaml,g.yaml', '--set', 'a=1', '--set-string=b=2'],
       upgrade: ['-f', 'b.yaml', '-fc.yaml', '-f=d.yaml', '--values=e.yaml,g.yaml', '--set', 'a=1', '--set-string=b=2'],
       values: ['-f', 'b.yaml', '-fc.yaml', '-f=d.yaml', '--values=e.yaml,g.yaml', '--set', 'a=1', '--set-string=b=2'],
+      files: ['b.yaml', 'c.yaml', 'd.yaml', 'e.yaml', 'g.yaml'],
     },
     {
       args: ['--set-json', 'j={"k":1}', '--set-file', 'f=x.txt', '--set-literal', 'l=a,b'],
       render: ['--set-json', 'j={"k":1}', '--set-file', 'f=x.txt', '--set-literal', 'l=a,b'],
       upgrade: ['--set-json', 'j={"k":1}', '--set-file', 'f=x.txt', '--set-literal', 'l=a,b'],
       values: ['--set-json', 'j={"k":1}', '--set-file', 'f=x.txt', '--set-literal', 'l=a,b'],
+      files: ['x.txt'],
+    },
+    // --set-file pairs split at unescaped commas; the path follows the first `=`.
+    {
+      args: ['--set-file', 'a=x.txt,b.c=dir/y=1.txt,d=with\\,comma.txt'],
+      render: ['--set-file', 'a=x.txt,b.c=dir/y=1.txt,d=with\\,comma.txt'],
+      upgrade: ['--set-file', 'a=x.txt,b.c=dir/y=1.txt,d=with\\,comma.txt'],
+      values: ['--set-file', 'a=x.txt,b.c=dir/y=1.txt,d=with\\,comma.txt'],
+      files: ['x.txt', 'dir/y=1.txt', 'with,comma.txt'],
     },
     // How the upgrade runs: helm upgrade only. --wait takes a value only as --wait=…
     {
@@ -41,6 +60,7 @@ describe('parseHelmPassthrough: what follows -- as helm upgrade reads it', () =>
       render: ['--devel', '--plain-http'],
       upgrade: ['--timeout', '20m', '--wait', '--atomic', '--wait=watcher', '-l', 'a=b', '--devel', '--plain-http'],
       values: [],
+      files: [],
     },
   ]
   for (const c of sorted)

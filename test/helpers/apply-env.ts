@@ -172,7 +172,11 @@ export interface ApplyEnv {
   values: string
   env: Record<string, string>
   /** `pullCheck: true` runs the registry pull check, which the Docker Hub install here cannot pass. */
-  apply(args: string[], o?: { env?: Record<string, string>; pullCheck?: boolean }): Promise<ApplyRun>
+  /** `after` runs once each tool call has returned (a writer working beside apply). */
+  apply(
+    args: string[],
+    o?: { env?: Record<string, string>; pullCheck?: boolean; after?: (call: RecordedCall) => void },
+  ): Promise<ApplyRun>
   tidy(s: string): string
   /**
    * Makes revision 1 a real install: the chart rendered with the values as they were before the
@@ -215,7 +219,7 @@ export function useApplyEnv(): ApplyEnv {
     }
     expect((await runCli(['patch', e.values, '--secret', 'my-credential', '-q'])).code).toBe(0)
     e.apply = async (args, o = {}) => {
-      const rec = recordingRunner()
+      const rec = recordingRunner(o.after)
       // The install's images are on Docker Hub, which tests cannot reach: the pull check (tested
       // against real registries in apply-pull.test.ts) is skipped here, as on such a runner.
       const skip = o.pullCheck ? [] : ['--no-pull-check']

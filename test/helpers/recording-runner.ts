@@ -6,12 +6,18 @@ export interface RecordedCall {
   input?: string
 }
 
-/** The real runner, recording every call so tests can check what reached argv and stdin. */
-export function recordingRunner(): { run: Runner; calls: RecordedCall[] } {
+/**
+ * The real runner, recording every call so tests can check what reached argv and stdin;
+ * `after` runs once a call has returned (a concurrent writer, say).
+ */
+export function recordingRunner(after?: (call: RecordedCall) => void): { run: Runner; calls: RecordedCall[] } {
   const calls: RecordedCall[] = []
   const run: Runner = async (file, args, opts = {}) => {
-    calls.push({ file, args: [...args], ...(opts.input !== undefined && { input: opts.input }) })
-    return execaRunner(file, args, opts)
+    const call = { file, args: [...args], ...(opts.input !== undefined && { input: opts.input }) }
+    calls.push(call)
+    const r = await execaRunner(file, args, opts)
+    after?.(call)
+    return r
   }
   return { run, calls }
 }

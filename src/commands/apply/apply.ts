@@ -12,6 +12,7 @@ import {
   readPassthrough,
   type Facts,
   type PreflightContext,
+  type RecordedInput,
 } from './preflight/index.js'
 import { runRestarts } from './restart.js'
 import type { RunContext } from './run-context.js'
@@ -59,6 +60,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
 
   // 1. Preflight: read-only, and every problem at once.
   let plan: ApplyPlan | undefined
+  let inputs: RecordedInput[] = []
   const preflightOk = await journal.step('preflight', async (s) => {
     const ctx: PreflightContext = { opts, deps, t, helmBin, step: s, result, facts: initialFacts(opts, passthrough) }
     for (const check of PREFLIGHT_CHECKS) result.findings.push(...(await check(ctx)))
@@ -68,6 +70,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (missing) throw missing
     if (result.findings.length) throw new PreflightError(result.findings)
     plan = planOf(ctx.facts)
+    inputs = ctx.facts.inputs
     s.detail = describePlan(plan, { pinnedByFlag: !!ctx.facts.pinned, valuesFile: opts.values })
   })
   // The gate: nothing below runs unless the preflight found nothing at all.
@@ -80,6 +83,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     t,
     helmBin,
     plan,
+    inputs,
     journal,
     result,
     timeoutMs,

@@ -1,6 +1,7 @@
 import { kubectl, kubectlArgv, type KubeTarget } from '../../adapters/kubectl.js'
 import type { ApplyPlan } from '../../core/apply-plan.js'
 import type { Journal } from './journal.js'
+import type { RecordedInput } from './preflight/index.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from './types.js'
 
 /** What the cluster-changing steps share: the options, the plan the preflight proved, the journal. */
@@ -10,6 +11,8 @@ export interface RunContext {
   t: KubeTarget
   helmBin: string
   plan: ApplyPlan
+  /** The files and local chart helm upgrade reads, as the preflight read them. */
+  inputs: RecordedInput[]
   journal: Journal
   result: ApplyResult
   timeoutMs: number

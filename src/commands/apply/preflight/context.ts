@@ -12,6 +12,7 @@ import type { GitOpsOwner } from '../../../core/gitops.js'
 import { parseHelmPassthrough, pinnedVersion, type HelmPassthrough } from '../../../core/helm-passthrough.js'
 import type { RenderedImages } from '../../../core/images/rendered-images.js'
 import type { SecretLookup } from '../../pull-check.js'
+import type { RecordedInput } from './inputs.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from '../types.js'
 
 export interface PreflightContext {
@@ -74,6 +75,8 @@ export interface Facts {
   pulls?: number
   imageCount: number
   generations: Map<string, Map<string, number>>
+  /** The files and local chart helm upgrade reads, as the preflight read them (inputs.ts). */
+  inputs: RecordedInput[]
 }
 
 export type PreflightCheck = (ctx: PreflightContext) => Promise<Finding[]> | Finding[]
@@ -107,5 +110,6 @@ export function initialFacts(opts: ApplyOptions, read = readPassthrough(opts)): 
     keyrings: new Map(),
     imageCount: 0,
     generations: new Map(),
+    inputs: [],
   }
 }

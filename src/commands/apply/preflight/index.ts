@@ -6,6 +6,7 @@ import type { PreflightCheck } from './context.js'
 import { checkCredentials } from './credentials.js'
 import { readGenerations } from './generations.js'
 import { checkGitOpsOwner } from './gitops-owner.js'
+import { recordInputs } from './inputs.js'
 import { deriveInstallModel } from './install-model.js'
 import { checkKeptValues } from './kept-values.js'
 import { checkPatched } from './patched.js'
@@ -19,11 +20,13 @@ import { checkValuesFile } from './values-file.js'
 
 export type { Facts, PreflightCheck, PreflightContext } from './context.js'
 export { initialFacts, readPassthrough } from './context.js'
+export { changedInputs, type RecordedInput } from './inputs.js'
 
 /** The preflight, in order. */
 export const PREFLIGHT_CHECKS: PreflightCheck[] = [
   checkTools,
   checkValuesFile,
+  recordInputs,
   checkGitOpsOwner,
   checkChart,
   checkRelease,

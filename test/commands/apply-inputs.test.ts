@@ -1,0 +1,109 @@
+// What the preflight checked is what helm upgrade installs: a values file, a file after `--` or a
+// local chart that another writer changes while the preflight runs (here: right after its helm
+// template) stops apply before helm upgrade, with zero writes; the same bytes written again do not.
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { chart, useApplyEnv } from '../helpers/apply-env.js'
+import type { RecordedCall } from '../helpers/recording-runner.js'
+
+const e = useApplyEnv()
+
+/** Runs `write` once, right after the preflight's helm template returned. */
+const afterTemplate = (write: () => void) => (call: RecordedCall) => {
+  if (call.args[0] === 'template') write()
+}
+
+function localChart(): string {
+  const dir = join(e.dir, 'chart-local')
+  cpSync(chart, dir, { recursive: true })
+  return dir
+}
+
+async function refused(args: string[], write: () => void) {
+  const r = await e.apply(['--json', ...args], { after: afterTemplate(write) })
+  expect(r.code, r.stderr).toBe(8)
+  // Zero writes: helm upgrade never ran, and nothing after it.
+  expect(e.api.writes()).toEqual([])
+  expect(r.calls.map((c) => c.args[0])).not.toContain('upgrade')
+  const doc = JSON.parse(r.stdout)
+  expect(doc.steps.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual([
+    'preflight ok',
+    'helm upgrade failed',
+  ])
+  expect(doc.steps[1].commands).toEqual([])
+  expect(doc.changed).toEqual([])
+  return { doc, message: e.tidy(doc.error.message as string) }
+}
+
+const TAIL =
+  ': helm upgrade would install what was not checked, so it did not run. Run cfpull apply again to check what is there now'
+
+describe('cfpull apply: an input that changes after the preflight read it stops the upgrade', () => {
+  it('the values file, changed by another writer: exit 8, zero writes, the file named', async () => {
+    const { message } = await refused([], () => appendFileSync(e.values, 'console:\n  replicas: 3\n'))
+    expect(message).toBe(`the values file <tmp>/values.yaml changed after the preflight read it${TAIL}`)
+  })
+
+  it('the report a person reads: the preflight passed, helm upgrade did not run, nothing in the cluster changed', async () => {
+    const r = await e.apply([], { after: afterTemplate(() => appendFileSync(e.values, '# edited\n')) })
+    expect(r.code).toBe(8)
+    expect(e.api.writes()).toEqual([])
+    expect(e.tidy(r.stdout)).toBe(
+      [
+        '✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
+        '✖ helm upgrade (t)',
+        '',
+      ].join('\n'),
+    )
+    expect(e.tidy(r.stderr)).toBe(
+      [
+        'warning: chart version 0.1.0 is not one cfpull knows: checking services against 2.0.0-dev35',
+        `error: the values file <tmp>/values.yaml changed after the preflight read it${TAIL}`,
+        '  nothing in the cluster was changed; no step after it ran',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('the values file, removed: the message says so', async () => {
+    const { message } = await refused([], () => rmSync(e.values))
+    expect(message).toBe(`the values file <tmp>/values.yaml was removed after the preflight read it${TAIL}`)
+  })
+
+  it('a local chart: one template changed deep in its tree', async () => {
+    const dir = localChart()
+    const { message } = await refused(['--chart', dir], () =>
+      appendFileSync(join(dir, 'templates', 'NOTES.txt'), 'changed\n'),
+    )
+    expect(message).toBe(`the local chart <tmp>/chart-local changed after the preflight read it${TAIL}`)
+  })
+
+  it('a -f file and a --set-file file after --, both changed: both named', async () => {
+    const extra = join(e.dir, 'extra.yaml')
+    const note = join(e.dir, 'note.txt')
+    writeFileSync(extra, 'board:\n  replicas: 1\n')
+    writeFileSync(note, 'hello\n')
+    const { message } = await refused(['--', '-f', extra, '--set-file', `board.note=${note}`], () => {
+      writeFileSync(extra, 'board:\n  replicas: 2\n')
+      writeFileSync(note, 'bye\n')
+    })
+    expect(message).toBe(
+      `the file <tmp>/extra.yaml (after --) changed after the preflight read it; and the file <tmp>/note.txt (after --) changed after the preflight read it${TAIL}`,
+    )
+  })
+
+  it('the same bytes written again, and a change under the chart’s .git, are not a change: the upgrade runs', async () => {
+    const dir = localChart()
+    mkdirSync(join(dir, '.git'))
+    const values = readFileSync(e.values)
+    const r = await e.apply(['--chart', dir], {
+      after: afterTemplate(() => {
+        writeFileSync(e.values, values)
+        writeFileSync(join(dir, '.git', 'FETCH_HEAD'), 'abc\n')
+      }),
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.calls.map((c) => c.args[0])).toContain('upgrade')
+  })
+})
