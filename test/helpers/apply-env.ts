@@ -171,8 +171,10 @@ export interface ApplyEnv {
   kubeconfig: string
   values: string
   env: Record<string, string>
-  /** `pullCheck: true` runs the registry pull check, which the Docker Hub install here cannot pass. */
-  /** `after` runs once each tool call has returned (a writer working beside apply). */
+  /**
+   * `pullCheck: true` runs the registry pull check, which the Docker Hub install here cannot pass;
+   * `after` runs once each tool call has returned (a writer working beside apply).
+   */
   apply(
     args: string[],
     o?: { env?: Record<string, string>; pullCheck?: boolean; after?: (call: RecordedCall) => void },
