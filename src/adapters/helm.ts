@@ -108,19 +108,23 @@ export function helmUpgradeArgs(
 }
 
 /** The argv of `helm history` (JSON). */
-export function helmHistoryArgs(t: KubeTarget, namespace: string, release: string): string[] {
-  return ['history', release, '-n', namespace, '-o', 'json', '--max', '256', ...helmTargetArgs(t)]
+export function helmHistoryArgs(t: KubeTarget, namespace: string, release: string, max = 256): string[] {
+  return ['history', release, '-n', namespace, '-o', 'json', '--max', String(max), ...helmTargetArgs(t)]
 }
 
-/** The release's revisions (`helm history -o json`), or null when there is no release of that name. */
+/**
+ * The release's revisions (`helm history -o json`, the last `max`), or null when there is no
+ * release of that name.
+ */
 export async function helmHistory(
   run: Runner,
   bin: string,
   t: KubeTarget,
   namespace: string,
   release: string,
+  max?: number,
 ): Promise<HelmRevision[] | null> {
-  const r = await run(bin, helmHistoryArgs(t, namespace, release))
+  const r = await run(bin, helmHistoryArgs(t, namespace, release, max))
   if (r.exitCode !== 0) {
     if (/release: not found/.test(r.stderr)) return null
     throw await helmFailed(run, t, r, `helm history in namespace ${namespace}`)

@@ -10,7 +10,7 @@ export const ExitCode = {
   Findings: 6,
   /** Nothing is known to fail, but some registry could not be checked (6 wins over 7). */
   Unchecked: 7,
-  /** create-secret: another writer changed the Secret on every try; apply: an input changed after the preflight. */
+  /** create-secret: another writer changed the Secret on every try; apply: an input or the release changed after the preflight. */
   Conflict: 8,
   /** SIGINT/SIGTERM stopped a command after it began to change the cluster (128 + SIGINT, the shell's convention). */
   Interrupted: 130,
@@ -35,7 +35,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   5: '`patch --check`: a file needs changes; `create-secret` and `mirror`: a registry rejected the credentials (nothing was written or pushed)',
   6: '`doctor`: found problems that stop images from pulling; `doctor --pull`: an image will not pull; `mirror`: some image is not in place or does not pull from the mirror (the others are done)',
   7: '`doctor --pull`: nothing is known to fail, but some registry could not be checked from here (6 wins over 7)',
-  8: '`create-secret`: another writer changed the Secret each time cfpull read, merged and wrote it (5 tries); that Secret was not written, and what the other writer wrote is kept; `apply`: a values file or the local chart changed after the preflight read it, so helm upgrade did not run and nothing was changed',
+  8: '`create-secret`: another writer changed the Secret each time cfpull read, merged and wrote it (5 tries); that Secret was not written, and what the other writer wrote is kept; `apply`: a values file, the local chart or the release changed after the preflight read it, so helm upgrade did not run and nothing was changed',
   130: '`apply`: SIGINT/SIGTERM arrived during `helm upgrade`; helm was left to finish (the message gives `helm status`), later steps did not run; `mirror`: interrupted, skopeo stopped, what was copied is reported',
 }
 
@@ -239,7 +239,7 @@ export class NoClusterError extends CfpullError {
 /**
  * A write refused because what it rests on changed since it was read: a Secret (409 on a
  * resourceVersion precondition, or AlreadyExists) on every one of the bounded tries, or an input
- * of helm upgrade after the preflight read it (exit 8).
+ * of helm upgrade or the release after the preflight read it (exit 8).
  */
 export class ConflictError extends CfpullError {
   override get type(): ErrorType {

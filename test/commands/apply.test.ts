@@ -20,6 +20,7 @@ describe('cfpull apply', () => {
       [
         '✔ preflight (t): local chart <chart>, spaceone-mini-0.1.0 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
+        '  helm history cloudforet -n spaceone -o json --max 1 --kubeconfig <tmp>/kubeconfig',
         '  helm upgrade cloudforet <chart> -n spaceone -f <tmp>/values.yaml --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status 'deployment/<each one helm changed>' -n cloudforet '--timeout=<what is left of 10m>'",
         '  kubectl --kubeconfig <tmp>/kubeconfig get pods -n cloudforet -o json',
@@ -79,6 +80,7 @@ describe('cfpull apply', () => {
       [
         '✔ preflight (t): local chart <tmp>/spaceone, spaceone-2.0.0-dev35 from its Chart.yaml; secrets my-credential in cloudforet, cloudforet-plugin; credentials cover 10 images',
         'Would run, in order:',
+        '  helm history cloudforet -n spaceone -o json --max 1 --kubeconfig <tmp>/kubeconfig',
         '  helm upgrade cloudforet <tmp>/spaceone -n spaceone -f <tmp>/values.yaml --reset-values --timeout 10m --kubeconfig <tmp>/kubeconfig --atomic',
         '  kubectl --kubeconfig <tmp>/kubeconfig rollout restart deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet -o name',
         "  kubectl --kubeconfig <tmp>/kubeconfig rollout status deployment -n cloudforet -l app.kubernetes.io/instance=cloudforet '--timeout=<what is left of 10m>'",
@@ -251,7 +253,11 @@ describe('cfpull apply', () => {
       message: expect.stringMatching(/^helm upgrade: helm exited with 1: .*etcd is down/),
     })
     expect(doc.changed).toEqual(['helm upgrade'])
-    expect(doc.steps[1].commands[0].slice(1, 3)).toEqual(['upgrade', 'cloudforet'])
+    // The release read again (read-only), then the upgrade.
+    expect(doc.steps[1].commands.map((c: string[]) => c.slice(1, 3))).toEqual([
+      ['history', 'cloudforet'],
+      ['upgrade', 'cloudforet'],
+    ])
     expect(e.api.get('Pod', 'cloudforet', 'console-7d4b9-x1')).toBeTruthy()
     e.api.failNext({ method: 'POST', pathIncludes: '/secrets' }, 500, 'InternalError', 'etcd is down')
     const human = await e.apply([])

@@ -1,6 +1,6 @@
 import type { KubeTarget } from '../../adapters/kubectl.js'
 import { toolBinary } from '../../adapters/run.js'
-import { buildApplyPlan, describePlan, type ApplyPlan } from '../../core/apply-plan.js'
+import { buildApplyPlan, describePlan, type ApplyPlan, type HelmRevision } from '../../core/apply-plan.js'
 import { CfpullError, ExitCode, PreflightError, UsageError } from '../../core/errors.js'
 import { planSteps } from './dry-run.js'
 import { MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js'
@@ -61,6 +61,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   // 1. Preflight: read-only, and every problem at once.
   let plan: ApplyPlan | undefined
   let inputs: RecordedInput[] = []
+  let releaseRead: HelmRevision | undefined
   const preflightOk = await journal.step('preflight', async (s) => {
     const ctx: PreflightContext = { opts, deps, t, helmBin, step: s, result, facts: initialFacts(opts, passthrough) }
     for (const check of PREFLIGHT_CHECKS) result.findings.push(...(await check(ctx)))
@@ -71,6 +72,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     if (result.findings.length) throw new PreflightError(result.findings)
     plan = planOf(ctx.facts)
     inputs = ctx.facts.inputs
+    releaseRead = ctx.facts.history?.latest
     s.detail = describePlan(plan, { pinnedByFlag: !!ctx.facts.pinned, valuesFile: opts.values })
   })
   // The gate: nothing below runs unless the preflight found nothing at all.
@@ -84,6 +86,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
     helmBin,
     plan,
     inputs,
+    ...(releaseRead && { releaseRead }),
     journal,
     result,
     timeoutMs,

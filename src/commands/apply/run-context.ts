@@ -1,5 +1,5 @@
 import { kubectl, kubectlArgv, type KubeTarget } from '../../adapters/kubectl.js'
-import type { ApplyPlan } from '../../core/apply-plan.js'
+import type { ApplyPlan, HelmRevision } from '../../core/apply-plan.js'
 import type { Journal } from './journal.js'
 import type { RecordedInput } from './preflight/index.js'
 import type { ApplyDeps, ApplyOptions, ApplyResult, StepResult } from './types.js'
@@ -13,6 +13,8 @@ export interface RunContext {
   plan: ApplyPlan
   /** The files and local chart helm upgrade reads, as the preflight read them. */
   inputs: RecordedInput[]
+  /** The release's latest revision as the preflight read it. */
+  releaseRead?: HelmRevision
   journal: Journal
   result: ApplyResult
   timeoutMs: number

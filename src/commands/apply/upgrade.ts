@@ -5,8 +5,8 @@ import type { RunResult } from '../../adapters/run.js'
 import { describeChart } from '../../core/apply-plan.js'
 import { ConflictError, ToolFailedError } from '../../core/errors.js'
 import { helmRollbackLine } from './fix-lines.js'
-import { changedInputs } from './preflight/index.js'
 import type { RunContext } from './run-context.js'
+import { sincePreflight } from './unchanged.js'
 
 /** The argv of the upgrade the plan describes (binary first). */
 export function upgradeArgv(ctx: Pick<RunContext, 'opts' | 'plan' | 't' | 'helmBin'>): string[] {
@@ -34,9 +34,9 @@ export function upgradeArgv(ctx: Pick<RunContext, 'opts' | 'plan' | 't' | 'helmB
 export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boolean> {
   const { opts, deps, plan: p, result } = ctx
   const upgraded = await ctx.journal.step('helm upgrade', async (s) => {
-    // The last read before helm's own: what it installs must be what the preflight checked.
-    const changed = await changedInputs(ctx.inputs)
-    if (changed.length) throw new ConflictError(unchecked(changed))
+    // The last look before helm's own: what it installs must be what the preflight checked.
+    const moved = await sincePreflight(ctx, s)
+    if (moved.length) throw new ConflictError(stale(moved))
     s.commands.push(argv)
     const [file, ...args] = argv
     const logs = await helmUpgradeLogFiles()
@@ -93,9 +93,9 @@ export async function runUpgrade(ctx: RunContext, argv: string[]): Promise<boole
   return upgraded
 }
 
-function unchecked(changed: string[]): string {
-  const list = changed.length === 1 ? changed[0]! : `${changed.slice(0, -1).join('; ')}; and ${changed.at(-1)!}`
-  return `${list}: helm upgrade would install what was not checked, so it did not run. Run cfpull apply again to check what is there now`
+function stale(moved: string[]): string {
+  const list = moved.length === 1 ? moved[0]! : `${moved.slice(0, -1).join('; ')}; and ${moved.at(-1)!}`
+  return `${list}: what the preflight checked no longer holds, so helm upgrade did not run. Run cfpull apply again to check what is there now`
 }
 
 function helmHint(ctx: RunContext, stderr: string): string | undefined {

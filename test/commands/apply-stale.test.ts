@@ -1,10 +1,11 @@
 // What the preflight checked is what helm upgrade installs: a values file, a file after `--` or a
 // local chart that another writer changes while the preflight runs (here: right after its helm
-// template) stops apply before helm upgrade, with zero writes; the same bytes written again do not.
+// template), or a release that another helm operation moves on, stops apply before helm upgrade,
+// with zero writes; the same bytes written again do not.
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chart, useApplyEnv } from '../helpers/apply-env.js'
+import { chart, releaseRecord, useApplyEnv } from '../helpers/apply-env.js'
 import type { RecordedCall } from '../helpers/recording-runner.js'
 
 const e = useApplyEnv()
@@ -31,15 +32,16 @@ async function refused(args: string[], write: () => void) {
     'preflight ok',
     'helm upgrade failed',
   ])
-  expect(doc.steps[1].commands).toEqual([])
+  // Only the read of the release ran in that step.
+  expect(doc.steps[1].commands.map((c: string[]) => c.slice(1, 3))).toEqual([['history', 'cloudforet']])
   expect(doc.changed).toEqual([])
   return { doc, message: e.tidy(doc.error.message as string) }
 }
 
 const TAIL =
-  ': helm upgrade would install what was not checked, so it did not run. Run cfpull apply again to check what is there now'
+  ': what the preflight checked no longer holds, so helm upgrade did not run. Run cfpull apply again to check what is there now'
 
-describe('cfpull apply: an input that changes after the preflight read it stops the upgrade', () => {
+describe('cfpull apply: what changed after the preflight read it stops the upgrade', () => {
   it('the values file, changed by another writer: exit 8, zero writes, the file named', async () => {
     const { message } = await refused([], () => appendFileSync(e.values, 'console:\n  replicas: 3\n'))
     expect(message).toBe(`the values file <tmp>/values.yaml changed after the preflight read it${TAIL}`)
@@ -91,6 +93,23 @@ describe('cfpull apply: an input that changes after the preflight read it stops 
     expect(message).toBe(
       `the file <tmp>/extra.yaml (after --) changed after the preflight read it; and the file <tmp>/note.txt (after --) changed after the preflight read it${TAIL}`,
     )
+  })
+
+  it('the release, moved on by another helm upgrade in between: both revisions named', async () => {
+    const { message } = await refused([], () => {
+      e.api.seed(releaseRecord({ revision: 1, status: 'superseded' }))
+      e.api.seed(releaseRecord({ revision: 2, version: '0.2.0' }))
+    })
+    expect(message).toBe(
+      `release cloudforet is at revision 2 (deployed, chart spaceone-mini-0.2.0), where the preflight read revision 1 (deployed): another helm operation ran in between${TAIL}`,
+    )
+  })
+
+  it('the release, uninstalled in between', async () => {
+    const { message } = await refused([], () =>
+      e.api.objects.delete('Secret/spaceone/sh.helm.release.v1.cloudforet.v1'),
+    )
+    expect(message).toBe(`release cloudforet is gone since the preflight read its revision 1${TAIL}`)
   })
 
   it('the same bytes written again, and a change under the chart’s .git, are not a change: the upgrade runs', async () => {
