@@ -3,6 +3,7 @@
 // template), or a release that another helm operation moves on, stops apply before helm upgrade,
 // with zero writes; the same bytes written again do not.
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { chart, releaseRecord, useApplyEnv } from '../helpers/apply-env.js'
@@ -124,5 +125,25 @@ describe('cfpull apply: what changed after the preflight read it stops the upgra
     })
     expect(r.code, r.stderr).toBe(0)
     expect(r.calls.map((c) => c.args[0])).toContain('upgrade')
+  })
+
+  it('a values file that is a pipe is refused before any tool runs (exit 2): it gives its bytes to one reader only', async () => {
+    const fifo = join(e.dir, 'values.fifo')
+    execFileSync('mkfifo', [fifo])
+    const extra = join(e.dir, 'extra.fifo')
+    execFileSync('mkfifo', [extra])
+    const why =
+      "is not a file but a stream (a pipe, a device or stdin), which gives its bytes to one reader only: the preflight's helm template and helm upgrade each read the values, so write them to a file and pass that"
+    for (const [args, name] of [
+      [['-f', fifo], '<tmp>/values.fifo'],
+      [['-f', '-'], '- (stdin)'],
+      [['--', '-f', extra], '<tmp>/extra.fifo'],
+    ] as const) {
+      const r = await e.apply([...args])
+      expect(r.code, r.stderr).toBe(2)
+      expect(e.tidy(r.stderr)).toBe(`error: ${name} ${why}\n`)
+      expect(r.calls).toEqual([])
+    }
+    expect(e.api.writes()).toEqual([])
   })
 })

@@ -1,3 +1,4 @@
+import { isStreamInput } from '../../adapters/files.js'
 import type { KubeTarget } from '../../adapters/kubectl.js'
 import { toolBinary } from '../../adapters/run.js'
 import { buildApplyPlan, describePlan, type ApplyPlan, type HelmRevision } from '../../core/apply-plan.js'
@@ -34,6 +35,7 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   const timeoutMs = parseDuration(opts.timeout)
   // What follows `--` is sorted before anything runs: an argument cfpull cannot account for stops here.
   const passthrough = readPassthrough(opts)
+  await refuseStreams([opts.values, ...passthrough.passthrough.files])
   const t: KubeTarget = {
     ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
     ...(opts.context && { context: opts.context }),
@@ -103,6 +105,16 @@ export async function apply(opts: ApplyOptions, deps: ApplyDeps): Promise<ApplyR
   if (!(await runRestarts(ctx))) return finish(result)
   await runPlugins(ctx)
   return finish(result)
+}
+
+// helm reads each values file twice (the preflight's helm template, then helm upgrade) and cfpull
+// reads it around them; a pipe gives its bytes to the first reader only.
+async function refuseStreams(files: string[]): Promise<void> {
+  for (const file of files)
+    if (await isStreamInput(file))
+      throw new UsageError(
+        `${file === '-' ? '- (stdin)' : file} is not a file but a stream (a pipe, a device or stdin), which gives its bytes to one reader only: the preflight's helm template and helm upgrade each read the values, so write them to a file and pass that`,
+      )
 }
 
 function planOf(f: Facts): ApplyPlan {
