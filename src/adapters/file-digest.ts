@@ -25,7 +25,7 @@ export async function fileDigest(path: string): Promise<string | null> {
 }
 
 /** The digest fileDigest gives a file that holds `text` (UTF-8), for text already read. */
-export function bytesDigest(text: string): string {
+export function textDigest(text: string): string {
   return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`
 }
 

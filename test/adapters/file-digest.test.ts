@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bytesDigest, fileDigest } from '../../src/adapters/file-digest.js'
+import { textDigest, fileDigest } from '../../src/adapters/file-digest.js'
 import { tempDir } from '../helpers/tmp.js'
 
 /** A chart-shaped tree: Chart.yaml and templates/a.yaml. */
@@ -14,12 +14,12 @@ function tree(): string {
 }
 
 describe('fileDigest: what a file or a chart tree holds', () => {
-  it("a file: the sha256 of its bytes (sha256sum's), the same as bytesDigest of its text", async () => {
+  it("a file: the sha256 of its bytes (sha256sum's), the same as textDigest of its text", async () => {
     const file = join(tempDir(), 'v.yaml')
     writeFileSync(file, 'a: 1\n')
     // printf 'a: 1\n' | sha256sum
     expect(await fileDigest(file)).toBe('sha256:37b128c59f1f5097f73f82691cb519f1f568667faab5ced1b4ab979d36837eae')
-    expect(bytesDigest('a: 1\n')).toBe(await fileDigest(file))
+    expect(textDigest('a: 1\n')).toBe(await fileDigest(file))
   })
 
   it('nothing there: null', async () => {

@@ -2,6 +2,7 @@ import { chartExistsLocally, helmShowChart, helmShowChartArgs } from '../../../a
 import { CfpullError, type Finding } from '../../../core/errors.js'
 import { chartMetadata, chartSource } from '../../../core/helm-passthrough.js'
 import type { PreflightCheck } from './context.js'
+import { recordInput } from './inputs.js'
 
 // The chart helm upgrade will install is one cfpull can name and render. A local chart (a path
 // that exists, with no --repo) is installed as it is: helm ignores --version there, so its own
@@ -29,6 +30,8 @@ async function locate({ opts, deps, helmBin, step, facts }: Parameters<Preflight
       },
     ]
   if (source !== 'local') return []
+  // Before helm reads it: the upgrade reads it again, and a change in between stops it (inputs.ts).
+  facts.inputs.push(await recordInput(`the local chart ${opts.chart}`, opts.chart))
   step.commands.push([helmBin, ...helmShowChartArgs(opts.chart)])
   let text: string
   try {

@@ -2,9 +2,7 @@
 // disk again, after the preflight has read them. What each one held when the preflight read it is
 // recorded here, before helm template renders them, and read again just before helm upgrade
 // starts; an input that changed in between (another writer, a `git pull`) stops the upgrade.
-import { bytesDigest, fileDigest } from '../../../adapters/file-digest.js'
-import { chartExistsLocally } from '../../../adapters/helm.js'
-import { chartSource } from '../../../core/helm-passthrough.js'
+import { fileDigest, textDigest } from '../../../adapters/file-digest.js'
 import type { PreflightCheck } from './context.js'
 
 /** One file or chart directory helm upgrade reads, and its digest when the preflight read it. */
@@ -16,21 +14,20 @@ export interface RecordedInput {
   digest: string | null
 }
 
+// The values files, before helm template reads them; a local chart is recorded by the chart check
+// (chart.ts), which is where cfpull decides that the chart is local.
 export const recordInputs: PreflightCheck = async ({ opts, facts }) => {
-  const inputs: RecordedInput[] = []
   // The values file as the preflight parsed it: a change since that read is a change too.
   if (facts.text !== undefined)
-    inputs.push({ what: `the values file ${opts.values}`, path: opts.values, digest: bytesDigest(facts.text) })
-  const files = [...new Set(facts.passthrough.files)]
-  for (const file of files)
-    inputs.push({ what: `the file ${file} (after --)`, path: file, digest: await digestOf(file) })
-  const repo = facts.passthrough.repo
-  if (
-    chartSource(opts.chart, { ...(repo && { repo }), existsLocally: await chartExistsLocally(opts.chart) }) === 'local'
-  )
-    inputs.push({ what: `the local chart ${opts.chart}`, path: opts.chart, digest: await digestOf(opts.chart) })
-  facts.inputs = inputs
+    facts.inputs.push({ what: `the values file ${opts.values}`, path: opts.values, digest: textDigest(facts.text) })
+  for (const file of new Set(facts.passthrough.files))
+    facts.inputs.push(await recordInput(`the file ${file} (after --)`, file))
   return []
+}
+
+/** `path` as it is now, named `what` in a report. */
+export async function recordInput(what: string, path: string): Promise<RecordedInput> {
+  return { what, path, digest: await digestOf(path) }
 }
 
 /**
