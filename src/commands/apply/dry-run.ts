@@ -1,16 +1,16 @@
 // --dry-run: the steps the plan would run, with their commands, and nothing run.
-import { helmHistoryArgs } from '../../adapters/helm.js'
 import { kubectlArgv } from '../../adapters/kubectl.js'
 import { INSTANCE_LABEL } from '../../core/apply-plan.js'
 import { pluginListArgs } from './plugins.js'
 import type { RunContext } from './run-context.js'
+import { releaseReadArgv } from './unchanged.js'
 
 export function planSteps(ctx: RunContext, upgradeArgv: string[]): void {
   const { opts, t, plan: p, journal } = ctx
   const sel = `${INSTANCE_LABEL}=${opts.release}`
   const planned = journal.planned.bind(journal)
-  // The look before helm starts (unchanged.ts) reads the release again; the files are read in-process.
-  planned('helm upgrade', [[ctx.helmBin, ...helmHistoryArgs(t, opts.namespace, opts.release, 1)], upgradeArgv])
+  // The look before helm starts reads the release again; the files are read in-process.
+  planned('helm upgrade', [releaseReadArgv(ctx), upgradeArgv])
   for (const ns of p.restartNamespaces) {
     if (opts.restart === 'none') planned(`restart ${ns}`, [], 'skipped (--restart none)')
     else if (opts.restart === 'delete')

@@ -6,13 +6,18 @@ import { changedInputs } from './preflight/index.js'
 import type { RunContext } from './run-context.js'
 import type { StepResult } from './types.js'
 
+/** The read of the release's latest revision (binary first); --dry-run lists it too. */
+export function releaseReadArgv(ctx: Pick<RunContext, 'opts' | 't' | 'helmBin'>): string[] {
+  return [ctx.helmBin, ...helmHistoryArgs(ctx.t, ctx.opts.namespace, ctx.opts.release, 1)]
+}
+
 /** What moved since the preflight read it, one phrase each; empty when nothing did. */
 export async function sincePreflight(ctx: RunContext, s: StepResult): Promise<string[]> {
   const changed = await changedInputs(ctx.inputs)
   const read = ctx.releaseRead
   if (!read) return changed
   const { opts, deps, helmBin, t } = ctx
-  s.commands.push([helmBin, ...helmHistoryArgs(t, opts.namespace, opts.release, 1)])
+  s.commands.push(releaseReadArgv(ctx))
   const latest = (await helmHistory(deps.run, helmBin, t, opts.namespace, opts.release, 1))?.at(-1)
   const release = `release ${opts.release}`
   if (!latest) changed.push(`${release} is gone since the preflight read its revision ${read.revision}`)
